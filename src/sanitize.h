@@ -1,0 +1,16 @@
+#ifndef AMPLECALL_SANITIZE_H
+#define AMPLECALL_SANITIZE_H
+/* Make untrusted text safe for a terminal: drop C0/C1 controls and whole escape sequences
+ * (CSI, OSC, DCS, ...), replace invalid UTF-8 with U+FFFD. Pure; no curses. */
+#include <stddef.h>
+
+/* owned; NULL in gives "" out. When keep_newlines, '\n' and '\t' survive (for multi-line
+ * text such as a transcription), else they become spaces. */
+char *sanitize_display(const char *s, size_t len, int keep_newlines);
+/* Convenience for NUL-terminated text, newlines flattened. */
+char *sanitize_line(const char *s);
+
+/* Display width in terminal columns of valid UTF-8 text (wcwidth; unknown = 1). */
+int text_cols(const char *s);
+
+#endif

@@ -1,0 +1,2 @@
+# SQLite store, drafts, outbox, history (issue 5).
+STORE_SOURCES =

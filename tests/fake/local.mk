@@ -1,0 +1,1 @@
+# tests/fake (local.mk)
