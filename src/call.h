@@ -82,5 +82,8 @@ void call_record_done(struct call_record *r);
  * missing or null; a missing "id" or a wrong type is an error. On failure returns false and
  * sets *err (owned) if err != NULL. */
 bool call_record_parse(const char *json, size_t len, struct call_record *out, char **err);
+/* Same, from an already parsed json-c object (borrowed). */
+struct json_object;
+bool call_record_from_json(struct json_object *o, struct call_record *r, char **err);
 
 #endif

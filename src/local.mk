@@ -3,6 +3,7 @@ noinst_LIBRARIES += src/libamplecall.a
 CORE_SOURCES = \
 	src/util.c src/util.h \
 	src/buf.c src/buf.h \
+	src/jsonx.c src/jsonx.h \
 	src/sanitize.c src/sanitize.h \
 	src/call.c src/call.h \
 	src/validate.c src/validate.h \

@@ -1,0 +1,88 @@
+/* Capped growable buffer. Owns its storage; refuses appends past the cap instead of growing
+ * without bound, so a hostile server cannot make us allocate arbitrarily. */
+#include "config.h"
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void buf_init(struct buf *b, size_t max)
+{
+    memset(b, 0, sizeof(*b));
+    b->max = max;
+}
+
+void buf_done(struct buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    b->is_truncated = false;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+int buf_append(struct buf *b, const void *data, size_t len)
+{
+    size_t need;
+
+    if (len > b->max || b->len > b->max - len) {
+        b->is_truncated = true;
+        return -1;
+    }
+    need = b->len + len + 1;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < need)
+            cap *= 2;
+        b->data = xrealloc(b->data, cap);
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int buf_appends(struct buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int rc;
+
+    va_start(ap, fmt);
+    s = xvasprintf(fmt, ap);
+    va_end(ap);
+    rc = buf_appends(b, s);
+    free(s);
+    return rc;
+}
+
+char *buf_steal(struct buf *b)
+{
+    char *p = b->data ? b->data : xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->is_truncated = false;
+    return p;
+}
+
+const char *buf_str(const struct buf *b)
+{
+    return b->data ? b->data : "";
+}

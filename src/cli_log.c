@@ -1,0 +1,434 @@
+/* `amplecall log`: log one call from the command line. Validates before any request, makes
+ * exactly one POST /calls when every id is a UUID, waits out short 429s, and reports the
+ * outcome honestly through sysexits codes. Never reads stdin unless asked to. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "buf.h"
+#include "commands.h"
+#include "sanitize.h"
+#include "settings.h"
+#include "util.h"
+#include "validate.h"
+
+#define MAX_TRANSCRIPTION (1024 * 1024)
+#define MAX_RATE_RETRIES 5
+
+struct log_opts {
+    struct call call;
+    const char *transcription_file;
+    bool is_json;
+    long max_wait_s;
+    struct settings_flags flags;
+};
+
+static void log_usage(FILE *out)
+{
+    fputs("Usage: amplecall log --from NUM --to NUM --duration SECS --answered yes|no\n"
+          "                     --human yes|no --task UUID --user UUID|EMAIL\n"
+          "                     [--disposition UUID] [--transcription TEXT | --transcription-file F]\n"
+          "                     [--recording-url URL] [--json] [--max-wait SECS] [--timeout SECS]\n"
+          "\n"
+          "Log one call to POST /calls.\n"
+          "\n"
+          "  --from NUM              number that placed the call (e.g. \"+1 415 555 0100\")\n"
+          "  --to NUM                number that was called\n"
+          "  --duration SECS         length of the call in whole seconds\n"
+          "  --answered yes|no       was the call picked up\n"
+          "  --human yes|no          did a person answer (no = machine/voicemail)\n"
+          "  --task UUID             the phone-call task this call belongs to\n"
+          "  --user UUID|EMAIL       the Amplemarket user who called (default $AMPLECALL_USER)\n"
+          "  --disposition UUID      outcome; a \"complete\" disposition completes the task\n"
+          "  --transcription TEXT    text of the call\n"
+          "  --transcription-file F  read the transcription from F (\"-\" for stdin)\n"
+          "  --recording-url URL     https:// link to a recording\n"
+          "  --json                  print the API's response body as is\n"
+          "  --max-wait SECS         longest Retry-After to wait out on HTTP 429 (default 10)\n"
+          "  --timeout SECS          give up on a request after SECS (default 30)\n"
+          "\n"
+          "Exit status: 0 logged, 64 usage, 65 invalid call, 75 temporary failure or unknown\n"
+          "outcome, 77 API key rejected, 78 configuration problem, 70 internal error.\n",
+          out);
+}
+
+static char *read_file_capped(const char *path, char **err)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    struct buf b;
+    char chunk[4096];
+    size_t n;
+
+    if (!f) {
+        *err = xasprintf("cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf_init(&b, MAX_TRANSCRIPTION);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (buf_append(&b, chunk, n) != 0) {
+            *err = xasprintf("%s is larger than %d KiB", path, MAX_TRANSCRIPTION / 1024);
+            break;
+        }
+    }
+    if (!*err && ferror(f))
+        *err = xasprintf("cannot read %s: %s", path, strerror(errno));
+    if (f != stdin)
+        fclose(f);
+    if (*err) {
+        buf_done(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+/* Returns 0 when parsed, else an exit code (after printing the problem). */
+static int parse_args(int argc, char **argv, struct log_opts *o)
+{
+    enum { O_FROM = 256, O_TO, O_DURATION, O_ANSWERED, O_HUMAN, O_TASK, O_USER, O_DISPOSITION,
+           O_TRANSCRIPTION, O_TRANSCRIPTION_FILE, O_RECORDING_URL, O_JSON, O_MAX_WAIT,
+           O_TIMEOUT, O_PROFILE, O_HELP };
+    static const struct option longopts[] = {
+        {"from", required_argument, NULL, O_FROM},
+        {"to", required_argument, NULL, O_TO},
+        {"duration", required_argument, NULL, O_DURATION},
+        {"answered", required_argument, NULL, O_ANSWERED},
+        {"human", required_argument, NULL, O_HUMAN},
+        {"task", required_argument, NULL, O_TASK},
+        {"user", required_argument, NULL, O_USER},
+        {"disposition", required_argument, NULL, O_DISPOSITION},
+        {"transcription", required_argument, NULL, O_TRANSCRIPTION},
+        {"transcription-file", required_argument, NULL, O_TRANSCRIPTION_FILE},
+        {"recording-url", required_argument, NULL, O_RECORDING_URL},
+        {"json", no_argument, NULL, O_JSON},
+        {"max-wait", required_argument, NULL, O_MAX_WAIT},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"profile", required_argument, NULL, O_PROFILE},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    static const enum field_id field_of[] = {
+        [O_FROM - O_FROM] = FIELD_FROM,
+        [O_TO - O_FROM] = FIELD_TO,
+        [O_DURATION - O_FROM] = FIELD_DURATION,
+        [O_ANSWERED - O_FROM] = FIELD_ANSWERED,
+        [O_HUMAN - O_FROM] = FIELD_HUMAN,
+        [O_TASK - O_FROM] = FIELD_TASK,
+        [O_USER - O_FROM] = FIELD_USER,
+        [O_DISPOSITION - O_FROM] = FIELD_DISPOSITION,
+        [O_TRANSCRIPTION - O_FROM] = FIELD_TRANSCRIPTION,
+        [O_TRANSCRIPTION_FILE - O_FROM] = FIELD_NONE,
+        [O_RECORDING_URL - O_FROM] = FIELD_RECORDING_URL,
+    };
+    long long n;
+    int c;
+
+    o->max_wait_s = 10;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_FROM:
+        case O_TO:
+        case O_DURATION:
+        case O_ANSWERED:
+        case O_HUMAN:
+        case O_TASK:
+        case O_USER:
+        case O_DISPOSITION:
+        case O_TRANSCRIPTION:
+        case O_RECORDING_URL:
+            call_set(&o->call, field_of[c - O_FROM], optarg);
+            break;
+        case O_TRANSCRIPTION_FILE:
+            o->transcription_file = optarg;
+            break;
+        case O_JSON:
+            o->is_json = true;
+            break;
+        case O_MAX_WAIT:
+            if (!str_to_nonneg(optarg, 3600, &n)) {
+                fprintf(stderr, "amplecall log: --max-wait must be 0-3600 seconds\n");
+                return EXIT_USAGE;
+            }
+            o->max_wait_s = (long)n;
+            break;
+        case O_TIMEOUT:
+            if (!str_to_nonneg(optarg, 3600, &n) || n == 0) {
+                fprintf(stderr, "amplecall log: --timeout must be 1-3600 seconds\n");
+                return EXIT_USAGE;
+            }
+            o->flags.timeout_s = (long)n;
+            break;
+        case O_PROFILE:
+            o->flags.profile = optarg;
+            break;
+        case 'h':
+        case O_HELP:
+            log_usage(stdout);
+            return -1;
+        case ':':
+            fprintf(stderr, "amplecall log: %s needs a value\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, "amplecall log: unknown option '%s'\n", argv[optind - 1]);
+            fprintf(stderr, "Try 'amplecall log --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "amplecall log: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (o->transcription_file && o->call.text[FIELD_TRANSCRIPTION]) {
+        fprintf(stderr, "amplecall log: give --transcription or --transcription-file, not both\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void print_field_errors(const struct field_errors *errs)
+{
+    for (size_t i = 0; i < errs->n; i++)
+        fprintf(stderr, "amplecall log: %s (--%s): %s\n", field_label(errs->v[i].field),
+                field_json_name(errs->v[i].field), errs->v[i].message);
+}
+
+/* The user may be given as an email: resolve it with GET /users?email=. */
+static int resolve_user(struct api *api, struct call *c)
+{
+    const char *u = call_get(c, FIELD_USER);
+    struct api_result res;
+    struct user_list users = {0};
+    int rc = 0;
+
+    if (!strchr(u, '@'))
+        return 0;
+    api_result_init(&res);
+    if (!api_users(api, u, &res, &users)) {
+        fprintf(stderr, "amplecall log: cannot look up user %s: %s\n", u, res.message);
+        rc = res.outcome == HTTP_OUT_AUTH ? EXIT_AUTH
+             : http_outcome_is_temporary(res.outcome) ? EXIT_TEMPFAIL
+                                                      : EXIT_INVALID;
+    } else if (users.n == 0) {
+        fprintf(stderr, "amplecall log: no Amplemarket user has the email %s\n", u);
+        rc = EXIT_INVALID;
+    } else {
+        call_set(c, FIELD_USER, users.v[0].id);
+    }
+    user_list_done(&users);
+    api_result_done(&res);
+    return rc;
+}
+
+static void print_summary(const struct call_record *rec)
+{
+    char *id = sanitize_line(rec->id);
+    char *to = sanitize_line(rec->to);
+    char *start = sanitize_line(rec->start_date);
+    char *contact = sanitize_line(rec->contact_name ? rec->contact_name : rec->contact_email);
+
+    printf("Logged call %s\n", id);
+    printf("  to        %s%s%s%s\n", to, *contact ? " (" : "", contact, *contact ? ")" : "");
+    if (rec->duration >= 0)
+        printf("  duration  %lld s, %s, %s\n", rec->duration,
+               rec->answered == 1 ? "answered" : "not answered",
+               rec->human == 1 ? "human" : "machine");
+    if (*start)
+        printf("  started   %s\n", start);
+    free(id);
+    free(to);
+    free(start);
+    free(contact);
+}
+
+static void print_rejection(const struct api_result *res)
+{
+    if (res->errors.n == 0) {
+        fprintf(stderr, "amplecall log: %s\n", res->message);
+        return;
+    }
+    fprintf(stderr, "amplecall log: the API rejected the call (HTTP %ld):\n", res->status);
+    for (size_t i = 0; i < res->errors.n; i++) {
+        const struct api_error *e = &res->errors.v[i];
+        char *m = apierr_message(e);
+        char *msg = sanitize_line(m);
+        char *where = sanitize_line(e->field != FIELD_NONE ? field_json_name(e->field)
+                                    : e->pointer                ? e->pointer
+                                    : e->parameter              ? e->parameter
+                                                                : e->header);
+        if (*where)
+            fprintf(stderr, "  %s: %s\n", where, msg);
+        else
+            fprintf(stderr, "  %s\n", msg);
+        free(m);
+        free(msg);
+        free(where);
+    }
+}
+
+static int exit_code_for(const struct api_result *res)
+{
+    if (res->is_unknown)
+        return EXIT_TEMPFAIL;
+    switch (res->outcome) {
+    case HTTP_OUT_OK:
+        return EXIT_LOGGED;
+    case HTTP_OUT_CLIENT_ERROR:
+        return EXIT_INVALID;
+    case HTTP_OUT_AUTH:
+        return EXIT_AUTH;
+    case HTTP_OUT_RATE_LIMITED:
+    case HTTP_OUT_SERVER_ERROR:
+    case HTTP_OUT_TIMEOUT:
+    case HTTP_OUT_CONNECT:
+    case HTTP_OUT_TRANSPORT:
+    case HTTP_OUT_TOO_LARGE:
+        return EXIT_TEMPFAIL;
+    case HTTP_OUT_OTHER_STATUS:
+    case HTTP_OUT_CANCELLED:
+        break;
+    }
+    return EXIT_INTERNAL;
+}
+
+static void sleep_seconds(long s)
+{
+    struct timespec ts = {s, 0};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+/* POST the call, waiting out 429s whose Retry-After fits in max_wait. */
+static int submit(struct api *api, const struct log_opts *o)
+{
+    struct api_result res;
+    struct call_record rec;
+    long waited = 0;
+    int rc;
+
+    memset(&rec, 0, sizeof(rec));
+    call_record_done(&rec);
+    api_result_init(&res);
+    for (int attempt = 0;; attempt++) {
+        api_post_call(api, &o->call, &res, &rec);
+        if (res.outcome != HTTP_OUT_RATE_LIMITED || res.retry_after < 0 ||
+            waited + res.retry_after > o->max_wait_s || attempt >= MAX_RATE_RETRIES)
+            break;
+        fprintf(stderr, "amplecall log: rate limited; retrying in %ld s\n", res.retry_after);
+        waited += res.retry_after;
+        sleep_seconds(res.retry_after);
+    }
+    rc = exit_code_for(&res);
+    if (o->is_json && res.body_len > 0 && (rc == EXIT_LOGGED || rc == EXIT_INVALID)) {
+        fwrite(res.body, 1, res.body_len, stdout);
+        if (res.body[res.body_len - 1] != '\n')
+            fputc('\n', stdout);
+    }
+    if (rc == EXIT_LOGGED) {
+        if (!o->is_json)
+            print_summary(&rec);
+    } else if (rc == EXIT_INVALID) {
+        print_rejection(&res);
+    } else if (res.is_unknown) {
+        fprintf(stderr, "amplecall log: outcome unknown: %s\n", res.message);
+        fprintf(stderr, "amplecall log: check with 'amplecall calls' before logging it again\n");
+    } else if (res.outcome == HTTP_OUT_RATE_LIMITED) {
+        fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n",
+                res.message, o->max_wait_s);
+    } else {
+        fprintf(stderr, "amplecall log: %s\n", res.message ? res.message : "request failed");
+    }
+    call_record_done(&rec);
+    api_result_done(&res);
+    return rc;
+}
+
+int cmd_log(int argc, char **argv)
+{
+    struct log_opts o;
+    struct settings s;
+    struct field_errors errs;
+    struct http_options hopt = {0};
+    struct http_client *http;
+    struct api *api = NULL;
+    char *err = NULL;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    call_init(&o.call);
+    settings_init(&s);
+    field_errors_init(&errs);
+
+    rc = parse_args(argc, argv, &o);
+    if (rc != 0) {
+        rc = rc < 0 ? 0 : rc;
+        goto out;
+    }
+    if (!settings_load(&s, &o.flags, &err)) {
+        fprintf(stderr, "amplecall log: %s\n", err);
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    if (!o.call.text[FIELD_USER] && s.user)
+        call_set(&o.call, FIELD_USER, s.user);
+    if (o.transcription_file) {
+        char *text = read_file_capped(o.transcription_file, &err);
+        if (!text) {
+            fprintf(stderr, "amplecall log: %s\n", err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        call_set(&o.call, FIELD_TRANSCRIPTION, text);
+        free(text);
+    }
+    /* an email for the user is checked after resolution, everything else now */
+    if (strchr(call_get(&o.call, FIELD_USER), '@')) {
+        struct call probe;
+        call_init(&probe);
+        call_copy(&probe, &o.call);
+        call_set(&probe, FIELD_USER, "00000000-0000-0000-0000-000000000000");
+        validate_call(&probe, &errs);
+        call_done(&probe);
+    } else {
+        validate_call(&o.call, &errs);
+    }
+    if (errs.n > 0) {
+        print_field_errors(&errs);
+        rc = EXIT_INVALID;
+        goto out;
+    }
+    if (!s.api_key) {
+        fprintf(stderr, "amplecall log: no API key: set AMPLEMARKET_API_KEY (or api_key_command "
+                        "in the config file)\n");
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    hopt.base_url = s.base_url;
+    hopt.api_key = s.api_key;
+    hopt.connect_timeout_ms = s.connect_timeout_ms;
+    hopt.timeout_ms = s.timeout_ms;
+    hopt.ca_file = s.ca_file;
+    http = http_client_new(&hopt, &err);
+    if (!http) {
+        fprintf(stderr, "amplecall log: %s\n", err);
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    api = api_new(http);
+    rc = resolve_user(api, &o.call);
+    if (rc == 0)
+        rc = submit(api, &o);
+out:
+    api_free(api);
+    free(err);
+    field_errors_done(&errs);
+    settings_done(&s);
+    call_done(&o.call);
+    return rc;
+}

@@ -1,0 +1,198 @@
+#ifndef AMPLECALL_STORE_H
+#define AMPLECALL_STORE_H
+/* The local SQLite database: drafts of the form and every call submitted from this machine
+ * (the outbox and the history are the same table, told apart by state). One file under
+ * $XDG_STATE_HOME/amplecall/ (0600 in a 0700 directory), WAL, schema versioned by
+ * PRAGMA user_version. Every state change is one transaction. It never holds the API key.
+ * Times are wall-clock Unix milliseconds and are passed in by the caller (tests inject them).
+ * No network, no curses. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "call.h"
+
+/* The schema version store_open migrates to. */
+#define STORE_SCHEMA_VERSION 1
+
+enum store_state {
+    STORE_PENDING = 0, /* waiting to be sent (never reached the server, or safe to resend) */
+    STORE_SENDING,     /* an attempt is in progress under a lease */
+    STORE_SENT,        /* accepted by the API (201), or found there by a lookup */
+    STORE_REJECTED,    /* the API rejected it as invalid (4xx); never retried */
+    STORE_UNKNOWN,     /* an attempt may have reached the server; resolve by lookup */
+    STORE_STATE_COUNT
+};
+
+/* "pending", "sending", ...; borrowed */
+const char *store_state_name(enum store_state st);
+/* STORE_STATE_COUNT when unknown */
+enum store_state store_state_from_name(const char *name);
+
+struct store;
+
+/* Wall clock now, in Unix milliseconds. */
+long long store_now_ms(void);
+
+/* $XDG_STATE_HOME/amplecall/amplecall.db, or ~/.local/state/amplecall/amplecall.db when
+ * XDG_STATE_HOME is unset or relative. Owned; NULL with *err (owned) when HOME is unset too. */
+char *store_default_path(char **err);
+
+/* Open (creating the directory 0700 and the file 0600 when missing) and migrate to
+ * STORE_SCHEMA_VERSION. path NULL = store_default_path(). ":memory:" works for tests.
+ * NULL with *err (owned) on failure, including a database newer than this program. */
+struct store *store_open(const char *path, char **err);
+/* NULL is a no-op. */
+void store_close(struct store *s);
+/* PRAGMA user_version; -1 on error */
+int store_schema_version(struct store *s);
+/* borrowed: the path given to store_open */
+const char *store_path(const struct store *s);
+
+/* ---- Drafts: the form's content, one per slot (e.g. one per form session). ---- */
+
+struct store_draft {
+    struct call call;
+    long long timer_started_at; /* wall-clock ms when the live timer started, 0 = none */
+    bool is_timer_running;
+    long long updated_at;       /* set by store_draft_save */
+};
+void store_draft_init(struct store_draft *d);
+void store_draft_done(struct store_draft *d);
+
+/* Insert or replace the draft of slot. false with *err (owned) on failure. */
+bool store_draft_save(struct store *s, const char *slot, const struct store_draft *d,
+                      long long now, char **err);
+/* 1 found (d filled, call it store_draft_done later), 0 none, -1 error with *err (owned).
+ * d must be initialised. */
+int store_draft_load(struct store *s, const char *slot, struct store_draft *d, char **err);
+/* Deleting a missing draft is not an error. */
+bool store_draft_delete(struct store *s, const char *slot, char **err);
+/* The most recently saved draft that is not waiting in the outbox under its slot (a draft
+ * whose call was submitted stays until the call is sent; it is not offered for resuming).
+ * 1 found with *slot (owned), 0 none, -1 error. */
+int store_draft_latest(struct store *s, char **slot, char **err);
+
+/* ---- Calls: outbox and history. ---- */
+
+/* Who holds a claimed row. A lease ends when it expires or when its owner process is gone
+ * (same host, pid dead or reused); the row then becomes STORE_UNKNOWN. */
+struct store_lease {
+    char token[33];     /* random per holder; outcomes are recorded only by the holder */
+    char host[256];
+    pid_t pid;
+    long long start;    /* the owner's process start time (/proc), 0 if unknown */
+    long long duration_ms;
+};
+/* A lease for this process with a fresh random token. */
+void store_lease_init_self(struct store_lease *l, long long duration_ms);
+/* true when the lease's owner is certainly gone: same host and the pid is not running
+ * (or runs a process that started at another time). */
+bool store_lease_owner_is_dead(const char *host, pid_t pid, long long start);
+
+struct store_row {
+    long long id;
+    long long created_at;
+    struct call call;
+    char *api_base;          /* owned: base URL the call is meant for */
+    enum store_state state;
+    int attempts;
+    char *last_error;        /* owned, NULL none */
+    long last_status;        /* HTTP status of the last response, 0 none */
+    long long next_attempt_at;
+    long long first_attempt_at; /* 0 = never attempted */
+    long long last_attempt_at;
+    long long done_at;       /* when it became sent or rejected, 0 otherwise */
+    char *remote_id;         /* owned, the API's call id once sent */
+    char *response;          /* owned raw body of the deciding response (or the found call) */
+    char *errors_json;       /* owned {"_errors":[...]} of a rejection, NULL none */
+    char *resolved_by;       /* owned: "response" or "lookup" for sent rows */
+    char *external_key;      /* owned unique key for idempotent imports, NULL none */
+    char *draft_slot;        /* owned draft deleted when the call is sent, NULL none */
+    char *lease_host;        /* owned, NULL when not leased */
+    pid_t lease_pid;
+    long long lease_until;
+};
+void store_row_init(struct store_row *r);
+void store_row_done(struct store_row *r);
+
+struct store_rows {
+    struct store_row *v; /* owned */
+    size_t n;
+};
+void store_rows_done(struct store_rows *rows);
+
+/* A new call. The optional keys may be NULL. */
+struct store_new {
+    const struct call *call;
+    const char *api_base;
+    const char *external_key; /* e.g. "import:<file-hash>:<row>"; unique */
+    const char *draft_slot;
+};
+
+/* Write-ahead insert for an immediate attempt: the row is created STORE_SENDING under
+ * lease, attempts 1, first attempt now. *id set. false with *err on failure. */
+bool store_insert_sending(struct store *s, const struct store_new *n,
+                          const struct store_lease *lease, long long now, long long *id,
+                          char **err);
+/* Insert a STORE_PENDING row due now. With an external_key already present nothing is
+ * inserted and *id is the existing row (*is_new false). */
+bool store_enqueue(struct store *s, const struct store_new *n, long long now, long long *id,
+                   bool *is_new, char **err);
+
+/* Which rows store_claim may take. */
+struct store_claim_query {
+    const char *api_base;       /* only rows for this base URL; NULL = any */
+    long long only_id;          /* 0 = any row */
+    bool is_forced;             /* ignore next_attempt_at (an explicit flush or retry) ... */
+    long long settle_ms;        /* ... but an unknown row waits this long after its last
+                                   attempt, so an in-flight request can land first */
+    long long attempted_before; /* skip rows attempted at or after this time; 0 = no limit */
+};
+
+/* Turn STORE_SENDING rows whose lease expired or whose owner is dead into STORE_UNKNOWN.
+ * *n (may be NULL) gets the count. */
+bool store_reap_stale(struct store *s, long long now, int *n, char **err);
+/* In one BEGIN IMMEDIATE transaction: reap stale rows, then take the oldest due pending or
+ * unknown row matching q, set it STORE_SENDING under lease, count the attempt.
+ * 1 claimed (out filled with the row as it was before the claim, so out->state says whether
+ * a lookup is needed), 0 nothing due, -1 error. Two connections never claim the same row. */
+int store_claim(struct store *s, const struct store_claim_query *q,
+                const struct store_lease *lease, long long now, struct store_row *out,
+                char **err);
+/* When the next row matching q becomes due: 1 with *when, 0 none, -1 error. Rows leased
+ * by a live owner do not count. */
+int store_next_due(struct store *s, const struct store_claim_query *q, long long *when,
+                   char **err);
+
+/* The outcome of an attempt. Strings are borrowed. */
+struct store_outcome {
+    enum store_state state;    /* STORE_SENT, STORE_REJECTED, STORE_PENDING or STORE_UNKNOWN */
+    long status;               /* HTTP status, 0 none */
+    const char *error;         /* human line for pending/unknown/rejected */
+    const char *remote_id;     /* sent */
+    const char *response;      /* raw body kept for the history */
+    const char *errors_json;   /* rejected */
+    const char *resolved_by;   /* sent: "response" or "lookup" */
+    long long next_attempt_at; /* pending/unknown */
+};
+/* Record the outcome of the holder's attempt and release the lease; a sent call's draft is
+ * deleted in the same transaction. A sent outcome is recorded even if the lease was lost
+ * (the fact wins); other outcomes need the lease: false with *err "lease lost" otherwise. */
+bool store_finish(struct store *s, long long id, const struct store_lease *lease,
+                  const struct store_outcome *o, long long now, char **err);
+
+/* 1 found, 0 no such row, -1 error. out must be initialised. */
+int store_get(struct store *s, long long id, struct store_row *out, char **err);
+/* Rows newest first. is_outbox_only: pending, sending and unknown rows only. limit 0 = all */
+bool store_list(struct store *s, bool is_outbox_only, size_t limit, struct store_rows *out,
+                char **err);
+/* Number of pending, sending and unknown rows (for a status bar); -1 on error. */
+long store_count_outbox(struct store *s, char **err);
+/* 1 when a row already carries this remote id (a lookup must not match it twice), 0 not,
+ * -1 error. */
+int store_remote_id_is_known(struct store *s, const char *remote_id, char **err);
+/* Delete a row that is not sent and not leased by a live process (its draft goes too).
+ * 1 dropped, 0 no such row, -1 refused or error with *err. */
+int store_drop(struct store *s, long long id, long long now, char **err);
+
+#endif
