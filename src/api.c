@@ -502,8 +502,7 @@ static void finish_post_call(struct api_op *op, struct api_result *res, bool bod
     struct call_record rec;
     char *err = NULL;
 
-    memset(&rec, 0, sizeof(rec));
-    call_record_done(&rec);
+    call_record_init(&rec);
     if (res->outcome == HTTP_OUT_OK) {
         if (call_record_parse(res->body, res->body_len, &rec, &err)) {
             op_report(op, res, &rec);

@@ -214,9 +214,7 @@ void call_record_done(struct call_record *r)
     free(r->contact_id);
     free(r->contact_name);
     free(r->contact_email);
-    memset(r, 0, sizeof(*r));
-    r->duration = -1;
-    r->answered = r->human = r->external = -1;
+    call_record_init(r);
 }
 
 /* Optional string member: absent or null leaves *dst NULL; any other type is an error. */
@@ -250,11 +248,18 @@ static bool get_opt_bool(json_object *o, const char *key, int *dst, char **err)
     return true;
 }
 
+void call_record_init(struct call_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->duration = -1;
+    r->answered = r->human = r->external = -1;
+}
+
 bool call_record_from_json(json_object *o, struct call_record *r, char **err)
 {
     json_object *v;
 
-    call_record_done(r);
+    call_record_init(r); /* r is output only: whatever it held is overwritten */
     if (!json_object_is_type(o, json_type_object)) {
         if (err)
             *err = xstrdup("the call is not a JSON object");
@@ -312,8 +317,7 @@ bool call_record_parse(const char *json, size_t len, struct call_record *out, ch
     json_object *o = jsonx_parse(json, len);
     bool ok;
 
-    memset(out, 0, sizeof(*out));
-    call_record_done(out);
+    call_record_init(out);
     if (err)
         *err = NULL;
     if (!o) {

@@ -77,8 +77,10 @@ struct call_record {
     char *contact_email;
 };
 
+/* Empty record (NULL strings, -1 numbers). */
+void call_record_init(struct call_record *r);
 void call_record_done(struct call_record *r);
-/* Parse a call object from JSON text (len bytes). Unknown keys ignored, optional keys may be
+/* Parse a call object from JSON text (len bytes) into out, which is overwritten (not freed). Unknown keys ignored, optional keys may be
  * missing or null; a missing "id" or a wrong type is an error. On failure returns false and
  * sets *err (owned) if err != NULL. */
 bool call_record_parse(const char *json, size_t len, struct call_record *out, char **err);

@@ -312,8 +312,7 @@ static int submit(struct api *api, const struct log_opts *o)
     long waited = 0;
     int rc;
 
-    memset(&rec, 0, sizeof(rec));
-    call_record_done(&rec);
+    call_record_init(&rec);
     api_result_init(&res);
     for (int attempt = 0;; attempt++) {
         api_post_call(api, &o->call, &res, &rec);

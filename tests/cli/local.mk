@@ -1,1 +1,10 @@
-# tests/cli (local.mk)
+# tests/cli (local.mk): `amplecall log` end to end against the fake API server.
+CLI_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/fake \
+	-I$(top_srcdir)/tests/unit
+CLI_TEST_LDADD = $(FAKECTL_LIBS) src/libamplecall.a $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
+
+check_PROGRAMS += tests/cli/test_cli_log
+TESTS += tests/cli/test_cli_log
+tests_cli_test_cli_log_SOURCES = tests/cli/test_cli_log.c tests/cli/cli_env.c tests/cli/cli_env.h
+tests_cli_test_cli_log_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_log_LDADD = $(CLI_TEST_LDADD)
