@@ -1,0 +1,1 @@
+# tests/security (local.mk): TLS, secrets, fault matrix (issue 8)
