@@ -9,7 +9,7 @@ app="$builddir/src/amplecall"
 state=$(mktemp -d "${TMPDIR:-/tmp}/amplecall-demo-XXXXXX")
 portfile="$state/port"
 
-"$fake" --port 0 --key demo-key --tasks 45 --max-lifetime 3600 >"$portfile" &
+"$fake" --port 0 --key demo-key --tasks 45 --max-lifetime 0 >"$portfile" &
 fake_pid=$!
 trap 'kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null; rm -rf "$state"' EXIT INT TERM
 i=0
