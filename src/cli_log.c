@@ -13,6 +13,9 @@
 #include "api.h"
 #include "buf.h"
 #include "commands.h"
+#include "lineprompt.h"
+#include "outbox.h"
+#include "resolve.h"
 #include "sanitize.h"
 #include "settings.h"
 #include "util.h"
@@ -25,6 +28,7 @@ struct log_opts {
     struct call call;
     const char *transcription_file;
     bool is_json;
+    bool is_prompt; /* --prompt: ask for the fields on plain lines (lineprompt.c) */
     long max_wait_s;
     struct settings_flags flags;
 };
@@ -32,8 +36,8 @@ struct log_opts {
 static void log_usage(FILE *out)
 {
     fputs("Usage: amplecall log --from NUM --to NUM --duration SECS --answered yes|no\n"
-          "                     --human yes|no --task UUID --user UUID|EMAIL\n"
-          "                     [--disposition UUID] [--transcription TEXT | --transcription-file F]\n"
+          "                     --human yes|no --task UUID|NAME --user UUID|EMAIL\n"
+          "                     [--disposition UUID|NAME] [--transcription TEXT | --transcription-file F]\n"
           "                     [--recording-url URL] [--json] [--max-wait SECS] [--timeout SECS]\n"
           "\n"
           "Log one call to POST /calls.\n"
@@ -43,17 +47,24 @@ static void log_usage(FILE *out)
           "  --duration SECS         length of the call in whole seconds\n"
           "  --answered yes|no       was the call picked up\n"
           "  --human yes|no          did a person answer (no = machine/voicemail)\n"
-          "  --task UUID             the phone-call task this call belongs to\n"
+          "  --task UUID|NAME        the phone-call task this call belongs to (a contact name,\n"
+          "                          email or unique prefix is looked up in your tasks)\n"
           "  --user UUID|EMAIL       the Amplemarket user who called (default $AMPLECALL_USER)\n"
-          "  --disposition UUID      outcome; a \"complete\" disposition completes the task\n"
+          "  --disposition UUID|NAME outcome, by id or (unique prefix of its) name; a\n"
+          "                          \"complete\" disposition completes the task\n"
           "  --transcription TEXT    text of the call\n"
           "  --transcription-file F  read the transcription from F (\"-\" for stdin)\n"
           "  --recording-url URL     https:// link to a recording\n"
           "  --json                  print the API's response body as is\n"
+          "  --prompt                ask for each field on plain lines (Tab completes names),\n"
+          "                          then review; for screen readers and dumb terminals\n"
           "  --max-wait SECS         longest Retry-After to wait out on HTTP 429 (default 10)\n"
           "  --timeout SECS          give up on a request after SECS (default 30)\n"
+          "  --profile NAME          use [profile NAME] of the config file\n"
+          "  --config FILE           read FILE instead of ~/.config/amplecall/config\n"
+          "  --base-url URL          API base URL (env AMPLECALL_BASE_URL)\n"
           "\n"
-          "Exit status: 0 logged, 64 usage, 65 invalid call, 75 temporary failure or unknown\n"
+          "Exit status: 0 logged, 1 not sent (--prompt, cancelled), 64 usage, 65 invalid call, 75 temporary failure or unknown\n"
           "outcome, 77 API key rejected, 78 configuration problem, 70 internal error.\n",
           out);
 }
@@ -92,7 +103,7 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
 {
     enum { O_FROM = 256, O_TO, O_DURATION, O_ANSWERED, O_HUMAN, O_TASK, O_USER, O_DISPOSITION,
            O_TRANSCRIPTION, O_TRANSCRIPTION_FILE, O_RECORDING_URL, O_JSON, O_MAX_WAIT,
-           O_TIMEOUT, O_PROFILE, O_HELP };
+           O_TIMEOUT, O_PROFILE, O_HELP, O_PROMPT, O_CONFIG, O_BASE_URL };
     static const struct option longopts[] = {
         {"from", required_argument, NULL, O_FROM},
         {"to", required_argument, NULL, O_TO},
@@ -110,6 +121,9 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"profile", required_argument, NULL, O_PROFILE},
         {"help", no_argument, NULL, O_HELP},
+        {"prompt", no_argument, NULL, O_PROMPT},
+        {"config", required_argument, NULL, O_CONFIG},
+        {"base-url", required_argument, NULL, O_BASE_URL},
         {NULL, 0, NULL, 0},
     };
     static const enum field_id field_of[] = {
@@ -165,6 +179,15 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
             }
             o->flags.timeout_s = (long)n;
             break;
+        case O_PROMPT:
+            o->is_prompt = true;
+            break;
+        case O_CONFIG:
+            o->flags.config_path = optarg;
+            break;
+        case O_BASE_URL:
+            o->flags.base_url = optarg;
+            break;
         case O_PROFILE:
             o->flags.profile = optarg;
             break;
@@ -200,7 +223,7 @@ static void print_field_errors(const struct field_errors *errs)
 }
 
 /* The user may be given as an email: resolve it with GET /users?email=. */
-static int resolve_user(struct api *api, struct call *c)
+static int lookup_user(struct api *api, struct call *c)
 {
     const char *u = call_get(c, FIELD_USER);
     struct api_result res;
@@ -224,6 +247,33 @@ static int resolve_user(struct api *api, struct call *c)
     user_list_done(&users);
     api_result_done(&res);
     return rc;
+}
+
+/* --task and --disposition may be names: resolve them (no request when they are UUIDs). */
+static int resolve_names(struct api *api, struct call *c)
+{
+    char *uuid = NULL, *err = NULL;
+    enum resolve_status st;
+
+    if (*call_get(c, FIELD_DISPOSITION)) {
+        st = resolve_disposition_st(api, call_get(c, FIELD_DISPOSITION), &uuid, &err);
+        if (st != RESOLVE_FOUND) {
+            fprintf(stderr, "amplecall log: --disposition: %s\n", err);
+            free(err);
+            return resolve_exit_code(st);
+        }
+        call_set(c, FIELD_DISPOSITION, uuid);
+        free(uuid);
+    }
+    st = resolve_task_st(api, call_get(c, FIELD_USER), call_get(c, FIELD_TASK), &uuid, &err);
+    if (st != RESOLVE_FOUND) {
+        fprintf(stderr, "amplecall log: --task: %s\n", err);
+        free(err);
+        return resolve_exit_code(st);
+    }
+    call_set(c, FIELD_TASK, uuid);
+    free(uuid);
+    return 0;
 }
 
 static void print_summary(const struct call_record *rec)
@@ -304,20 +354,66 @@ static void sleep_seconds(long s)
         ;
 }
 
+/* One attempt, through the outbox when there is one: the call is stored before the request
+ * and its outcome after it, so a temporary failure leaves it pending for `outbox flush`. The
+ * first attempt posts; later ones (after a 429) retry the stored row. */
+static enum outbox_status attempt(struct api *api, struct outbox *ob, const struct log_opts *o,
+                                  long long *id, struct api_result *res, struct call_record *rec)
+{
+    enum outbox_status st;
+    char *err = NULL;
+
+    if (!ob) {
+        api_post_call(api, &o->call, res, rec);
+        return OUTBOX_SENT; /* not stored: the result alone tells */
+    }
+    if (*id)
+        st = outbox_retry(ob, *id, res, rec, &err);
+    else
+        st = outbox_submit(ob, &o->call, NULL, res, rec, id, &err);
+    if (st == OUTBOX_ERROR)
+        fprintf(stderr, "amplecall log: %s\n", err);
+    free(err);
+    return st;
+}
+
 /* POST the call, waiting out 429s whose Retry-After fits in max_wait. */
-static int submit(struct api *api, const struct log_opts *o)
+static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
 {
     struct api_result res;
     struct call_record rec;
+    struct outbox_options oopt = {0};
+    struct store *store;
+    struct outbox *ob = NULL;
+    enum outbox_status st;
+    long long id = 0;
     long waited = 0;
+    char *err = NULL;
     int rc;
 
     call_record_init(&rec);
     api_result_init(&res);
-    for (int attempt = 0;; attempt++) {
-        api_post_call(api, &o->call, &res, &rec);
+    store = store_open(NULL, &err);
+    if (!store) {
+        fprintf(stderr, "amplecall log: cannot keep the call in the local outbox (%s); sending "
+                        "it without one\n",
+                err);
+        free(err);
+    } else {
+        /* the lease must outlast a lookup plus a POST */
+        oopt.lease_ms = 2LL * timeout_ms + 60000;
+        ob = outbox_new(store, api, &oopt);
+    }
+    for (int n = 0;; n++) {
+        st = attempt(api, ob, o, &id, &res, &rec);
+        if (st == OUTBOX_ERROR && id == 0) {
+            rc = EXIT_INTERNAL; /* the store failed before anything was sent */
+            goto out;
+        }
+        if (st != OUTBOX_PENDING && st != OUTBOX_SENT)
+            break;
         if (res.outcome != HTTP_OUT_RATE_LIMITED || res.retry_after < 0 ||
-            waited + res.retry_after > o->max_wait_s || attempt >= MAX_RATE_RETRIES)
+            waited + res.retry_after > o->max_wait_s || n >= MAX_RATE_RETRIES)
             break;
         fprintf(stderr, "amplecall log: rate limited; retrying in %ld s\n", res.retry_after);
         waited += res.retry_after;
@@ -336,13 +432,31 @@ static int submit(struct api *api, const struct log_opts *o)
         print_rejection(&res);
     } else if (res.is_unknown) {
         fprintf(stderr, "amplecall log: outcome unknown: %s\n", res.message);
-        fprintf(stderr, "amplecall log: check with 'amplecall calls' before logging it again\n");
-    } else if (res.outcome == HTTP_OUT_RATE_LIMITED) {
-        fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n",
-                res.message, o->max_wait_s);
+        if (id)
+            fprintf(stderr, "amplecall log: kept as call %lld in the outbox; 'amplecall outbox "
+                            "flush' checks the server before sending it again\n",
+                    id);
+        else
+            fprintf(stderr, "amplecall log: check with 'amplecall calls' before logging it "
+                            "again\n");
     } else {
-        fprintf(stderr, "amplecall log: %s\n", res.message ? res.message : "request failed");
+        if (res.outcome == HTTP_OUT_RATE_LIMITED)
+            fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n",
+                    res.message, o->max_wait_s);
+        else
+            fprintf(stderr, "amplecall log: %s\n", res.message ? res.message : "request failed");
+        if (id && rc == EXIT_TEMPFAIL)
+            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
+                            "'amplecall outbox flush' sends it\n",
+                    id);
+        else if (id && rc == EXIT_AUTH)
+            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
+                            "fix the key, then run 'amplecall outbox flush'\n",
+                    id);
     }
+out:
+    outbox_free(ob);
+    store_close(store);
     call_record_done(&rec);
     api_result_done(&res);
     return rc;
@@ -386,16 +500,20 @@ int cmd_log(int argc, char **argv)
         call_set(&o.call, FIELD_TRANSCRIPTION, text);
         free(text);
     }
-    /* an email for the user is checked after resolution, everything else now */
-    if (strchr(call_get(&o.call, FIELD_USER), '@')) {
+    /* an email for the user and names for the task and disposition are checked after
+     * resolution, everything else now (line mode checks each field as it is typed) */
+    if (!o.is_prompt) {
         struct call probe;
+        static const enum field_id by_name[] = {FIELD_USER, FIELD_TASK, FIELD_DISPOSITION};
         call_init(&probe);
         call_copy(&probe, &o.call);
-        call_set(&probe, FIELD_USER, "00000000-0000-0000-0000-000000000000");
+        for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++) {
+            const char *v = call_get(&probe, by_name[i]);
+            if (*v && !validate_uuid(v) && (by_name[i] != FIELD_USER || strchr(v, '@')))
+                call_set(&probe, by_name[i], "00000000-0000-0000-0000-000000000000");
+        }
         validate_call(&probe, &errs);
         call_done(&probe);
-    } else {
-        validate_call(&o.call, &errs);
     }
     if (errs.n > 0) {
         print_field_errors(&errs);
@@ -420,9 +538,19 @@ int cmd_log(int argc, char **argv)
         goto out;
     }
     api = api_new(http);
-    rc = resolve_user(api, &o.call);
+    if (o.is_prompt) {
+        /* flags and settings become the defaults the prompts offer */
+        enum lineprompt_result lr = lineprompt_fill(api, &s, &o.call, &rc);
+        if (lr == LINEPROMPT_CANCEL)
+            rc = EXIT_CANCELLED;
+        if (lr != LINEPROMPT_SEND)
+            goto out;
+    }
+    rc = lookup_user(api, &o.call);
     if (rc == 0)
-        rc = submit(api, &o);
+        rc = resolve_names(api, &o.call);
+    if (rc == 0)
+        rc = submit(api, &o, s.timeout_ms);
 out:
     api_free(api);
     free(err);

@@ -4,11 +4,15 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <curl/curl.h>
 
 #include "commands.h"
+#include "lineprompt.h"
+#include "settings.h"
 
 struct command {
     const char *name;
@@ -18,6 +22,15 @@ struct command {
 
 static const struct command commands[] = {
     {"log", cmd_log, "log one call from the command line"},
+    {"outbox", cmd_outbox, "list, send (flush) or drop calls waiting to be sent"},
+    {"history", cmd_history, "calls logged from this machine, with the API's responses"},
+    {"import", cmd_import, "log every call of a CSV file (resumable)"},
+    {"tasks", cmd_tasks, "list your scheduled phone-call tasks"},
+    {"dispositions", cmd_dispositions, "list call dispositions (outcomes)"},
+    {"users", cmd_users, "list the account's users"},
+    {"calls", cmd_calls, "list calls logged in Amplemarket"},
+    {"whoami", cmd_whoami, "check the API key and show the configured user"},
+    {"config", cmd_config, "show the effective configuration (key masked)"},
 };
 
 static void usage(FILE *out)
@@ -42,12 +55,41 @@ static void disable_core_dumps(void)
     setrlimit(RLIMIT_CORE, &rl);
 }
 
+/* Settings flags before the command name (amplecall --profile work tasks): handed to
+ * settings.c, which uses them where the command's own flags are not given. Moves argv so that
+ * argv[1] is the command. Returns 0, or EXIT_USAGE after printing why. */
+static int take_global_flags(int *argc, char ***argv)
+{
+    static struct settings_flags flags;
+    char *err = NULL;
+    int i = 1;
+
+    while (i < *argc) {
+        int r = settings_take_flag(*argc, *argv, &i, &flags, &err);
+        if (r < 0) {
+            fprintf(stderr, "amplecall: %s\n", err);
+            free(err);
+            return EXIT_USAGE;
+        }
+        if (r == 0)
+            break;
+        i++;
+    }
+    settings_set_global_flags(&flags);
+    *argc -= i - 1;
+    *argv += i - 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
 
     disable_core_dumps();
     setlocale(LC_ALL, "");
+    rc = take_global_flags(&argc, &argv);
+    if (rc != 0)
+        return rc;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "amplecall: cannot initialise libcurl\n");
         return EXIT_INTERNAL;
@@ -58,9 +100,13 @@ int main(int argc, char **argv)
     } else if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         rc = 0;
+    } else if (argc < 2 && isatty(STDIN_FILENO) && lineprompt_terminal_is_limited()) {
+        /* the terminal cannot hold the form: ask on plain lines instead */
+        static char name[] = "log", flag[] = "--prompt";
+        char *args[] = {name, flag, NULL};
+        rc = cmd_log(2, args);
     } else if (argc < 2) {
-        usage(stderr);
-        rc = EXIT_USAGE;
+        rc = cmd_form(argc, argv);
     } else {
         rc = -1;
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

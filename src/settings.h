@@ -55,16 +55,16 @@ struct settings_color {
 };
 
 struct settings {
-    char *profile;     /* owned, NULL = default section */
-    char *base_url;    /* owned, never NULL after settings_load */
-    char *api_key;     /* owned secret, NULL if none found; never printed */
+    char *profile;        /* owned, NULL = default section */
+    char *base_url;       /* owned, never NULL after settings_load */
+    char *api_key;        /* owned secret, NULL if none found; never printed */
     char *api_key_source; /* owned: "environment", "api_key_command", "config file" */
-    char *user;        /* owned UUID or email, NULL = ask */
-    char *default_from;/* owned, NULL = none */
-    char *ca_file;     /* owned, NULL = system CAs */
+    char *user;           /* owned UUID or email, NULL = ask */
+    char *default_from;   /* owned, NULL = none */
+    char *ca_file;        /* owned, NULL = system CAs */
     long connect_timeout_ms;
     long timeout_ms;
-    char *config_path; /* owned path of the file read, NULL if none */
+    char *config_path;      /* owned path of the file read, NULL if none */
     bool is_color_disabled; /* NO_COLOR or colors = never */
     enum settings_colors colors;
     struct settings_binding *bindings; /* owned, n_bindings entries */
@@ -104,8 +104,7 @@ bool settings_load(struct settings *s, const struct settings_flags *flags, char 
 char *settings_config_path(const struct settings_flags *flags);
 
 /* The binding of action (NULL when the config does not rebind it); borrowed. */
-const struct settings_binding *settings_binding_for(const struct settings *s,
-                                                    const char *action);
+const struct settings_binding *settings_binding_for(const struct settings *s, const char *action);
 /* The colour line for element, NULL when not configured; borrowed. */
 const struct settings_color *settings_color_for(const struct settings *s, const char *element);
 
@@ -130,11 +129,11 @@ int settings_take_flag(int argc, char **argv, int *i, struct settings_flags *f, 
 void settings_set_global_flags(const struct settings_flags *f);
 
 /* Help text for the options of settings_take_flag, for each command's --help. */
-#define SETTINGS_FLAGS_HELP                                                                   \
-    "  --profile NAME      use [profile NAME] of the config file (env AMPLECALL_PROFILE)\n"      \
-    "  --config FILE       read FILE instead of ~/.config/amplecall/config\n"                  \
-    "  --base-url URL      API base URL (env AMPLECALL_BASE_URL)\n"                            \
-    "  --user ID           your Amplemarket user, UUID or email (env AMPLECALL_USER)\n"        \
+#define SETTINGS_FLAGS_HELP                                                                        \
+    "  --profile NAME      use [profile NAME] of the config file (env AMPLECALL_PROFILE)\n"        \
+    "  --config FILE       read FILE instead of ~/.config/amplecall/config\n"                      \
+    "  --base-url URL      API base URL (env AMPLECALL_BASE_URL)\n"                                \
+    "  --user ID           your Amplemarket user, UUID or email (env AMPLECALL_USER)\n"            \
     "  --timeout SECS      give up on a request after SECS seconds (env AMPLECALL_TIMEOUT)\n"
 
 /* Parsed config file, before profiles are applied. Exposed for tests and fuzzing. */
@@ -154,7 +153,7 @@ void settings_file_done(struct settings_file *f);
 /* Parse config text. Every malformed line, unknown key and bad value is reported, one line
  * each, as "PATH:LINE: message" in *err (owned); returns false when there was any. Entries
  * of good lines are kept in out either way. */
-bool settings_file_parse(const char *text, size_t len, const char *path,
-                         struct settings_file *out, char **err);
+bool settings_file_parse(const char *text, size_t len, const char *path, struct settings_file *out,
+                         char **err);
 
 #endif

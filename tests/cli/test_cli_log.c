@@ -145,14 +145,17 @@ static void log__invalid_values_are_refused_before_sending(void **state)
 {
     struct cli_run r = run((const char *const[]){
         "log", "--from", "call me", "--to", TO, "--duration", "-3", "--answered", "sometimes",
-        "--human", "no", "--task", "abc", "--user", FAKE_USER_ID, "--recording-url",
+        "--human", "no", "--task", "abc", "--user", "abc", "--recording-url",
         "http://rec.example/x.mp3", NULL});
 
     expect_status(&r, 65);
     assert_true(cli_has(r.err, "--from"));
     assert_true(cli_has(r.err, "--duration"));
     assert_true(cli_has(r.err, "--answered"));
-    assert_true(cli_has(r.err, "--task_id"));
+    /* a task may be given by name ("abc"), resolved after these checks; a user only by
+     * UUID or email */
+    assert_true(cli_has(r.err, "--user_id"));
+    assert_false(cli_has(r.err, "--task_id"));
     assert_true(cli_has(r.err, "--recording_url"));
     assert_int_equal(fake_request_count(fk, NULL, NULL), 0);
     cli_run_done(&r);

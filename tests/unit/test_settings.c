@@ -18,9 +18,10 @@ static char tmpdir[256];
 static char cfgpath[320];
 
 static const char *const env_vars[] = {
-    "AMPLEMARKET_API_KEY", "AMPLECALL_PROFILE", "AMPLECALL_BASE_URL", "AMPLECALL_USER",
-    "AMPLECALL_FROM",      "AMPLECALL_CA_FILE", "AMPLECALL_TIMEOUT",  "AMPLECALL_CONFIG",
-    "NO_COLOR",            "XDG_CONFIG_HOME",
+    "AMPLEMARKET_API_KEY", "AMPLECALL_PROFILE", "AMPLECALL_BASE_URL",
+    "AMPLECALL_USER",      "AMPLECALL_FROM",    "AMPLECALL_CA_FILE",
+    "AMPLECALL_TIMEOUT",   "AMPLECALL_CONFIG",  "NO_COLOR",
+    "XDG_CONFIG_HOME",
 };
 
 static int setup(void **state)
@@ -246,11 +247,12 @@ static void load__environment_overrides_profile_and_selects_it(void **state)
 static void load__flag_overrides_environment_and_profile(void **state)
 {
     struct settings s;
-    struct settings_flags f = {.profile = "b", .user = "flag@acme.example", .timeout_s = 3,
+    struct settings_flags f = {.profile = "b",
+                               .user = "flag@acme.example",
+                               .timeout_s = 3,
                                .base_url = "http://127.0.0.1:9"};
 
-    write_config("[profile a]\nuser = a@acme.example\n[profile b]\nuser = b@acme.example\n",
-                 0600);
+    write_config("[profile a]\nuser = a@acme.example\n[profile b]\nuser = b@acme.example\n", 0600);
     setenv("AMPLECALL_PROFILE", "a", 1);
     setenv("AMPLECALL_USER", "env@acme.example", 1);
     setenv("AMPLECALL_BASE_URL", "https://env.example", 1);
@@ -329,8 +331,7 @@ static void load__reports_config_errors_with_path_and_line(void **state)
     struct settings s;
     char *err, *want;
 
-    write_config("# ok\nuser = dana@acme.example\napi_kye = x\n\n[profile p]\nnonsense\n",
-                 0600);
+    write_config("# ok\nuser = dana@acme.example\napi_kye = x\n\n[profile p]\nnonsense\n", 0600);
     err = load(&s, NULL, false);
     want = xasprintf("%s:3: unknown key 'api_kye'", cfgpath);
     assert_contains(err, want);
@@ -369,7 +370,8 @@ static void load__refuses_api_key_in_a_file_others_can_read(void **state)
     write_config("user = a@b.c\napi_key = " SECRET "\n", 0644);
     err = load(&s, NULL, false);
     want = xasprintf("%s:2: refusing to read api_key from a file others can read (mode 0644); "
-                     "run: chmod 600 %s", cfgpath, cfgpath);
+                     "run: chmod 600 %s",
+                     cfgpath, cfgpath);
     assert_contains(err, want);
     assert_null(strstr(err, SECRET));
     assert_null(s.api_key);
@@ -407,7 +409,7 @@ static void load__environment_key_wins_and_leaves_the_environment(void **state)
     free(load(&s, NULL, true));
     assert_string_equal(s.api_key, SECRET);
     assert_string_equal(s.api_key_source, "environment");
-    assert_null(getenv("AMPLEMARKET_API_KEY")); /* no child can inherit it */
+    assert_null(getenv("AMPLEMARKET_API_KEY"));    /* no child can inherit it */
     assert_int_not_equal(access(marker, F_OK), 0); /* the command never ran */
     settings_done(&s);
     free(marker);
@@ -418,8 +420,8 @@ static void load__runs_api_key_command_and_takes_its_first_line(void **state)
 {
     struct settings s;
     char *envfile = xasprintf("%s/childenv", tmpdir);
-    char *cfg = xasprintf("api_key_command = env > %s; printf '  %s  \\nsecond line\\n'\n",
-                          envfile, SECRET);
+    char *cfg = xasprintf("api_key_command = env > %s; printf '  %s  \\nsecond line\\n'\n", envfile,
+                          SECRET);
 
     write_config(cfg, 0600);
     free(load(&s, NULL, true));
@@ -654,8 +656,8 @@ static void mask_key__never_shows_the_whole_key(void **state)
 
 static void take_flag__handles_both_forms_and_bad_values(void **state)
 {
-    char a[][16] = {"cmd", "--profile", "work", "--user=a@b.c", "--timeout", "0",
-                    "--json", "--config"};
+    char a[][16] = {"cmd",       "--profile", "work",   "--user=a@b.c",
+                    "--timeout", "0",         "--json", "--config"};
     char *argv[] = {a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL};
     int argc = 8;
     struct settings_flags f = {0};
