@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,7 +19,9 @@ struct http_req {
     struct http_client *client;
     CURL *easy;
     struct curl_slist *headers;
-    char *body; /* request body, owned (libcurl only borrows POSTFIELDS) */
+    char *body; /* request body, owned */
+    size_t body_len;
+    size_t body_read; /* bytes of body handed to libcurl so far */
     struct buf resp;
     char errbuf[CURL_ERROR_SIZE];
     long retry_after;
@@ -200,6 +203,27 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+static size_t on_body_read(char *dst, size_t size, size_t n, void *ud)
+{
+    struct http_req *r = ud;
+    size_t left = r->body_len - r->body_read;
+    size_t len = size * n < left ? size * n : left;
+
+    memcpy(dst, r->body + r->body_read, len);
+    r->body_read += len;
+    return len;
+}
+
+static int on_body_seek(void *ud, curl_off_t offset, int origin)
+{
+    struct http_req *r = ud;
+
+    /* Rewinding a body nobody has read yet is harmless; anything else could resend it. */
+    if (origin == SEEK_SET && offset == 0 && r->body_read == 0)
+        return CURL_SEEKFUNC_OK;
+    return CURL_SEEKFUNC_CANTSEEK;
+}
+
 static long parse_retry_after(const char *v)
 {
     long long secs;
@@ -341,6 +365,7 @@ static enum http_outcome classify_curl(CURLcode rc, const struct http_req *r)
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
+    case CURLE_SEND_FAIL_REWIND: /* a resend on a new connection was refused */
         return HTTP_OUT_CONNECT;
     default:
         return HTTP_OUT_TRANSPORT;
@@ -391,8 +416,17 @@ static bool setup_easy(struct http_client *c, struct http_req *r, const char *me
     if (c->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     if (r->body) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
+        /* The body goes out through a read callback, not POSTFIELDS: libcurl silently resends
+         * a request whose reused keep-alive connection died before any answer, and for a POST
+         * the server may already have stored the call. It must rewind the body to resend,
+         * and on_body_seek refuses once any of it was handed over, so the attempt ends as
+         * "maybe sent" instead of becoming a duplicate. The connection stays shared. */
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, on_body_read);
+        curl_easy_setopt(e, CURLOPT_READDATA, r);
+        curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_body_seek);
+        curl_easy_setopt(e, CURLOPT_SEEKDATA, r);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
     }
     if (strcmp(method, "GET") && strcmp(method, "POST"))
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
@@ -412,6 +446,7 @@ struct http_req *http_start(struct http_client *c, const char *method, const cha
     r->ud = ud;
     r->retry_after = -1;
     r->body = xstrdup(body);
+    r->body_len = body ? strlen(body) : 0;
     buf_init(&r->resp, HTTP_MAX_BODY);
     link_req(c, r);
     url = resolve_target(c, target);
@@ -472,7 +507,7 @@ static void complete(struct http_client *c, struct http_req *r, CURLcode rc)
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status);
     curl_easy_getinfo(r->easy, CURLINFO_SIZE_UPLOAD_T, &up);
     curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &req_size);
-    resp.is_body_sent = up > 0 || req_size > 0;
+    resp.is_body_sent = up > 0 || req_size > 0 || r->body_read > 0;
     if (rc == CURLE_OK) {
         resp.outcome = classify_status(resp.status);
     } else {

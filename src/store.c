@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -698,8 +699,11 @@ bool store_enqueue(struct store *s, const struct store_new *n, long long now, lo
         if (rc == SQLITE_ROW)
             *id = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
-        if (rc == SQLITE_ROW)
-            return commit(s, err) || (rollback(s), false);
+        if (rc == SQLITE_ROW) {
+            if (!commit(s, err))
+                goto fail;
+            return true;
+        }
         if (rc != SQLITE_DONE) {
             fail(s, err, "database");
             goto fail;
@@ -793,9 +797,11 @@ static void bind_query(sqlite3_stmt *st, const struct store_claim_query *q, long
     sqlite3_bind_int64(st, 6, now);
 }
 
-/* When a row is due: its schedule, or when forced the settle time for unknown rows only. */
+/* When a row is due: its schedule; when forced, at once, except that an unknown row waits
+ * to settle and a 429's Retry-After is still honoured. */
 #define DUE_TIME                                                                               \
-    "(CASE WHEN ?3 THEN (CASE WHEN state = 'unknown' THEN last_attempt_at + ?4 ELSE 0 END)"    \
+    "(CASE WHEN ?3 THEN (CASE WHEN state = 'unknown' THEN last_attempt_at + ?4"                \
+    " WHEN last_status = 429 THEN next_attempt_at ELSE 0 END)"                                  \
     " ELSE next_attempt_at END)"
 
 int store_claim(struct store *s, const struct store_claim_query *q,
@@ -863,22 +869,43 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
                    char **err)
 {
     sqlite3_stmt *st;
+    long long now = store_now_ms();
     int rc, found = 0;
 
-    /* A sending row of a dead owner becomes due too, but only a claim may reap it (that
-     * writes), so count it as due now. */
-    if (!prepare(s,
-                 "SELECT MIN(t) FROM (SELECT " DUE_TIME " AS t FROM calls WHERE" DUE_FILTER
-                 " UNION ALL SELECT MIN(lease_until, ?6) FROM calls WHERE state = 'sending'"
-                 " AND (?1 IS NULL OR api_base = ?1) AND (?2 = 0 OR id = ?2))",
-                 &st, err))
+    if (!prepare(s, "SELECT MIN(" DUE_TIME ") FROM calls WHERE" DUE_FILTER, &st, err))
         return -1;
-    bind_query(st, q, store_now_ms());
+    bind_query(st, q, now);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         *when = sqlite3_column_int64(st, 0);
         found = 1;
     } else if (rc != SQLITE_ROW) {
+        fail(s, err, "database");
+        found = -1;
+    }
+    sqlite3_finalize(st);
+    if (found < 0)
+        return -1;
+    /* A sending row whose lease ended is due now (a claim reaps it); one held by a live
+     * owner is not ours to wait for. */
+    if (!prepare(s,
+                 "SELECT lease_host, lease_pid, lease_start, lease_until FROM calls"
+                 " WHERE state = 'sending' AND (?1 IS NULL OR api_base = ?1)"
+                 " AND (?2 = 0 OR id = ?2)",
+                 &st, err))
+        return -1;
+    bind_text(st, 1, q->api_base);
+    sqlite3_bind_int64(st, 2, q->only_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 3) <= now ||
+            store_lease_owner_is_dead((const char *)sqlite3_column_text(st, 0),
+                                      (pid_t)sqlite3_column_int64(st, 1),
+                                      sqlite3_column_int64(st, 2))) {
+            *when = now;
+            found = 1;
+        }
+    }
+    if (rc != SQLITE_DONE) {
         fail(s, err, "database");
         found = -1;
     }
@@ -1047,12 +1074,12 @@ int store_drop(struct store *s, long long id, long long now, char **err)
     if (!reap_locked(s, now, NULL, err))
         goto fail;
     found = store_get(s, id, &r, err);
-    if (found <= 0) {
-        if (found == 0 && !commit(s, err))
-            goto fail;
-        rollback(s);
+    if (found < 0)
+        goto fail;
+    if (found == 0) {
+        rollback(s); /* only a reap could have changed anything; it is redone on next use */
         store_row_done(&r);
-        return found;
+        return 0;
     }
     if (r.state == STORE_SENT) {
         *err = xasprintf("call %lld was sent (remote id %s); it cannot be dropped", id,

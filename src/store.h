@@ -143,9 +143,10 @@ bool store_enqueue(struct store *s, const struct store_new *n, long long now, lo
 struct store_claim_query {
     const char *api_base;       /* only rows for this base URL; NULL = any */
     long long only_id;          /* 0 = any row */
-    bool is_forced;             /* ignore next_attempt_at (an explicit flush or retry) ... */
-    long long settle_ms;        /* ... but an unknown row waits this long after its last
-                                   attempt, so an in-flight request can land first */
+    bool is_forced;             /* ignore next_attempt_at (an explicit flush or retry), except
+                                   a 429's Retry-After, and ... */
+    long long settle_ms;        /* ... an unknown row waits this long after its last attempt,
+                                   so a request still in flight can land first */
     long long attempted_before; /* skip rows attempted at or after this time; 0 = no limit */
 };
 

@@ -354,6 +354,23 @@ static void http__connection_dropped_after_post_means_body_was_sent(void **state
     http_client_free(c);
 }
 
+static void http__post_on_a_reused_connection_that_dies_is_never_resent(void **state)
+{
+    /* libcurl would silently retry on a fresh connection; a third reply is there to take it */
+    static const char *r[] = {OK_JSON, "DROP", OK_JSON, NULL};
+    struct http_client *c = client(5000);
+    struct got g;
+
+    script(r);
+    g = request(c, "GET", "/users", NULL);
+    assert_int_equal(g.outcome, HTTP_OUT_OK);
+    g = request(c, "POST", "/calls", "{\"x\":1}");
+    assert_int_equal(g.outcome, HTTP_OUT_CONNECT);
+    assert_true(g.is_body_sent);
+    assert_int_equal(srv.next, 2); /* the POST reached the server once */
+    http_client_free(c);
+}
+
 static void http__silent_server_times_out(void **state)
 {
     static const char *r[] = {"HOLD", NULL};
@@ -437,6 +454,7 @@ int main(void)
         cmocka_unit_test(http__reads_retry_after_in_seconds_and_as_a_date),
         cmocka_unit_test(http__caps_the_response_body),
         cmocka_unit_test(http__connection_dropped_after_post_means_body_was_sent),
+        cmocka_unit_test(http__post_on_a_reused_connection_that_dies_is_never_resent),
         cmocka_unit_test(http__silent_server_times_out),
         cmocka_unit_test(http__refused_connection_sends_nothing),
         cmocka_unit_test(http__never_follows_a_link_to_another_host),

@@ -1,0 +1,308 @@
+/* `amplecall outbox [list|flush|drop ID] [--json] [--yes]`: show the calls waiting to be sent,
+ * send them now, or discard one after confirmation. Sending goes through outbox.c, so a flush
+ * never sends a call that another process holds or that already reached the server. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "commands.h"
+#include "history.h"
+#include "outbox.h"
+#include "sanitize.h"
+#include "settings.h"
+#include "util.h"
+
+struct outbox_cli {
+    const char *action; /* "list", "flush", "drop" */
+    long long id;
+    bool is_json;
+    bool is_yes;
+    struct settings_flags flags;
+};
+
+static void outbox_usage(FILE *out)
+{
+    fputs("Usage: amplecall outbox [list] [--json]\n"
+          "       amplecall outbox flush [--json]\n"
+          "       amplecall outbox drop ID [--yes]\n"
+          "\n"
+          "Calls that are stored but not yet confirmed by the API: pending (waiting for a\n"
+          "retry), sending (an attempt in progress) and unknown (an attempt may have reached\n"
+          "the server; it is looked up before any resend).\n"
+          "\n"
+          "  list        show them with state, attempts, next attempt and last error (default)\n"
+          "  flush       try to send them now (waits out a short Retry-After)\n"
+          "  drop ID     discard one; asks for confirmation on a terminal\n"
+          "  --json      print JSON\n"
+          "  --yes       drop without asking (for scripts)\n"
+          "\n" SETTINGS_FLAGS_HELP
+          "Environment: AMPLECALL_OUTBOX_RATE (requests a minute, default 240, at most 450),\n"
+          "AMPLECALL_OUTBOX_SETTLE_MS (wait before checking an interrupted call, default 2000).\n"
+          "\n"
+          "Exit status of flush: 0 nothing left, 75 calls still pending, 65 a call was\n"
+          "rejected, 77 API key rejected.\n",
+          out);
+}
+
+/* 0 parsed, -1 help shown, else an exit code. */
+static int parse(int argc, char **argv, struct outbox_cli *o)
+{
+    char *err = NULL;
+    bool has_action = false;
+
+    o->action = "list";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int taken = settings_take_flag(argc, argv, &i, &o->flags, &err);
+
+        if (taken < 0) {
+            fprintf(stderr, "amplecall outbox: %s\n", err);
+            free(err);
+            return EXIT_USAGE;
+        }
+        if (taken > 0)
+            continue;
+        if (!strcmp(a, "--json")) {
+            o->is_json = true;
+        } else if (!strcmp(a, "--yes") || !strcmp(a, "-y")) {
+            o->is_yes = true;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            outbox_usage(stdout);
+            return -1;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "amplecall outbox: unknown option '%s'\n", a);
+            fprintf(stderr, "Try 'amplecall outbox --help'.\n");
+            return EXIT_USAGE;
+        } else if (!has_action &&
+                   (!strcmp(a, "list") || !strcmp(a, "flush") || !strcmp(a, "drop"))) {
+            o->action = a;
+            has_action = true;
+        } else if (!strcmp(o->action, "drop") && !o->id) {
+            if (!str_to_nonneg(a, 1LL << 62, &o->id) || o->id == 0) {
+                fprintf(stderr, "amplecall outbox: '%s' is not a call ID\n", a);
+                return EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "amplecall outbox: unexpected argument '%s'\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!strcmp(o->action, "drop") && !o->id) {
+        fprintf(stderr, "amplecall outbox: drop needs the ID of a call (see 'amplecall outbox')\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int do_list(struct store *s, const struct outbox_cli *o)
+{
+    struct store_rows rows;
+    char *err = NULL;
+
+    /* a row whose sender died shows as unknown rather than forever "sending" */
+    if (!store_reap_stale(s, store_now_ms(), NULL, &err) ||
+        !store_list(s, true, 0, &rows, &err)) {
+        fprintf(stderr, "amplecall outbox: %s\n", err);
+        free(err);
+        return EXIT_INTERNAL;
+    }
+    if (o->is_json)
+        history_print_json(stdout, &rows);
+    else if (rows.n == 0)
+        puts("The outbox is empty: every call has been sent or rejected.");
+    else
+        history_print_outbox(stdout, &rows);
+    store_rows_done(&rows);
+    return EXIT_LOGGED;
+}
+
+/* y/yes on the terminal; anything else (or EOF) is no. */
+static bool confirm(const char *question)
+{
+    char line[64];
+
+    fprintf(stderr, "%s [y/N] ", question);
+    fflush(stderr);
+    if (!fgets(line, sizeof(line), stdin))
+        return false;
+    return !strcasecmp(line, "y\n") || !strcasecmp(line, "yes\n");
+}
+
+static int do_drop(struct store *s, const struct outbox_cli *o)
+{
+    struct store_row r;
+    char *err = NULL, *to = NULL, *question = NULL;
+    int rc = EXIT_LOGGED, found;
+
+    store_row_init(&r);
+    found = store_get(s, o->id, &r, &err);
+    if (found <= 0) {
+        if (found == 0)
+            fprintf(stderr, "amplecall outbox: there is no call %lld\n", o->id);
+        else
+            fprintf(stderr, "amplecall outbox: %s\n", err);
+        rc = found == 0 ? EXIT_INVALID : EXIT_INTERNAL;
+        goto out;
+    }
+    if (r.state == STORE_SENT) {
+        fprintf(stderr, "amplecall outbox: call %lld was sent already; it stays in the history\n",
+                o->id);
+        rc = EXIT_INVALID;
+        goto out;
+    }
+    if (!o->is_yes) {
+        if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+            fprintf(stderr, "amplecall outbox: not dropping call %lld without confirmation; "
+                            "add --yes\n",
+                    o->id);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        to = sanitize_line(call_get(&r.call, FIELD_TO));
+        question = xasprintf("Drop call %lld to %s (%s, %d attempt%s)?%s", o->id, to,
+                             store_state_name(r.state), r.attempts, r.attempts == 1 ? "" : "s",
+                             r.state == STORE_UNKNOWN
+                                 ? " An earlier attempt may have reached the server."
+                                 : " It will never be sent.");
+        if (!confirm(question)) {
+            fprintf(stderr, "Kept call %lld.\n", o->id);
+            goto out;
+        }
+    }
+    found = store_drop(s, o->id, store_now_ms(), &err);
+    if (found < 0) {
+        fprintf(stderr, "amplecall outbox: %s\n", err);
+        rc = EXIT_INVALID;
+    } else if (found == 0) {
+        fprintf(stderr, "amplecall outbox: there is no call %lld\n", o->id);
+        rc = EXIT_INVALID;
+    } else if (o->is_json) {
+        printf("{\"dropped\": %lld}\n", o->id);
+    } else {
+        printf("Dropped call %lld.\n", o->id);
+    }
+out:
+    free(err);
+    free(to);
+    free(question);
+    store_row_done(&r);
+    return rc;
+}
+
+static int do_flush(struct store *s, const struct outbox_cli *o)
+{
+    struct settings set;
+    struct http_options hopt = {0};
+    struct http_client *http;
+    struct api *api = NULL;
+    struct outbox *ob = NULL;
+    struct outbox_options oopt = {0};
+    struct outbox_flush_stats st;
+    char *err = NULL;
+    int rc;
+
+    memset(&st, 0, sizeof(st));
+    settings_init(&set);
+    if (!settings_load(&set, &o->flags, &err)) {
+        fprintf(stderr, "amplecall outbox: %s\n", err);
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    if (!set.api_key) {
+        fprintf(stderr, "amplecall outbox: no API key: set AMPLEMARKET_API_KEY (or "
+                        "api_key_command in the config file)\n");
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    hopt.base_url = set.base_url;
+    hopt.api_key = set.api_key;
+    hopt.connect_timeout_ms = set.connect_timeout_ms;
+    hopt.timeout_ms = set.timeout_ms;
+    hopt.ca_file = set.ca_file;
+    http = http_client_new(&hopt, &err);
+    if (!http) {
+        fprintf(stderr, "amplecall outbox: %s\n", err);
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    api = api_new(http);
+    /* a lookup and a POST may both run under one lease */
+    oopt.lease_ms = 2LL * set.timeout_ms + 60000;
+    outbox_options_from_env(&oopt);
+    ob = outbox_new(s, api, &oopt);
+    if (!outbox_flush(ob, &st, &err)) {
+        fprintf(stderr, "amplecall outbox: %s\n", err);
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    rc = st.is_auth_failed ? EXIT_AUTH
+         : st.pending > 0  ? EXIT_TEMPFAIL
+         : st.rejected > 0 ? EXIT_INVALID
+                           : EXIT_LOGGED;
+    if (o->is_json) {
+        char *e = st.last_error ? sanitize_line(st.last_error) : NULL;
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "sent", json_object_new_int(st.sent));
+        json_object_object_add(j, "found", json_object_new_int(st.found));
+        json_object_object_add(j, "rejected", json_object_new_int(st.rejected));
+        json_object_object_add(j, "pending", json_object_new_int(st.pending));
+        json_object_object_add(j, "in_progress_elsewhere", json_object_new_int(st.leased));
+        json_object_object_add(j, "error", e ? json_object_new_string(e) : NULL);
+        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+        json_object_put(j);
+        free(e);
+    } else {
+        printf("Sent %d, found already on the server %d, rejected %d; %d still pending", st.sent,
+               st.found, st.rejected, st.pending);
+        if (st.leased)
+            printf(", %d being sent by another amplecall", st.leased);
+        printf(".\n");
+        if (st.last_error) {
+            char *e = sanitize_line(st.last_error);
+            fprintf(stderr, "amplecall outbox: stopped: %s\n", e);
+            free(e);
+        }
+        if (st.rejected)
+            fprintf(stderr, "amplecall outbox: see 'amplecall history' for the rejected "
+                            "call%s and the API's errors\n",
+                    st.rejected == 1 ? "" : "s");
+    }
+out:
+    outbox_flush_stats_done(&st);
+    outbox_free(ob); /* before api_free: it may cancel an attempt of ours */
+    api_free(api);
+    free(err);
+    settings_done(&set);
+    return rc;
+}
+
+int cmd_outbox(int argc, char **argv)
+{
+    struct outbox_cli o;
+    struct store *s;
+    char *err = NULL;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    rc = parse(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? EXIT_LOGGED : rc;
+    s = store_open(NULL, &err);
+    if (!s) {
+        fprintf(stderr, "amplecall outbox: %s\n", err);
+        free(err);
+        return EXIT_CONFIG;
+    }
+    if (!strcmp(o.action, "flush"))
+        rc = do_flush(s, &o);
+    else if (!strcmp(o.action, "drop"))
+        rc = do_drop(s, &o);
+    else
+        rc = do_list(s, &o);
+    store_close(s);
+    return rc;
+}
