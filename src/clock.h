@@ -9,10 +9,10 @@
 typedef long long (*clock_now_fn)(void *ud);
 
 struct clock {
-    clock_now_fn now;   /* borrowed hook */
-    void *now_ud;       /* borrowed */
+    clock_now_fn now; /* borrowed hook */
+    void *now_ud;     /* borrowed */
     bool is_running;
-    long long start_ms; /* now() when started */
+    long long start_ms;     /* now() when started */
     long long last_shown_s; /* whole seconds last reported by clock_tick, -1 = none */
 };
 

@@ -14,9 +14,9 @@
 /* What readline asked for while being fed, collected by field_take_request(). */
 enum field_request {
     FIELD_REQ_NONE = 0,
-    FIELD_REQ_ACCEPT,  /* the line was accepted (e.g. C-o): move on */
-    FIELD_REQ_EOF,     /* C-d on an empty line: move on */
-    FIELD_REQ_EDITOR,  /* C-x C-e: edit in $VISUAL/$EDITOR */
+    FIELD_REQ_ACCEPT, /* the line was accepted (e.g. C-o): move on */
+    FIELD_REQ_EOF,    /* C-d on an empty line: move on */
+    FIELD_REQ_EDITOR, /* C-x C-e: edit in $VISUAL/$EDITOR */
 };
 
 /* Set readline up once. on_redisplay (may be NULL) runs whenever the field must be redrawn.

@@ -28,9 +28,9 @@ struct form {
     char **general;             /* owned sanitised errors that name no known field */
     size_t n_general;
     enum field_id focus;
-    bool is_modified;           /* edited since the form was fresh or last accepted */
-    form_change_fn on_change;   /* may be NULL */
-    void *change_ud;            /* borrowed */
+    bool is_modified;         /* edited since the form was fresh or last accepted */
+    form_change_fn on_change; /* may be NULL */
+    void *change_ud;          /* borrowed */
 };
 
 enum form_kind form_kind(enum field_id f);

@@ -1,0 +1,60 @@
+#ifndef AMPLECALL_TUI_H
+#define AMPLECALL_TUI_H
+/* Terminal set-up and tear-down for the form (ncursesw), named styles (colours when the
+ * terminal has them and NO_COLOR is unset, attributes always), and drawing helpers that cut
+ * and wrap UTF-8 text by display columns. Everything drawn here must already be sanitised. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <curses.h>
+
+#define TUI_MIN_COLS 80
+#define TUI_MIN_LINES 24
+
+enum tui_style {
+    TUI_NORMAL = 0,
+    TUI_TITLE,       /* top line */
+    TUI_LABEL,       /* field label */
+    TUI_LABEL_FOCUS, /* label of the focused field */
+    TUI_ERROR,       /* error text and the label of a rejected field */
+    TUI_ERROR_FOCUS, /* label of a rejected field that has focus */
+    TUI_NOTE,        /* explanatory note under a field */
+    TUI_HINT,        /* placeholder in an empty field */
+    TUI_STATUS,      /* status bar */
+    TUI_HELP,        /* key help line */
+    TUI_OK,          /* success */
+    TUI_WARN,        /* warnings: unknown outcome, rate limit */
+    TUI_SELECTED,    /* picker row under the cursor */
+    TUI_BOX,         /* overlay frame */
+    TUI_STYLE_COUNT
+};
+
+/* Initialise curses on the process's terminal: cbreak, no echo, keypad, non-blocking reads,
+ * 25 ms ESCDELAY, flow control off (so ^S and ^Q reach us). false with *err (owned) if the
+ * terminal cannot be used. */
+bool tui_init(bool is_color_disabled, char **err);
+/* Restore the terminal (endwin). Idempotent; safe from the die() hook. */
+void tui_done(void);
+bool tui_is_active(void);
+bool tui_has_color(void);
+
+/* Attributes (with colour pair when colours are on) for a style. */
+attr_t tui_attr(enum tui_style s);
+bool tui_is_too_small(void);
+
+/* Draw text (valid sanitised UTF-8) at (y, x) cut to at most cols columns (a wide character
+ * that does not fit is left out). Returns the columns written. */
+int tui_put(int y, int x, int cols, const char *text, attr_t a);
+/* Spaces with attributes a over cols columns. */
+void tui_fill(int y, int x, int cols, attr_t a);
+/* Byte length of the longest prefix of text that fits in cols columns; *used gets its columns. */
+size_t tui_fit(const char *text, int cols, int *used);
+
+/* Word-wrap text to lines of at most cols columns; '\n' starts a new line; words longer than a
+ * line are broken. Returns the number of lines; *lines (owned array of owned strings). */
+size_t tui_wrap(const char *text, int cols, char ***lines);
+void tui_lines_free(char **lines, size_t n);
+
+/* Draw a frame with a title (may be NULL) in the top border. */
+void tui_box(int y, int x, int h, int w, const char *title);
+
+#endif

@@ -1,0 +1,120 @@
+#ifndef AMPLECALL_TUI_APP_H
+#define AMPLECALL_TUI_APP_H
+/* State of the running form shared by cmd_form.c and the view_*.c files: the model, the
+ * background loads, the submit, the open overlay and what must be repainted. Internal to the
+ * TUI; nothing outside src/view_*.c and src/cmd_form.c includes it. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api.h"
+#include "clock.h"
+#include "form.h"
+#include "loop.h"
+#include "settings.h"
+
+struct picker;
+
+enum load_state { LOAD_IDLE = 0, LOAD_RUNNING, LOAD_DONE, LOAD_FAILED };
+
+/* One background list load. */
+struct load {
+    enum load_state state;
+    struct api_op *op; /* borrowed; the api frees it after the callback */
+    char *error;       /* owned sanitised message after a failure */
+    unsigned gen;      /* bumped on every start, so late callbacks of old loads are ignored */
+};
+
+enum pick_kind { PICK_DISPOSITION = 0, PICK_TASK, PICK_USER, PICK_KIND_COUNT };
+
+enum app_view { VIEW_FORM = 0, VIEW_PICKER, VIEW_RESULT, VIEW_HELP };
+
+/* A yes/no question in the message area; the answer runs an action. */
+enum ask_kind { ASK_NONE = 0, ASK_QUIT, ASK_TIMER_REPLACE, ASK_RESEND };
+
+enum msg_kind { MSG_INFO = 0, MSG_OK, MSG_WARN, MSG_ERROR };
+
+enum conn_state { CONN_UNKNOWN = 0, CONN_ONLINE, CONN_OFFLINE, CONN_AUTH_FAILED };
+
+struct app {
+    struct settings settings;
+    struct api *api;
+    const char *host; /* borrowed from the http client */
+    struct form form;
+    struct clock clock;
+
+    struct disposition_list dispositions;
+    struct task_list tasks;
+    struct user_list users;
+    struct load loads[PICK_KIND_COUNT];
+    char *tasks_user;    /* owned: the user id the task list belongs to */
+    struct load resolve; /* AMPLECALL_USER given as an email, looked up once */
+
+    enum app_view view;
+    struct picker *picker; /* owned while VIEW_PICKER */
+    enum ask_kind ask;
+    char *message; /* owned status-area message, NULL = none */
+    enum msg_kind msg_kind;
+    bool is_msg_on_marks; /* the message explains error marks: it goes when they are fixed */
+    enum conn_state conn;
+
+    bool is_sending;
+    struct api_op *submit_op;  /* borrowed while sending */
+    bool is_outcome_unknown;   /* the last attempt may have been logged */
+    long long retry_at_ms;     /* 429: no resend before this (monotonic), 0 = none */
+    long long shown_retry_s;   /* last countdown value drawn */
+    struct call_record result; /* the accepted call (VIEW_RESULT) */
+    char *result_disposition;  /* owned display name of its disposition */
+
+    int form_scroll;      /* first virtual row of the form shown */
+    int cur_y, cur_x;     /* where the terminal cursor goes after painting */
+    int timer_y, timer_x; /* where the timer digits are drawn, -1 when not on screen */
+    bool is_dirty;        /* repaint everything */
+    bool is_timer_dirty;  /* repaint only the timer digits */
+    bool is_full_redraw;  /* clear the terminal on the next paint (after resize, editor) */
+    unsigned spin;        /* spinner frame */
+    long long spin_next_ms;
+    bool is_done;
+    int exit_code;
+};
+
+/* ---- cmd_form.c: actions the views call ---------------------------------------------------- */
+
+void app_dirty(struct app *a);
+void app_message(struct app *a, enum msg_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Move focus (committing the text field being left, entering the new one). */
+void app_focus(struct app *a, enum field_id f);
+/* Set a field's value from code (timer, editor), keeping an active text field in step. */
+void app_set_value(struct app *a, enum field_id f, const char *value);
+void app_open_picker(struct app *a, enum field_id f);
+void app_close_picker(struct app *a);
+/* The picker chose row id of its kind. */
+void app_choose(struct app *a, enum pick_kind kind, const char *id);
+/* Restart a failed or stale load. */
+void app_retry_load(struct app *a, enum pick_kind kind);
+void app_toggle_timer(struct app *a);
+void app_submit(struct app *a);
+void app_request_quit(struct app *a);
+void app_new_call(struct app *a);
+void app_edit_in_editor(struct app *a);
+/* Spinner character for "loading" states. */
+const char *app_spinner(const struct app *a);
+/* borrowed display name of a disposition id, NULL if unknown */
+const char *app_disposition_name(const struct app *a, const char *id);
+
+/* ---- views ----------------------------------------------------------------------------------- */
+
+void view_form_paint(struct app *a);
+/* Redraw only the timer digits (cheap tick). */
+void view_form_paint_timer(struct app *a);
+void view_form_key(struct app *a, const struct loop_key *k);
+/* The help line for the current focus; borrowed static text. */
+const char *view_form_help_line(const struct app *a);
+
+void view_result_paint(struct app *a);
+void view_result_key(struct app *a, const struct loop_key *k);
+
+void view_help_paint(struct app *a);
+void view_help_key(struct app *a, const struct loop_key *k);
+
+#endif

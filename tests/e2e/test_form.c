@@ -1,0 +1,1354 @@
+/* End-to-end tests of the call form: the real amplecall binary on a pty, its screen read
+ * through libvterm, against the fake Amplemarket API on 127.0.0.1. Every wait is bounded;
+ * a failing check dumps the screen (never the raw bytes, argv or environment). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "fakectl.h"
+#include "pty.h"
+#include "util.h"
+
+#define WAIT_MS 5000
+#define LABEL_COL 18        /* first column of a field's value */
+#define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
+
+enum {
+    F_FROM,
+    F_TO,
+    F_DURATION,
+    F_ANSWERED,
+    F_HUMAN,
+    F_DISPOSITION,
+    F_TASK,
+    F_USER,
+    F_TRANSCRIPTION,
+    F_RECORDING
+};
+
+static const char *const labels[] = {"From",          "To",           "Duration", "Answered",
+                                     "Human",         "Disposition",  "Task",     "User",
+                                     "Transcription", "Recording URL"};
+
+struct ctx {
+    struct fake *fake;
+    char **env;
+    struct term *t;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *amplecall_path(void)
+{
+    const char *b = getenv("AMPLECALL_TEST_BUILDDIR");
+
+    return xasprintf("%s/src/amplecall", b && *b ? b : ".");
+}
+
+/* Start a fake server with fake_args and the form with env_extra (both NULL-terminated or
+ * NULL). The user is the fake's main user unless env_extra says otherwise. */
+static struct ctx *start_sized(const char *const *fake_args, const char *const *env_extra, int rows,
+                               int cols)
+{
+    struct ctx *c = xcalloc(1, sizeof(*c));
+    const char *extra[32];
+    size_t n = 0;
+    char *url, *bin = amplecall_path();
+
+    c->fake = fake_start(fake_args);
+    assert_non_null(c->fake);
+    url = xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(c->fake));
+    extra[n++] = url;
+    extra[n++] = "AMPLEMARKET_API_KEY=" FAKE_API_KEY;
+    extra[n++] = "AMPLECALL_USER=" FAKE_USER_ID;
+    /* nothing from the developer's own environment */
+    extra[n++] = "XDG_STATE_HOME";
+    extra[n++] = "XDG_CONFIG_HOME";
+    extra[n++] = "XDG_DATA_HOME";
+    extra[n++] = "NO_COLOR";
+    extra[n++] = "VISUAL";
+    extra[n++] = "EDITOR";
+    extra[n++] = "AMPLECALL_PROFILE";
+    extra[n++] = "AMPLECALL_TIMEOUT";
+    for (size_t i = 0; env_extra && env_extra[i] && n < 31; i++)
+        extra[n++] = env_extra[i];
+    extra[n] = NULL;
+    c->env = term_env(extra);
+    free(url);
+    c->t = term_spawn((const char *const[]){bin, NULL}, (const char *const *)c->env, rows, cols);
+    free(bin);
+    assert_non_null(c->t);
+    return c;
+}
+
+static struct ctx *start(const char *const *fake_args, const char *const *env_extra)
+{
+    return start_sized(fake_args, env_extra, 24, 80);
+}
+
+static void stop(struct ctx *c)
+{
+    term_free(c->t);
+    term_env_free(c->env);
+    fake_stop(c->fake);
+    free(c);
+}
+
+static void check(struct term *t, bool ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "# expected: %s\n", what);
+        term_dump(t, stderr);
+    }
+    assert_true(ok);
+}
+
+static void see_text(struct term *t, const char *text)
+{
+    check(t, term_wait_text(t, text, WAIT_MS), text);
+}
+
+static void see_gone(struct term *t, const char *text)
+{
+    check(t, term_wait_gone(t, text, WAIT_MS), text);
+}
+
+static void see_regex(struct term *t, const char *re)
+{
+    check(t, term_wait_regex(t, re, WAIT_MS), re);
+}
+
+static void see_cursor(struct term *t, int row, int col)
+{
+    char what[64];
+
+    snprintf(what, sizeof(what), "cursor at %d,%d", row, col);
+    check(t, term_wait_cursor(t, row, col, WAIT_MS), what);
+}
+
+/* The program exited with status want and reported no sanitizer finding on its way out. */
+static void see_exit(struct term *t, int want)
+{
+    int rc = term_wait_exit(t, WAIT_MS);
+
+    if (term_raw_contains(t, "Sanitizer"))
+        fprintf(stderr, "# the program reported a sanitizer error on exit\n");
+    assert_false(term_raw_contains(t, "Sanitizer"));
+    assert_int_equal(rc, want);
+}
+
+/* The value shown in field row `row` (from the value column, trimmed). */
+static char *value_at(struct term *t, int row)
+{
+    char *r = term_row(t, row);
+    char *v = xstrdup(strlen(r) > LABEL_COL ? r + LABEL_COL : "");
+
+    free(r);
+    return v;
+}
+
+/* Wait until field row `row` shows exactly want. */
+static void see_value(struct term *t, int row, const char *want)
+{
+    long long end = now_ms() + WAIT_MS;
+    char *got = NULL;
+
+    for (;;) {
+        free(got);
+        got = value_at(t, row);
+        if (!strcmp(got, want) || now_ms() > end)
+            break;
+        term_pump(t, 50);
+    }
+    if (strcmp(got, want)) {
+        fprintf(stderr, "# row %d: want '%s', got '%s'\n", row, want, got);
+        term_dump(t, stderr);
+    }
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* The form is painted and the three lists (dispositions, tasks, users) have arrived. */
+static void wait_ready(struct ctx *c)
+{
+    see_text(c->t, "Recording URL");
+    see_regex(c->t, "Disposition +optional - Enter to choose \\([0-9]+\\)");
+    see_regex(c->t, "Task +Enter to choose \\([0-9]+ tasks\\)");
+    see_text(c->t, "user: " FAKE_USER_NAME);
+    see_text(c->t, "online");
+}
+
+static void key(struct term *t, const char *names)
+{
+    assert_true(term_keys(t, names));
+}
+
+static void type(struct term *t, const char *text)
+{
+    assert_true(term_send(t, text));
+}
+
+/* Move focus to field n from From (the first focus) with Tab. */
+static void go_to(struct term *t, int n)
+{
+    for (int i = 0; i < n; i++)
+        key(t, "Tab");
+    see_cursor(t, ROW_OF(n), LABEL_COL + (n == F_HUMAN || n == F_ANSWERED ? 1 : 0));
+}
+
+static json_object *member(json_object *o, const char *k)
+{
+    json_object *v = NULL;
+
+    json_object_object_get_ex(o, k, &v);
+    return v;
+}
+
+/* Fill every required field (and a disposition) with the keyboard, starting on From. */
+static void fill_valid(struct term *t)
+{
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Tab");
+    type(t, "42");
+    key(t, "Tab y Tab n Tab Enter");
+    see_text(t, "Choose a disposition");
+    type(t, "interested");
+    see_text(t, "(2 of 5)");
+    key(t, "Enter");
+    see_gone(t, "Choose a disposition");
+    key(t, "Tab Enter");
+    see_text(t, "Choose a task");
+    type(t, "contact2@");
+    see_text(t, "(1 of");
+    key(t, "Enter");
+    see_text(t, "contact2@prospect.example");
+    see_gone(t, "Choose a task");
+}
+
+/* ---- screen ----------------------------------------------------------------------------- */
+
+static void form__first_paint_shows_the_ten_labels_in_order(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    int row;
+
+    wait_ready(c);
+    for (int i = 0; i < 10; i++) {
+        char *r = term_row(t, ROW_OF(i));
+        char *label = strstr(r, labels[i]);
+        if (!label)
+            term_dump(t, stderr);
+        assert_non_null(label);
+        assert_int_equal(label - r, 4);
+        /* required fields carry a '*' */
+        assert_int_equal(r[2] == '*',
+                         i != F_DISPOSITION && i != F_TRANSCRIPTION && i != F_RECORDING);
+        free(r);
+    }
+    see_regex(t, "User +" FAKE_USER_NAME " <" FAKE_USER_EMAIL ">");
+    assert_true(term_find(t, "127.0.0.1", &row, NULL));
+    assert_int_equal(row, 22);
+    assert_true(term_find(t, "F10/^S Send", &row, NULL));
+    assert_int_equal(row, 23);
+    assert_true(term_find(t, "F2/^T Timer", NULL, NULL));
+    assert_true(term_altscreen(t));
+    assert_true(term_cursor_visible(t));
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL); /* the cursor sits in the focused field */
+    key(t, "C-q");
+    see_exit(t, 0); /* nothing typed: quits at once */
+    assert_false(term_altscreen(t));
+    assert_true(term_cursor_visible(t));
+    stop(c);
+}
+
+static void form__paints_at_once_and_loads_lists_in_the_background(void **state)
+{
+    struct ctx *c = start((const char *const[]){"--faults", "{\"delay_ms\":1500}", NULL}, NULL);
+    struct term *t = c->t;
+    long long t0 = now_ms();
+
+    check(t, term_wait_text(t, "Recording URL", 1000), "the form paints before the lists arrive");
+    fprintf(stderr, "# painted %lld ms after spawn\n", now_ms() - t0);
+    see_regex(t, "Task +. loading");
+    /* the keyboard works while the network is busy */
+    type(t, "+1 415");
+    see_value(t, ROW_OF(F_FROM), "+1 415");
+    assert_true(now_ms() - t0 < 1500);
+    wait_ready(c);
+    see_value(t, ROW_OF(F_FROM), "+1 415");
+    stop(c);
+}
+
+static void form__refuses_without_a_terminal(void **state)
+{
+    char *bin = amplecall_path();
+    char *err = NULL;
+    int rc = run_capture((const char *const[]){bin, NULL}, NULL, NULL, WAIT_MS, NULL, &err);
+
+    assert_int_equal(rc, 64);
+    assert_non_null(strstr(err, "terminal"));
+    free(err);
+    free(bin);
+}
+
+static void form__never_draws_on_a_dumb_terminal(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"TERM=dumb", NULL});
+
+    /* plain lines instead (line mode); no cursor addressing, no alternate screen */
+    check(c->t, term_wait_quiet(c->t, 300, WAIT_MS), "output settles");
+    assert_false(term_altscreen(c->t));
+    assert_false(term_find(c->t, "F10/^S Send", NULL, NULL));
+    assert_false(term_raw_contains(c->t, "\033["));
+    stop(c);
+}
+
+/* ---- editing ---------------------------------------------------------------------------- */
+
+static void form__readline_keys_edit_the_focused_field(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    key(t, "Tab"); /* To */
+    type(t, "world");
+    key(t, "C-a");
+    type(t, "hello ");
+    key(t, "C-e");
+    type(t, "!");
+    see_value(t, ROW_OF(F_TO), "hello world!");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL + 12);
+    key(t, "C-a C-k");
+    see_value(t, ROW_OF(F_TO), "");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    key(t, "C-y");
+    see_value(t, ROW_OF(F_TO), "hello world!");
+    key(t, "C-_");
+    see_value(t, ROW_OF(F_TO), "");
+    key(t, "C-_");
+    see_value(t, ROW_OF(F_TO), "hello world!");
+    key(t, "M-b C-w"); /* back a word, kill the word before it */
+    see_value(t, ROW_OF(F_TO), "world!");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    /* printable characters always type: '?' and 'y' are not commands in a text field */
+    type(t, "?y ");
+    see_value(t, ROW_OF(F_TO), "?y world!");
+    /* the value stays when focus moves away and back */
+    key(t, "Up Down");
+    see_value(t, ROW_OF(F_TO), "?y world!");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL + 9);
+    stop(c);
+}
+
+static void form__utf8_is_edited_mid_line_by_columns(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    go_to(t, F_TRANSCRIPTION);
+    type(t, "王小明 Zoë");
+    see_value(t, ROW_OF(F_TRANSCRIPTION), "王小明 Zoë");
+    see_cursor(t, ROW_OF(F_TRANSCRIPTION), LABEL_COL + 10);
+    key(t, "C-a Right Right");
+    see_cursor(t, ROW_OF(F_TRANSCRIPTION), LABEL_COL + 4); /* two wide characters */
+    type(t, "é");
+    see_value(t, ROW_OF(F_TRANSCRIPTION), "王小é明 Zoë");
+    see_cursor(t, ROW_OF(F_TRANSCRIPTION), LABEL_COL + 5);
+    key(t, "Backspace Backspace");
+    see_value(t, ROW_OF(F_TRANSCRIPTION), "王明 Zoë");
+    see_cursor(t, ROW_OF(F_TRANSCRIPTION), LABEL_COL + 2);
+    key(t, "End Left Delete");
+    see_value(t, ROW_OF(F_TRANSCRIPTION), "王明 Zo");
+    stop(c);
+}
+
+static void form__long_text_scrolls_horizontally_keeping_the_cursor_in_view(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    char text[200];
+    int row, col;
+
+    wait_ready(c);
+    go_to(t, F_RECORDING);
+    for (int i = 0; i < 150; i++)
+        text[i] = (char)('a' + i % 26);
+    memcpy(text + 150, "END", 4);
+    type(t, text);
+    see_text(t, "END");
+    term_cursor(t, &row, &col);
+    assert_int_equal(row, ROW_OF(F_RECORDING));
+    assert_true(col > LABEL_COL && col < 80);
+    key(t, "Home");
+    see_cursor(t, ROW_OF(F_RECORDING), LABEL_COL);
+    see_gone(t, "END");
+    see_text(t, "abcdefghij");
+    stop(c);
+}
+
+static void form__booleans_toggle_with_space_y_and_n(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    go_to(t, F_ANSWERED);
+    see_value(t, ROW_OF(F_ANSWERED), "[ ] yes  [ ] no");
+    key(t, "Space");
+    see_value(t, ROW_OF(F_ANSWERED), "[x] yes  [ ] no");
+    see_cursor(t, ROW_OF(F_ANSWERED), LABEL_COL + 1);
+    key(t, "Space");
+    see_value(t, ROW_OF(F_ANSWERED), "[ ] yes  [x] no");
+    see_cursor(t, ROW_OF(F_ANSWERED), LABEL_COL + 10);
+    key(t, "y Tab");
+    see_value(t, ROW_OF(F_ANSWERED), "[x] yes  [ ] no");
+    key(t, "n");
+    see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
+    key(t, "y");
+    see_value(t, ROW_OF(F_HUMAN), "[x] yes  [ ] no");
+    stop(c);
+}
+
+static void form__editor_writes_the_transcription(void **state)
+{
+    struct ctx *c;
+    char *script, *envv;
+    FILE *f;
+
+    /* the "editor" appends a line to the file it is given, like a user would */
+    script = xasprintf("/tmp/amplecall-editor-%d.sh", (int)getpid());
+    f = fopen(script, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\nprintf 'Spoke with Eve about pricing\\n' >> \"$1\"\n", f);
+    fclose(f);
+    chmod(script, 0700);
+    envv = xasprintf("EDITOR=%s", script);
+    c = start(NULL, (const char *const[]){envv, NULL});
+    wait_ready(c);
+    go_to(c->t, F_TRANSCRIPTION);
+    type(c->t, "Call notes:");
+    key(c->t, "C-x C-e");
+    see_text(c->t, "Transcription updated from the editor");
+    see_regex(c->t, "Call notes:\\^JSpoke with Eve about pricing");
+    see_cursor(c->t, ROW_OF(F_TRANSCRIPTION), LABEL_COL + 41);
+    key(c->t, "F4"); /* the F-key does the same */
+    see_text(c->t, "Transcription updated from the editor");
+    key(c->t, "Home");
+    see_regex(c->t, "Call notes:\\^JSpoke with Eve about pricing\\^JSpoke");
+    stop(c);
+    unlink(script);
+    free(script);
+    free(envv);
+}
+
+/* ---- timer ------------------------------------------------------------------------------ */
+
+static void form__timer_counts_and_fills_duration_when_stopped(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    char *v;
+    long secs;
+
+    wait_ready(c);
+    key(t, "F2");
+    see_text(t, "Timer 00:00");
+    check(t, term_wait_text(t, "Timer 00:01", 3000), "the timer ticks");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL); /* ticking never steals the cursor */
+    key(t, "F2");
+    see_text(t, "Timer stopped: Duration is");
+    v = value_at(t, ROW_OF(F_DURATION));
+    secs = strtol(v, NULL, 10);
+    assert_true(secs >= 1 && secs <= 4);
+    free(v);
+    /* a Duration already set: starting asks first; "n" leaves it alone */
+    key(t, "C-t");
+    see_text(t, "Duration already has a value");
+    key(t, "n");
+    see_gone(t, "Duration already has a value");
+    see_gone(t, "Timer 00:0");
+    key(t, "C-t");
+    see_text(t, "Duration already has a value");
+    key(t, "y");
+    see_text(t, "Timer 00:00");
+    key(t, "C-t");
+    see_regex(t, "Duration +0 ");
+    stop(c);
+}
+
+static void form__timer_ticks_write_few_bytes(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    size_t len = 0;
+    long long t0;
+
+    wait_ready(c);
+    key(t, "F2");
+    see_text(t, "Timer 00:01");
+    term_raw_reset(t);
+    t0 = now_ms();
+    check(t, term_wait_text(t, "Timer 00:04", 4000), "three more ticks");
+    term_wait_quiet(t, 100, 1000);
+    term_raw(t, &len);
+    fprintf(stderr, "# timer: %zu bytes in %lld ms\n", len, now_ms() - t0);
+    assert_true(len <= 3 * 20);
+    stop(c);
+}
+
+static void form__typing_writes_few_bytes_per_key(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    size_t len = 0;
+
+    wait_ready(c);
+    type(t, "+1"); /* the first change also updates the title */
+    see_value(t, ROW_OF(F_FROM), "+1");
+    term_wait_quiet(t, 100, 1000);
+    term_raw_reset(t);
+    type(t, "4");
+    see_value(t, ROW_OF(F_FROM), "+14");
+    type(t, "1");
+    see_value(t, ROW_OF(F_FROM), "+141");
+    type(t, "5");
+    see_value(t, ROW_OF(F_FROM), "+1415");
+    term_wait_quiet(t, 100, 1000);
+    term_raw(t, &len);
+    fprintf(stderr, "# typing: %zu bytes for 3 keys\n", len);
+    assert_true(len <= 3 * 8);
+    stop(c);
+}
+
+/* ---- pickers ---------------------------------------------------------------------------- */
+
+static void form__disposition_picker_filters_and_warns_about_complete(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    go_to(t, F_DISPOSITION);
+    key(t, "Enter");
+    see_text(t, "Choose a disposition (5 of 5)");
+    /* rows keep the API's order and show the action */
+    see_regex(t, "Interested +complete");
+    see_regex(t, "No answer +next_stage");
+    type(t, "not");
+    see_text(t, "(1 of 5)");
+    see_gone(t, "No answer");
+    key(t, "Backspace Backspace Backspace");
+    see_text(t, "(5 of 5)");
+    type(t, "NO ANS"); /* case-insensitive, every word */
+    see_text(t, "(1 of 5)");
+    key(t, "C-u");
+    see_text(t, "(5 of 5)");
+    key(t, "Down Enter"); /* the second row: Not interested */
+    see_gone(t, "Choose a disposition");
+    see_text(t, "Not interested (complete)");
+    see_text(t, "-> Logging it completes the task and its sequence lead.");
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL); /* focus stays on the field */
+    /* Esc closes at once and keeps the choice */
+    key(t, "Enter");
+    see_text(t, "Choose a disposition");
+    {
+        long long t0 = now_ms();
+        key(t, "Esc");
+        see_gone(t, "Choose a disposition");
+        fprintf(stderr, "# Esc closed the picker in %lld ms\n", now_ms() - t0);
+        assert_true(now_ms() - t0 < 500);
+    }
+    see_text(t, "Not interested (complete)");
+    /* Backspace on a picked field clears it (the disposition is optional) */
+    key(t, "Backspace");
+    see_gone(t, "Not interested (complete)");
+    see_gone(t, "completes the task and its sequence lead.");
+    stop(c);
+}
+
+static void form__task_picker_pages_through_every_task(void **state)
+{
+    struct ctx *c = start((const char *const[]){"--tasks", "45", NULL}, NULL);
+    struct term *t = c->t;
+    char id45[FAKE_ID_LEN];
+    json_object *req, *body;
+
+    wait_ready(c);
+    /* 45 seeded tasks + the automatic one: three pages of 20 */
+    see_text(t, "Enter to choose (46 tasks)");
+    assert_true(fake_request_count(c->fake, "GET", "/tasks") >= 3);
+    go_to(t, F_TASK);
+    key(t, "Enter");
+    see_text(t, "Choose a task (46 of 46)");
+    see_regex(t, "Contact +Email +Due +Notes");
+    see_text(t, "contact1@prospect.example");
+    /* wide names (王小明, 佐藤 花子) keep the columns aligned */
+    see_text(t, "contact4@prospect.example");
+    {
+        int r1, c1, r3, c3, r4, c4;
+        assert_true(term_find(t, "contact1@", &r1, &c1));
+        assert_true(term_find(t, "contact3@", &r3, &c3));
+        assert_true(term_find(t, "contact4@", &r4, &c4));
+        assert_true(term_find(t, "王小明", &r3, NULL));
+        assert_int_equal(c3, c1);
+        assert_int_equal(c4, c1);
+    }
+    key(t, "PageDown PageDown");
+    see_gone(t, "contact1@prospect.example");
+    key(t, "End");
+    see_text(t, "contact45@prospect.exampl");
+    key(t, "Home");
+    see_text(t, "contact1@prospect.example");
+    type(t, "contact45");
+    see_text(t, "(1 of 46)");
+    key(t, "Enter");
+    see_gone(t, "Choose a task");
+    see_text(t, "<contact45@prospect.example>, due 2026-06-03");
+    see_cursor(t, ROW_OF(F_TASK), LABEL_COL);
+    /* the id that will be sent is the 45th task's */
+    key(t, "Up Up Up Up Up Up");
+    fake_task_id(45, id45);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Tab");
+    type(t, "7");
+    key(t, "Tab n Tab n F10");
+    see_text(t, "Call logged");
+    req = fake_last_request(c->fake, "POST", "/calls");
+    body = member(req, "body");
+    assert_non_null(body);
+    assert_string_equal(json_object_get_string(member(body, "task_id")), id45);
+    json_object_put(req);
+    stop(c);
+}
+
+static void form__user_picker_sets_the_user_and_loads_their_tasks(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_USER", NULL});
+    struct term *t = c->t;
+
+    see_text(t, "Choose your user");
+    see_regex(t, "Task +choose the user first");
+    see_text(t, "user: (none)");
+    go_to(t, F_USER);
+    key(t, "Enter");
+    see_text(t, "Choose a user");
+    see_text(t, FAKE_USER2_EMAIL);
+    type(t, "dana");
+    see_text(t, "(1 of");
+    key(t, "Enter");
+    see_text(t, "user: " FAKE_USER_NAME);
+    see_regex(t, "Task +Enter to choose \\(46 tasks\\)");
+    see_cursor(t, ROW_OF(F_USER), LABEL_COL);
+    stop(c);
+}
+
+static void form__user_email_is_resolved_through_the_api(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_USER=" FAKE_USER_EMAIL, NULL});
+    struct term *t = c->t;
+
+    see_text(t, "user: " FAKE_USER_NAME " <" FAKE_USER_EMAIL ">");
+    see_regex(t, "Task +Enter to choose \\(46 tasks\\)");
+    stop(c);
+}
+
+static void form__picker_load_failure_shows_the_error_and_retries(void **state)
+{
+    struct ctx *c = start((const char *const[]){"--faults",
+                                                "{\"status\":503,\"path\":\"/calls/dispositions\","
+                                                "\"times\":1}",
+                                                NULL},
+                          NULL);
+    struct term *t = c->t;
+
+    see_regex(t, "Disposition +could not load");
+    go_to(t, F_DISPOSITION);
+    key(t, "Enter");
+    /* opening a failed list loads it again; the fault was used up, so it now arrives */
+    see_text(t, "Choose a disposition (5 of 5)");
+    key(t, "Esc");
+    assert_true(fake_set_faults(c->fake, "{\"status\":500,\"path\":\"/calls/dispositions\"}"));
+    key(t, "Enter F5");
+    see_text(t, "Could not load dispositions");
+    see_text(t, "F5/^R retry");
+    assert_true(fake_set_faults(c->fake, "[]"));
+    key(t, "C-r");
+    see_text(t, "(5 of 5)");
+    stop(c);
+}
+
+/* ---- submit ----------------------------------------------------------------------------- */
+
+static void form__submit_logs_the_call_and_offers_a_fresh_one(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    json_object *req, *body;
+
+    wait_ready(c);
+    fill_valid(t);
+    key(t, "F10");
+    see_text(t, "Call logged");
+    see_text(t, "Amplemarket accepted the call");
+    see_regex(t, "ID +[0-9a-f]{8}-");
+    see_regex(t, "Start date +20[0-9][0-9]-");
+    see_regex(t, "Contact +.*<contact2@prospect.example>");
+    see_regex(t, "Disposition +Interested");
+    see_regex(t, "Duration +42 s \\(00:42\\)");
+    /* what the server received, typed per the schema */
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    req = fake_last_request(c->fake, "POST", "/calls");
+    body = member(req, "body");
+    assert_string_equal(json_object_get_string(member(body, "from")), "+1 415 555 0100");
+    assert_string_equal(json_object_get_string(member(body, "to")), "+1 212 555 0199");
+    assert_true(json_object_is_type(member(body, "duration"), json_type_int));
+    assert_int_equal(json_object_get_int(member(body, "duration")), 42);
+    assert_true(json_object_is_type(member(body, "answered"), json_type_boolean));
+    assert_true(json_object_get_boolean(member(body, "answered")));
+    assert_false(json_object_get_boolean(member(body, "human")));
+    assert_string_equal(json_object_get_string(member(body, "user_id")), FAKE_USER_ID);
+    assert_string_equal(json_object_get_string(member(body, "disposition_id")),
+                        FAKE_DISPO_COMPLETE_ID);
+    assert_null(member(body, "transcription")); /* empty optional fields are omitted */
+    assert_null(member(body, "recording_url"));
+    json_object_put(req);
+    /* a fresh call keeps From and User, clears the rest, focuses To */
+    key(t, "Enter");
+    see_gone(t, "Amplemarket accepted the call");
+    see_text(t, "Ready for the next one");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    see_value(t, ROW_OF(F_TO), "");
+    see_regex(t, "Task +Enter to choose");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    /* nothing unsent: quitting does not ask */
+    key(t, "C-q");
+    see_exit(t, 0);
+    stop(c);
+}
+
+static void form__numbers_are_remembered_across_runs(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    char *path, *dir;
+    struct stat st;
+    char **env;
+    char *bin = amplecall_path();
+
+    wait_ready(c);
+    fill_valid(t);
+    key(t, "F10");
+    see_text(t, "Call logged");
+    key(t, "C-q");
+    see_exit(t, 0);
+    dir = xasprintf("%s/.local/state/amplecall", term_env_get(c->env, "HOME"));
+    path = xasprintf("%s/history", dir);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* a second run in the same HOME: C-p recalls the numbers */
+    term_free(c->t);
+    env = c->env;
+    c->t = term_spawn((const char *const[]){bin, NULL}, (const char *const *)env, 24, 80);
+    t = c->t;
+    wait_ready(c);
+    key(t, "C-p");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    key(t, "Tab C-p");
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    free(path);
+    free(dir);
+    free(bin);
+    stop(c);
+}
+
+static void form__validation_marks_fields_and_sends_nothing(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    struct term_cell_attrs at;
+    char *r;
+
+    wait_ready(c);
+    key(t, "Tab");
+    type(t, "not a number");
+    key(t, "F10");
+    see_text(t, "Not sent:");
+    see_text(t, "From is required");
+    see_text(t, "To is not a phone number");
+    see_text(t, "Task is required");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 0);
+    /* focus on the first problem; the marked label carries '!' and an attribute */
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL);
+    r = term_row(t, ROW_OF(F_FROM));
+    assert_int_equal(r[1], '!');
+    free(r);
+    assert_true(term_attrs_at(t, ROW_OF(F_FROM), 4, &at));
+    assert_true(at.bold);
+    /* typing in the field clears its mark only */
+    type(t, "1");
+    see_gone(t, "From is required");
+    see_text(t, "Task is required");
+    stop(c);
+}
+
+static char *escape_json(const char *s)
+{
+    json_object *o = json_object_new_string(s);
+    char *r = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE));
+
+    json_object_put(o);
+    return r;
+}
+
+/* Queue a 400 reply whose body is body_json. */
+static void fault_400(struct fake *f, const char *body_json)
+{
+    char *esc = escape_json(body_json);
+    char *fault = xasprintf("{\"status\":400,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1,"
+                            "\"content_type\":\"application/json\",\"body\":%s}",
+                            esc);
+
+    assert_true(fake_set_faults(f, fault));
+    free(fault);
+    free(esc);
+}
+
+static void form__api_400_focuses_and_highlights_the_missing_field(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    struct term_cell_attrs at;
+    char *r;
+
+    wait_ready(c);
+    fill_valid(t);
+    fault_400(c->fake, "{\"_errors\":[{\"code\":\"missing_field\",\"title\":\"Missing Field\","
+                       "\"detail\":\"Missing field from request: to\",\"source\":{\"pointer\":"
+                       "\"/to\"}}],\"object\":\"error\"}");
+    key(t, "F10");
+    see_text(t, "rejected the call (HTTP 400)");
+    see_text(t, "! Missing field from request: to");
+    /* focus moved to To; its label is marked and highlighted */
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL + 15);
+    r = term_row(t, ROW_OF(F_TO));
+    assert_int_equal(r[0], '>');
+    assert_int_equal(r[1], '!');
+    free(r);
+    assert_true(term_attrs_at(t, ROW_OF(F_TO), 4, &at));
+    assert_true(at.bold && at.reverse);
+    /* every field kept as typed */
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    see_text(t, "contact2@prospect.example");
+    /* editing the field clears its mark */
+    key(t, "Backspace");
+    see_gone(t, "Missing field from request: to");
+    see_regex(t, "^> \\* To +\\+1 212 555 019$");
+    see_gone(t, "rejected the call"); /* nothing left to explain */
+    stop(c);
+}
+
+static void form__api_errors_mark_every_field_and_wrap_in_full(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    char *r;
+    int row, col;
+
+    wait_ready(c);
+    fill_valid(t);
+    fault_400(c->fake,
+              "{\"_errors\":["
+              "{\"code\":\"unsupported_value\",\"title\":\"Unsupported Value\",\"detail\":\"The "
+              "task is not a scheduled phone call of this user, so the call cannot be logged "
+              "against it; choose another task from the list and send again. ENDOFDETAIL\","
+              "\"source\":{\"pointer\":\"/task_id\"}},"
+              "{\"code\":\"missing_field\",\"title\":\"Missing Field\",\"detail\":\"Missing field "
+              "from request: from\",\"source\":{\"pointer\":\"/from\"}},"
+              "{\"code\":\"bad\",\"title\":\"Bad\",\"detail\":\"Quota exceeded for the "
+              "account\",\"source\":{\"pointer\":\"/account/quota\"}}"
+              "],\"object\":\"error\"}");
+    key(t, "F10");
+    see_text(t, "3 problems marked below");
+    /* the first error's field takes focus: Task, listed first by the API */
+    see_text(t, "! The task is not a scheduled");
+    see_text(t, "ENDOFDETAIL"); /* wrapped, never cut off */
+    see_text(t, "! Missing field from request: from");
+    see_text(t, "Quota exceeded for the account (at /account/quota)");
+    assert_true(term_find(t, "Task", &row, &col));
+    see_cursor(t, row, LABEL_COL);
+    r = term_row(t, row);
+    assert_int_equal(r[1], '!');
+    free(r);
+    r = term_row(t, ROW_OF(F_FROM));
+    assert_int_equal(r[1], '!');
+    free(r);
+    stop(c);
+}
+
+static void form__failures_keep_every_field_with_a_clear_message(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    fill_valid(t);
+    assert_true(fake_set_faults(
+        c->fake, "{\"status\":401,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "The API key was rejected (HTTP 401)");
+    see_text(t, "key rejected");
+    assert_true(fake_set_faults(
+        c->fake, "{\"status\":503,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "server error (HTTP 503)");
+    see_text(t, "F10 tries again");
+    /* a 429 without Retry-After: no invented countdown, the next F10 is allowed */
+    assert_true(fake_set_faults(
+        c->fake, "{\"status\":429,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "Too many requests (HTTP 429). Nothing was logged");
+    /* unlimited: libcurl may retry a request whose reused connection died silently */
+    assert_true(
+        fake_set_faults(c->fake, "{\"drop\":true,\"path\":\"/calls\",\"method\":\"POST\"}"));
+    key(t, "F10");
+    see_regex(t, "Could not reach 127.0.0.1|Outcome unknown");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    see_value(t, ROW_OF(F_DURATION), "42          F2/^T starts the call timer");
+    see_text(t, "contact2@prospect.example");
+    assert_true(fake_request_count(c->fake, "POST", "/calls") >= 4);
+    {
+        json_object *calls = fake_stored_calls(c->fake);
+        assert_int_equal(json_object_array_length(calls), 0);
+        json_object_put(calls);
+    }
+    stop(c);
+}
+
+static void form__rate_limit_counts_down_from_retry_after(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    fill_valid(t);
+    assert_true(fake_set_faults(
+        c->fake,
+        "{\"status\":429,\"retry_after\":3,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "you can send again in 3 s");
+    see_text(t, "you can send again in 2 s");
+    key(t, "F10"); /* too early: refused without a request */
+    see_text(t, "Rate limited: wait");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    see_text(t, "You can send again now");
+    key(t, "F10");
+    see_text(t, "Call logged");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 2);
+    stop(c);
+}
+
+static void form__unknown_outcome_is_never_called_a_success(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    size_t n;
+
+    wait_ready(c);
+    fill_valid(t);
+    assert_true(fake_set_faults(
+        c->fake, "{\"accept_then_drop\":true,\"path\":\"/calls\",\"method\":\"POST\"}"));
+    key(t, "F10");
+    see_text(t, "Outcome unknown");
+    see_gone(t, "Call logged");
+    /* exactly one attempt: nothing re-sent it behind the rep's back */
+    n = fake_request_count(c->fake, "POST", "/calls");
+    assert_int_equal(n, 1);
+    /* sending again is a decision the rep makes, not a silent retry */
+    key(t, "F10");
+    see_text(t, "may already have been logged. Send again anyway? (y/n)");
+    key(t, "n");
+    see_gone(t, "Send again anyway");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), n);
+    assert_true(fake_set_faults(c->fake, "[]"));
+    key(t, "F10");
+    see_text(t, "Send again anyway");
+    key(t, "y");
+    see_text(t, "Call logged");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), n + 1);
+    stop(c);
+}
+
+static void form__a_submit_in_flight_cannot_be_sent_twice(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    fill_valid(t);
+    assert_true(fake_set_faults(
+        c->fake, "{\"delay_ms\":1500,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "Sending the call");
+    see_text(t, "sending...");
+    key(t, "F10 C-s");
+    see_text(t, "Already sending this call");
+    see_text(t, "Call logged");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    stop(c);
+}
+
+/* ---- terminal safety, size, colour ------------------------------------------------------ */
+
+static void form__hostile_server_strings_are_inert(void **state)
+{
+    struct ctx *c = start((const char *const[]){"--hostile", NULL}, NULL);
+    struct term *t = c->t;
+    static const char *const bad[] = {"\033]0;",  "\033]52",  "pwned",
+                                      "aGVsbG8=", "\xc2\x9b", "\xff"};
+
+    wait_ready(c);
+    go_to(t, F_DISPOSITION);
+    key(t, "Enter");
+    see_text(t, "Left voicemail");
+    key(t, "Esc Tab Enter");
+    see_text(t, "Evil");
+    type(t, "evil");
+    key(t, "Enter");
+    see_regex(t, "Task +Evil");
+    key(t, "Up Enter");
+    type(t, "voicemail");
+    key(t, "Enter");
+    see_regex(t, "Disposition +Left voicemail");
+    /* an error detail from the server is just as inert */
+    key(t, "Up Up Up Up Up");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Tab");
+    type(t, "42");
+    key(t, "Tab y Tab n");
+    fault_400(c->fake, "{\"_errors\":[{\"code\":\"x\",\"title\":\"X\",\"detail\":\"Bad "
+                       "\\u001b]0;pwned\\u0007\\u001b]52;c;aGVsbG8=\\u0007\\u001b[2J\\u009b1;1H "
+                       "number\",\"source\":{\"pointer\":\"/to\"}}],\"object\":\"error\"}");
+    key(t, "F10");
+    see_regex(t, "! Bad .*number");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (term_raw_contains(t, bad[i]))
+            fprintf(stderr, "# the terminal received hostile bytes #%zu\n", i);
+        assert_false(term_raw_contains(t, bad[i]));
+    }
+    assert_string_equal(term_title(t), "");
+    see_text(t, "Recording URL"); /* the screen was not cleared by the name */
+    stop(c);
+}
+
+static void form__too_small_says_so_and_recovers(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    type(t, "+1 415");
+    assert_true(term_resize(t, 15, 60));
+    see_text(t, "terminal too small (need 80x24, have 60x15)");
+    see_gone(t, "Recording URL");
+    assert_true(term_resize(t, 24, 80));
+    see_text(t, "Recording URL");
+    see_value(t, ROW_OF(F_FROM), "+1 415");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 6);
+    /* starting small works too */
+    stop(c);
+    c = start_sized(NULL, NULL, 15, 60);
+    see_text(c->t, "terminal too small (need 80x24, have 60x15)");
+    assert_true(term_resize(c->t, 30, 100));
+    see_text(c->t, "Recording URL");
+    stop(c);
+}
+
+static void form__resize_storm_while_typing_keeps_everything(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    static const int sizes[][2] = {{30, 100}, {25, 81}, {40, 120}, {24, 80}, {50, 200},
+                                   {15, 60},  {24, 80}, {26, 90},  {24, 80}};
+    int row, col;
+
+    wait_ready(c);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char ch[2] = {(char)('0' + (int)i), 0};
+        assert_true(term_resize(t, sizes[i][0], sizes[i][1]));
+        type(t, ch);
+    }
+    see_value(t, ROW_OF(F_FROM), "012345678");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 9);
+    /* resizing with a picker open, then with the response panel open */
+    key(t, "Tab Tab Tab Tab Tab Enter");
+    see_text(t, "Choose a disposition");
+    assert_true(term_resize(t, 30, 100));
+    see_regex(t, "Choose a disposition \\(5 of 5\\) (─)+┐$");
+    assert_true(term_resize(t, 24, 80));
+    see_regex(t, "Choose a disposition \\(5 of 5\\) (─)+┐$");
+    see_text(t, "Filter:");
+    assert_true(term_find(t, "Filter:", &row, &col));
+    see_cursor(t, row, col + 8);
+    key(t, "Esc");
+    see_gone(t, "Choose a disposition");
+    stop(c);
+}
+
+static void form__result_panel_survives_a_resize(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    fill_valid(t);
+    key(t, "F10");
+    see_text(t, "Call logged");
+    assert_true(term_resize(t, 15, 60));
+    see_text(t, "terminal too small");
+    assert_true(term_resize(t, 40, 120));
+    see_text(t, "Call logged");
+    see_regex(t, "Duration +42 s");
+    stop(c);
+}
+
+static void check_no_colour(struct term *t)
+{
+    struct term_cell_attrs at;
+    int row, col;
+
+    /* the focused label is shown by attributes alone */
+    assert_true(term_attrs_at(t, ROW_OF(F_FROM), 4, &at));
+    assert_true(at.reverse);
+    assert_int_equal(at.fg, TERM_COLOR_DEFAULT);
+    assert_int_equal(at.bg, TERM_COLOR_DEFAULT);
+    assert_true(term_find(t, "127.0.0.1", &row, &col));
+    assert_true(term_attrs_at(t, row, col, &at));
+    assert_true(at.reverse);
+    assert_int_equal(at.fg, TERM_COLOR_DEFAULT);
+}
+
+static void form__no_color_uses_attributes_only(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"NO_COLOR=1", NULL});
+    struct term *t = c->t;
+
+    wait_ready(c);
+    check_no_colour(t);
+    /* no colour was ever set: the error and title colours are red and cyan elsewhere */
+    assert_false(term_raw_contains(t, "\033[31m"));
+    assert_false(term_raw_contains(t, "\033[36m"));
+    assert_false(term_raw_contains(t, "\033[38;5"));
+    key(t, "F10"); /* errors still stand out: bold, and the '!' marker */
+    see_text(t, "From is required");
+    assert_false(term_raw_contains(t, "\033[31m"));
+    stop(c);
+}
+
+static void form__vt100_is_fully_usable(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"TERM=vt100", NULL});
+    struct term *t = c->t;
+
+    wait_ready(c);
+    check_no_colour(t);
+    fill_valid(t);
+    key(t, "C-s"); /* the non-F-key fallback for send */
+    see_text(t, "Call logged");
+    stop(c);
+}
+
+static void form__linux_console_uses_attributes_only(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"TERM=linux", NULL});
+    struct term *t = c->t;
+
+    wait_ready(c);
+    check_no_colour(t);
+    key(t, "F10");
+    see_text(t, "From is required");
+    assert_false(term_raw_contains(t, "\033[31m"));
+    stop(c);
+}
+
+static void form__colours_appear_on_capable_terminals(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    struct term_cell_attrs at;
+    int row, col;
+
+    wait_ready(c);
+    key(t, "F10");
+    see_text(t, "From is required");
+    assert_true(term_find(t, "From is required", &row, &col));
+    assert_true(term_attrs_at(t, row, col, &at));
+    assert_true(at.bold);
+    assert_int_equal(at.fg, 1); /* red */
+    stop(c);
+}
+
+/* ---- help, quitting, signals ------------------------------------------------------------ */
+
+static void form__help_lists_every_key_with_its_fallback(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    key(t, "F1");
+    see_text(t, "Keys");
+    see_text(t, "F10 or ^S");
+    see_text(t, "F2 or ^T");
+    see_text(t, "F4 or ^X^E");
+    see_text(t, "^Q, F12 or Esc");
+    key(t, "Esc");
+    see_gone(t, "F10 or ^S");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL);
+    key(t, "C-g");
+    see_text(t, "F10 or ^S");
+    key(t, "C-g");
+    see_gone(t, "F10 or ^S");
+    go_to(t, F_ANSWERED);
+    key(t, "?"); /* '?' only where it cannot be typed */
+    see_text(t, "F10 or ^S");
+    key(t, "q");
+    see_gone(t, "F10 or ^S");
+    stop(c);
+}
+
+static void form__quitting_with_unsent_data_asks_first(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    int row, col;
+
+    wait_ready(c);
+    type(t, "+1 415");
+    key(t, "C-q");
+    see_text(t, "Quit and lose the call you have not sent? (y/n)");
+    /* the cursor waits right after the question */
+    assert_true(term_find(t, "Quit and lose", &row, &col));
+    see_cursor(t, row, col + (int)strlen("Quit and lose the call you have not sent? (y/n) "));
+    key(t, "n");
+    see_gone(t, "Quit and lose");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 6);
+    key(t, "Esc");
+    see_text(t, "Quit and lose");
+    key(t, "Esc");
+    see_gone(t, "Quit and lose");
+    /* asked from an overlay, the question still shows */
+    go_to(t, F_TASK);
+    key(t, "Enter");
+    see_text(t, "Choose a task");
+    key(t, "F12");
+    see_gone(t, "Choose a task");
+    see_text(t, "Quit and lose");
+    key(t, "y");
+    see_exit(t, 0);
+    assert_false(term_altscreen(t));
+    assert_true(term_cursor_visible(t));
+    stop(c);
+}
+
+static void form__signals_restore_the_terminal(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    type(t, "+1");
+    assert_true(term_kill(t, SIGTERM));
+    see_exit(t, 128 + SIGTERM);
+    assert_false(term_altscreen(t));
+    assert_true(term_cursor_visible(t));
+    stop(c);
+    c = start(NULL, NULL);
+    t = c->t;
+    wait_ready(c);
+    type(t, "+1");
+    key(t, "C-c"); /* like ^Q: asks first */
+    see_text(t, "Quit and lose");
+    key(t, "y");
+    see_exit(t, 0);
+    assert_false(term_altscreen(t));
+    stop(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(form__first_paint_shows_the_ten_labels_in_order),
+        cmocka_unit_test(form__paints_at_once_and_loads_lists_in_the_background),
+        cmocka_unit_test(form__refuses_without_a_terminal),
+        cmocka_unit_test(form__never_draws_on_a_dumb_terminal),
+        cmocka_unit_test(form__readline_keys_edit_the_focused_field),
+        cmocka_unit_test(form__utf8_is_edited_mid_line_by_columns),
+        cmocka_unit_test(form__long_text_scrolls_horizontally_keeping_the_cursor_in_view),
+        cmocka_unit_test(form__booleans_toggle_with_space_y_and_n),
+        cmocka_unit_test(form__editor_writes_the_transcription),
+        cmocka_unit_test(form__timer_counts_and_fills_duration_when_stopped),
+        cmocka_unit_test(form__timer_ticks_write_few_bytes),
+        cmocka_unit_test(form__typing_writes_few_bytes_per_key),
+        cmocka_unit_test(form__disposition_picker_filters_and_warns_about_complete),
+        cmocka_unit_test(form__task_picker_pages_through_every_task),
+        cmocka_unit_test(form__user_picker_sets_the_user_and_loads_their_tasks),
+        cmocka_unit_test(form__user_email_is_resolved_through_the_api),
+        cmocka_unit_test(form__picker_load_failure_shows_the_error_and_retries),
+        cmocka_unit_test(form__submit_logs_the_call_and_offers_a_fresh_one),
+        cmocka_unit_test(form__numbers_are_remembered_across_runs),
+        cmocka_unit_test(form__validation_marks_fields_and_sends_nothing),
+        cmocka_unit_test(form__api_400_focuses_and_highlights_the_missing_field),
+        cmocka_unit_test(form__api_errors_mark_every_field_and_wrap_in_full),
+        cmocka_unit_test(form__failures_keep_every_field_with_a_clear_message),
+        cmocka_unit_test(form__rate_limit_counts_down_from_retry_after),
+        cmocka_unit_test(form__unknown_outcome_is_never_called_a_success),
+        cmocka_unit_test(form__a_submit_in_flight_cannot_be_sent_twice),
+        cmocka_unit_test(form__hostile_server_strings_are_inert),
+        cmocka_unit_test(form__too_small_says_so_and_recovers),
+        cmocka_unit_test(form__resize_storm_while_typing_keeps_everything),
+        cmocka_unit_test(form__result_panel_survives_a_resize),
+        cmocka_unit_test(form__no_color_uses_attributes_only),
+        cmocka_unit_test(form__vt100_is_fully_usable),
+        cmocka_unit_test(form__linux_console_uses_attributes_only),
+        cmocka_unit_test(form__colours_appear_on_capable_terminals),
+        cmocka_unit_test(form__help_lists_every_key_with_its_fallback),
+        cmocka_unit_test(form__quitting_with_unsent_data_asks_first),
+        cmocka_unit_test(form__signals_restore_the_terminal),
+    };
+    /* a failing child must not take the test runner with it */
+    signal(SIGPIPE, SIG_IGN);
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,296 @@
+/* The terminal-free parts of the form: column-aware cutting and wrapping (tui.c), field
+ * widths and readline editing through the callback interface (field.c), the picker's list
+ * model (view_picker.c). No terminal is opened. */
+#include "config.h"
+#include "unit.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "field.h"
+#include "tui.h"
+#include "util.h"
+#include "view_picker.h"
+
+static void tui_fit__counts_columns_not_bytes(void **state)
+{
+    int used = -1;
+
+    assert_int_equal(tui_fit("", 10, &used), 0);
+    assert_int_equal(used, 0);
+    assert_int_equal(tui_fit("abc", 0, &used), 0);
+    assert_int_equal(tui_fit("abcdef", 4, &used), 4);
+    assert_int_equal(used, 4);
+    /* 王 is 3 bytes and 2 columns: two fit in 5 columns, the third does not */
+    assert_int_equal(tui_fit("王小明", 5, &used), 6);
+    assert_int_equal(used, 4);
+    assert_int_equal(tui_fit("Zoë", 3, &used), 4);
+    assert_int_equal(used, 3);
+    assert_int_equal(tui_fit("abc", 10, NULL), 3);
+}
+
+static void tui_wrap__breaks_at_spaces_and_keeps_every_character(void **state)
+{
+    char **l;
+    size_t n;
+
+    n = tui_wrap(NULL, 10, &l);
+    assert_int_equal(n, 1);
+    assert_string_equal(l[0], "");
+    tui_lines_free(l, n);
+
+    n = tui_wrap("Missing field from request: user_id", 16, &l);
+    assert_int_equal(n, 3);
+    assert_string_equal(l[0], "Missing field");
+    assert_string_equal(l[1], "from request:");
+    assert_string_equal(l[2], "user_id");
+    tui_lines_free(l, n);
+
+    n = tui_wrap("abcdefghij", 4, &l); /* a word longer than the line is broken */
+    assert_int_equal(n, 3);
+    assert_string_equal(l[0], "abcd");
+    assert_string_equal(l[2], "ij");
+    tui_lines_free(l, n);
+
+    n = tui_wrap("one\ntwo", 40, &l);
+    assert_int_equal(n, 2);
+    assert_string_equal(l[1], "two");
+    tui_lines_free(l, n);
+
+    n = tui_wrap("王小明王小明", 5, &l); /* wide characters never straddle a line end */
+    assert_int_equal(n, 3);
+    assert_string_equal(l[0], "王小");
+    tui_lines_free(l, n);
+
+    n = tui_wrap("x", 0, &l); /* degenerate width still makes progress */
+    assert_int_equal(n, 1);
+    tui_lines_free(l, n);
+}
+
+static void field_cols__shows_controls_as_two_columns(void **state)
+{
+    assert_int_equal(field_cols("", 0), 0);
+    assert_int_equal(field_cols("abc", 3), 3);
+    assert_int_equal(field_cols("a\tb", 3), 4);    /* ^I */
+    assert_int_equal(field_cols("\033[2J", 4), 5); /* ^[ then "[2J" */
+    assert_int_equal(field_cols("日本", 6), 4);
+    assert_int_equal(field_cols("日本", 3), 2); /* prefix up to a byte offset */
+    assert_int_equal(field_cols("\xff", 1), 1); /* invalid byte shown as one '?' */
+}
+
+static void feed_str(const char *s)
+{
+    while (*s)
+        field_feed_char((unsigned char)*s++, false);
+}
+
+static void field__edits_with_readline_emacs_keys(void **state)
+{
+    field_init(NULL, NULL);
+    assert_int_equal(field_active(), FIELD_NONE);
+    assert_string_equal(field_text(), "");
+    assert_false(field_feed_char('x', false)); /* no active field: nothing happens */
+
+    field_begin(FIELD_TO, "world");
+    assert_int_equal(field_active(), FIELD_TO);
+    assert_string_equal(field_text(), "world");
+    assert_false(field_feed_char(1, false)); /* C-a moves only: the text did not change */
+    feed_str("hello ");
+    assert_string_equal(field_text(), "hello world");
+    field_feed_char(5, false); /* C-e */
+    feed_str("!");
+    assert_string_equal(field_text(), "hello world!");
+    field_feed_char(1, false);
+    field_feed_char(11, false); /* C-k kills to the end */
+    assert_string_equal(field_text(), "");
+    field_feed_char(25, false); /* C-y yanks it back */
+    assert_string_equal(field_text(), "hello world!");
+    field_feed_char(31, false); /* C-_ undoes the yank */
+    assert_string_equal(field_text(), "");
+    field_feed_char(31, false); /* and then the kill */
+    assert_string_equal(field_text(), "hello world!");
+    field_feed_char('b', true); /* M-b: back a word, then type */
+    feed_str("big ");
+    assert_string_equal(field_text(), "hello big world!");
+    field_end();
+    assert_int_equal(field_active(), FIELD_NONE);
+    field_done();
+}
+
+static void field__keys_move_by_characters_in_utf8(void **state)
+{
+    bool changed = false;
+
+    field_init(NULL, NULL);
+    field_begin(FIELD_TRANSCRIPTION, "日本語");
+    assert_true(field_feed_key(KEY_LEFT, &changed));
+    assert_false(changed);
+    field_feed_key(KEY_LEFT, NULL);
+    assert_true(field_feed_char(L'é', false));
+    assert_string_equal(field_text(), "日é本語");
+    field_feed_key(KEY_BACKSPACE, &changed);
+    assert_true(changed);
+    assert_string_equal(field_text(), "日本語");
+    field_feed_key(KEY_HOME, NULL);
+    field_feed_key(KEY_DC, NULL);
+    assert_string_equal(field_text(), "本語");
+    assert_false(field_feed_key(KEY_F(7), NULL)); /* not a text-field key */
+    field_replace("new text");
+    assert_string_equal(field_text(), "new text");
+    field_done();
+}
+
+static void field__accept_and_editor_requests_are_reported(void **state)
+{
+    field_init(NULL, NULL);
+    field_begin(FIELD_FROM, "+1 555");
+    assert_int_equal(field_take_request(), FIELD_REQ_NONE);
+    field_feed_char(15, false); /* C-o accepts the line */
+    assert_int_equal(field_take_request(), FIELD_REQ_ACCEPT);
+    assert_string_equal(field_text(), "+1 555"); /* kept although readline reset its buffer */
+    field_begin(FIELD_TO, "");
+    field_feed_char(4, false); /* C-d on an empty line */
+    assert_int_equal(field_take_request(), FIELD_REQ_EOF);
+    field_begin(FIELD_TRANSCRIPTION, "notes");
+    field_feed_char(24, false); /* C-x C-e */
+    field_feed_char(5, false);
+    assert_int_equal(field_take_request(), FIELD_REQ_EDITOR);
+    assert_string_equal(field_text(), "notes");
+    field_done();
+}
+
+static void field__history_is_per_field_and_persists_from_and_to(void **state)
+{
+    char dir[] = "/tmp/amplecall-test-XXXXXX";
+    char *path;
+    struct stat st;
+
+    assert_non_null(mkdtemp(dir));
+    path = xasprintf("%s/history", dir);
+    field_init(path, NULL);
+    field_history_add(FIELD_FROM, "+1 555 0100");
+    field_history_add(FIELD_FROM, "+1 555 0100"); /* consecutive duplicate ignored */
+    field_history_add(FIELD_FROM, "");
+    field_history_add(FIELD_TO, "+1 555 0199");
+    field_history_add(FIELD_DURATION, "42");
+    assert_null(field_history_get(FIELD_FROM, 1));
+    field_begin(FIELD_FROM, "");
+    field_feed_char(16, false); /* C-p: previous entry of this field only */
+    assert_string_equal(field_text(), "+1 555 0100");
+    field_end();
+    field_begin(FIELD_TO, "");
+    field_feed_char(16, false);
+    assert_string_equal(field_text(), "+1 555 0199");
+    field_done();
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    field_init(path, NULL);
+    assert_string_equal(field_history_get(FIELD_FROM, 0), "+1 555 0100");
+    assert_string_equal(field_history_get(FIELD_TO, 0), "+1 555 0199");
+    assert_null(field_history_get(FIELD_DURATION, 0)); /* only numbers persist */
+    field_done();
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
+static void add(struct picker *p, const char *id, const char *a, const char *b)
+{
+    const char *cells[PICKER_CELLS] = {a, b, NULL, NULL};
+    picker_add_row(p, id, cells);
+}
+
+static void picker__filters_incrementally_in_api_order(void **state)
+{
+    struct picker *p = picker_new(PICK_TASK);
+
+    picker_free(NULL);
+    assert_null(picker_selected_id(p));
+    picker_move(p, 1, 10); /* empty: nothing to move */
+    add(p, "1", "Pat Lee", "pat@example.com");
+    add(p, "2", "José Álvarez", "jose@example.com");
+    add(p, "3", "Patricia Gomez", "pg@example.com");
+    assert_int_equal(p->n_shown, 3);
+    assert_string_equal(picker_selected_id(p), "1");
+    picker_filter_append(p, "P");
+    picker_filter_append(p, "a");
+    assert_int_equal(p->n_shown, 2);
+    assert_string_equal(p->rows[p->shown[0]].id, "1");
+    assert_string_equal(p->rows[p->shown[1]].id, "3");
+    picker_filter_append(p, " gom"); /* every word must match, case-insensitively */
+    assert_int_equal(p->n_shown, 1);
+    assert_string_equal(picker_selected_id(p), "3");
+    picker_set_filter(p, "josé");
+    assert_string_equal(picker_selected_id(p), "2");
+    picker_filter_backspace(p); /* removes the whole é */
+    assert_string_equal(p->filter, "jos");
+    picker_set_filter(p, "nobody");
+    assert_int_equal(p->n_shown, 0);
+    assert_null(picker_selected_id(p));
+    picker_set_filter(p, "leepat"); /* columns are not glued together */
+    assert_int_equal(p->n_shown, 0);
+    picker_free(p);
+}
+
+static void picker__moves_and_scrolls_within_the_window(void **state)
+{
+    struct picker *p = picker_new(PICK_DISPOSITION);
+    char id[8];
+
+    for (int i = 0; i < 45; i++) {
+        snprintf(id, sizeof(id), "%d", i + 1);
+        add(p, id, id, NULL);
+    }
+    picker_move(p, 44, 10);
+    assert_string_equal(picker_selected_id(p), "45");
+    assert_int_equal(p->top, 35);
+    picker_move(p, 100, 10); /* clamped */
+    assert_string_equal(picker_selected_id(p), "45");
+    picker_move(p, -40, 10);
+    assert_string_equal(picker_selected_id(p), "5");
+    assert_int_equal(p->top, 4);
+    picker_move(p, -100, 10);
+    assert_int_equal(p->sel, 0);
+    assert_int_equal(p->top, 0);
+    picker_clear_rows(p);
+    assert_int_equal(p->n, 0);
+    picker_free(p);
+}
+
+static void picker__cells_are_sanitised(void **state)
+{
+    struct picker *p = picker_new(PICK_USER);
+
+    add(p, "1", "Evil \033]52;c;aGVsbG8=\007Eve\033[2J",
+        "\xc2\x9b"
+        "1;1H");
+    assert_null(strchr(p->rows[0].cell[0], '\033'));
+    assert_null(strstr(p->rows[0].cell[1], "\xc2\x9b"));
+    assert_string_equal(p->rows[0].cell[2], "");
+    picker_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tui_fit__counts_columns_not_bytes),
+        cmocka_unit_test(tui_wrap__breaks_at_spaces_and_keeps_every_character),
+        cmocka_unit_test(field_cols__shows_controls_as_two_columns),
+        cmocka_unit_test(field__edits_with_readline_emacs_keys),
+        cmocka_unit_test(field__keys_move_by_characters_in_utf8),
+        cmocka_unit_test(field__accept_and_editor_requests_are_reported),
+        cmocka_unit_test(field__history_is_per_field_and_persists_from_and_to),
+        cmocka_unit_test(picker__filters_incrementally_in_api_order),
+        cmocka_unit_test(picker__moves_and_scrolls_within_the_window),
+        cmocka_unit_test(picker__cells_are_sanitised),
+    };
+    /* readline must see only its defaults, not the developer's inputrc */
+    setenv("INPUTRC", "/dev/null", 1);
+    if (!setlocale(LC_ALL, "C.UTF-8"))
+        setlocale(LC_ALL, "");
+    return RUN_TAP(tests);
+}
