@@ -9,9 +9,8 @@ tests_unit_test_settings_SOURCES = tests/unit/test_settings.c
 tests_unit_test_settings_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_settings_LDADD = $(UNIT_LDADD)
 
+# (listed once: CONF_UNIT_TESTS is expanded lazily into check_PROGRAMS and TESTS above)
 CONF_UNIT_TESTS += tests/unit/test_conf_helpers
-check_PROGRAMS += tests/unit/test_conf_helpers
-TESTS += tests/unit/test_conf_helpers
 tests_unit_test_conf_helpers_SOURCES = tests/unit/test_conf_helpers.c
 tests_unit_test_conf_helpers_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_helpers_LDADD = $(UNIT_LDADD)
