@@ -21,6 +21,9 @@ int buf_appends(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hand the contents to the caller (owned, never NULL) and reset the buffer. */
 char *buf_steal(struct buf *b);
+/* Read a whole file ("-" = stdin) of at most max bytes. Owned contents (NUL-terminated, *len
+ * bytes when len != NULL), or NULL with *err (owned) saying why. */
+char *buf_read_file(const char *path, size_t max, size_t *len, char **err);
 /* Borrowed, never NULL ("" when empty). */
 const char *buf_str(const struct buf *b);
 

@@ -69,35 +69,6 @@ static void log_usage(FILE *out)
           out);
 }
 
-static char *read_file_capped(const char *path, char **err)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    struct buf b;
-    char chunk[4096];
-    size_t n;
-
-    if (!f) {
-        *err = xasprintf("cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    buf_init(&b, MAX_TRANSCRIPTION);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (buf_append(&b, chunk, n) != 0) {
-            *err = xasprintf("%s is larger than %d KiB", path, MAX_TRANSCRIPTION / 1024);
-            break;
-        }
-    }
-    if (!*err && ferror(f))
-        *err = xasprintf("cannot read %s: %s", path, strerror(errno));
-    if (f != stdin)
-        fclose(f);
-    if (*err) {
-        buf_done(&b);
-        return NULL;
-    }
-    return buf_steal(&b);
-}
-
 /* Returns 0 when parsed, else an exit code (after printing the problem). */
 static int parse_args(int argc, char **argv, struct log_opts *o)
 {
@@ -491,7 +462,7 @@ int cmd_log(int argc, char **argv)
     if (!o.call.text[FIELD_USER] && s.user)
         call_set(&o.call, FIELD_USER, s.user);
     if (o.transcription_file) {
-        char *text = read_file_capped(o.transcription_file, &err);
+        char *text = buf_read_file(o.transcription_file, MAX_TRANSCRIPTION, NULL, &err);
         if (!text) {
             fprintf(stderr, "amplecall log: %s\n", err);
             rc = EXIT_USAGE;

@@ -96,37 +96,6 @@ static enum field_id column_field(const char *name)
     return f;
 }
 
-static char *read_input(const char *path, size_t *len, char **err)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    struct buf b;
-    char chunk[8192];
-    size_t n;
-
-    *err = NULL;
-    if (!f) {
-        *err = xasprintf("cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    buf_init(&b, IMPORT_MAX_BYTES);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (buf_append(&b, chunk, n) != 0) {
-            *err = xasprintf("%s is larger than %d MiB", path, IMPORT_MAX_BYTES / 1024 / 1024);
-            break;
-        }
-    }
-    if (!*err && ferror(f))
-        *err = xasprintf("cannot read %s: %s", path, strerror(errno));
-    if (f != stdin)
-        fclose(f);
-    if (*err) {
-        buf_done(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return buf_steal(&b);
-}
-
 /* Hex SHA-256 of a resolved call's fields: the same row gives the same hash in every run.
  * Owned. */
 static char *row_hash(const struct call *c)
@@ -547,7 +516,7 @@ int cmd_import(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    text = read_input(path, &text_len, &err);
+    text = buf_read_file(path, IMPORT_MAX_BYTES, &text_len, &err);
     if (!text) {
         cmd_error(&c, "%s", err);
         rc = EXIT_USAGE;
