@@ -33,8 +33,10 @@ struct api_op {
     struct task_list tasks;
     struct user_list users;
     struct call_list calls;
-    char **seen; /* hrefs already requested: a next link back to one of them ends the load */
+    char **seen; /* hrefs already requested or named by a page's self link: a next link
+                    back to one of them ends the load */
     size_t n_seen;
+    size_t n_pages; /* requests made */
     size_t max_items;
     struct api_op *prev, *next;
 };
@@ -443,11 +445,17 @@ static struct api_op *op_new(struct api *a, enum op_kind kind, const char *what,
 
 static void on_http_done(struct http_response *resp, void *ud);
 
+static void add_seen(struct api_op *op, const char *href)
+{
+    op->seen = xrealloc(op->seen, (op->n_seen + 1) * sizeof(*op->seen));
+    op->seen[op->n_seen++] = xstrdup(href);
+}
+
 static void op_request(struct api_op *op, const char *method, const char *target,
                        const char *body)
 {
-    op->seen = xrealloc(op->seen, (op->n_seen + 1) * sizeof(*op->seen));
-    op->seen[op->n_seen++] = xstrdup(target);
+    add_seen(op, target);
+    op->n_pages++;
     op->req = http_start(op->api->http, method, target, body, on_http_done, op);
 }
 
@@ -457,6 +465,21 @@ static bool already_seen(const struct api_op *op, const char *href)
         if (!strcmp(op->seen[i], href))
             return true;
     return false;
+}
+
+/* The page's _links.self names the page just loaded, often in other words than the request
+ * (the first request carries no page parameters): a next link back to it is a loop too,
+ * and following it would list the same items twice. */
+static void note_self_link(struct api_op *op, const struct api_result *res)
+{
+    json_object *root = jsonx_parse(res->body, res->body_len);
+    json_object *self = jsonx_get(jsonx_get(root, "_links", json_type_object), "self",
+                                  json_type_object);
+    const char *href = jsonx_str(self, "href");
+
+    if (href && *href && !already_seen(op, href))
+        add_seen(op, href);
+    json_object_put(root);
 }
 
 static size_t op_list_len(const struct api_op *op)
@@ -574,7 +597,9 @@ static void on_http_done(struct http_response *resp, void *ud)
         op_report(op, &res, NULL);
         goto out;
     }
-    if (next && op->n_seen < API_MAX_PAGES && !already_seen(op, next) &&
+    if (next)
+        note_self_link(op, &res);
+    if (next && op->n_pages < API_MAX_PAGES && !already_seen(op, next) &&
         (op->max_items == 0 ? op->kind != OP_CALLS : op_list_len(op) < op->max_items)) {
         op_request(op, "GET", next, NULL);
         free(next);

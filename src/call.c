@@ -131,30 +131,32 @@ char *call_to_json(const struct call *c)
 
     for (int f = 0; f < FIELD_COUNT; f++) {
         const char *v = c->text[f];
-        json_object *val;
+        /* trimmed exactly as validate_field trims, so what it accepts always converts */
+        char *t = str_trim(v);
+        json_object *val = NULL;
 
-        if (str_blank(v)) {
+        if (!*t) {
+            free(t);
             if (fields[f].is_required)
                 goto out; /* never send a null or an empty required field */
             continue;
         }
         if (f == FIELD_DURATION) {
             long long d;
-            if (!str_to_nonneg(v, 10LL * 365 * 24 * 3600, &d))
-                goto out;
-            val = json_object_new_int64(d);
+            if (str_to_nonneg(t, 10LL * 365 * 24 * 3600, &d))
+                val = json_object_new_int64(d);
         } else if (fields[f].is_bool) {
-            int b = call_parse_bool(v);
-            if (b < 0)
-                goto out;
-            val = json_object_new_boolean(b);
+            int b = call_parse_bool(t);
+            if (b >= 0)
+                val = json_object_new_boolean(b);
         } else if (f == FIELD_TRANSCRIPTION) {
             val = json_object_new_string(v); /* free text: sent exactly as written */
         } else {
-            char *t = str_trim(v);
             val = json_object_new_string(t);
-            free(t);
         }
+        free(t);
+        if (!val)
+            goto out;
         json_object_object_add(o, fields[f].json, val);
     }
     out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -53,6 +54,9 @@ static void disable_core_dumps(void)
     /* A core file would hold the API key in clear text. */
     struct rlimit rl = {0, 0};
     setrlimit(RLIMIT_CORE, &rl);
+    /* Also keeps other processes of the same user from reading our memory through
+     * /proc/PID/mem or ptrace, and /proc/PID/environ becomes root-only. */
+    prctl(PR_SET_DUMPABLE, 0);
 }
 
 /* Settings flags before the command name (amplecall --profile work tasks): handed to

@@ -1037,7 +1037,9 @@ bool settings_load(struct settings *s, const struct settings_flags *flags, char 
         str_set(&s->api_key, v);
         str_set(&s->api_key_source, "environment");
         set_origin(s, SETTING_API_KEY, xstrdup("environment AMPLEMARKET_API_KEY"));
-        /* No child process (editor, pager, api_key_command) may inherit the key. */
+        /* No child process (editor, pager, api_key_command) may inherit the key, and
+         * /proc/PID/environ shows the original bytes: blank them before unsetting. */
+        memset((char *)v, 'x', strlen(v));
         unsetenv("AMPLEMARKET_API_KEY");
         goto out;
     }

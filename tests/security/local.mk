@@ -1,1 +1,38 @@
-# tests/security (local.mk): TLS, secrets, fault matrix (issue 8)
+# tests/security (local.mk): fault matrix, TLS, secrets, terminal safety, valgrind (issue 8).
+# They run the real binary and the fake API, which `make check` builds first (all-am).
+SECURITY_TESTS = \
+	tests/security/test_faults \
+	tests/security/test_tls \
+	tests/security/test_secrets \
+	tests/security/test_terminal \
+	tests/security/test_valgrind
+check_PROGRAMS += $(SECURITY_TESTS)
+TESTS += $(SECURITY_TESTS)
+EXTRA_DIST += tests/sanitize-check.sh doc/security.md
+
+SEC_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) \
+	-I$(top_srcdir)/tests/fake -I$(top_srcdir)/tests/unit -I$(top_srcdir)/tests/cli
+SEC_TEST_LDADD = $(FAKECTL_LIBS) src/libamplecall.a $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
+SEC_HELPERS = tests/security/sec.c tests/security/sec.h tests/cli/cli_env.c tests/cli/cli_env.h
+
+tests_security_test_faults_SOURCES = tests/security/test_faults.c $(SEC_HELPERS)
+tests_security_test_faults_CFLAGS = $(SEC_TEST_CFLAGS)
+tests_security_test_faults_LDADD = $(SEC_TEST_LDADD)
+
+# An HTTPS server in the test (libmicrohttpd + GnuTLS), certificates from the openssl CLI.
+tests_security_test_tls_SOURCES = tests/security/test_tls.c $(SEC_HELPERS)
+tests_security_test_tls_CFLAGS = $(SEC_TEST_CFLAGS) $(MHD_CFLAGS) -pthread
+tests_security_test_tls_LDADD = $(SEC_TEST_LDADD) $(MHD_LIBS) -lpthread
+
+tests_security_test_secrets_SOURCES = tests/security/test_secrets.c $(SEC_HELPERS)
+tests_security_test_secrets_CFLAGS = $(SEC_TEST_CFLAGS)
+tests_security_test_secrets_LDADD = $(SEC_TEST_LDADD)
+
+# Drives the form on a pty with the e2e driver (tests/e2e/pty.h).
+tests_security_test_terminal_SOURCES = tests/security/test_terminal.c $(SEC_HELPERS)
+tests_security_test_terminal_CFLAGS = $(SEC_TEST_CFLAGS) $(VTERM_CFLAGS)
+tests_security_test_terminal_LDADD = tests/e2e/libe2e.a $(SEC_TEST_LDADD) $(VTERM_LIBS)
+
+tests_security_test_valgrind_SOURCES = tests/security/test_valgrind.c $(SEC_HELPERS)
+tests_security_test_valgrind_CFLAGS = $(SEC_TEST_CFLAGS)
+tests_security_test_valgrind_LDADD = $(SEC_TEST_LDADD)
