@@ -13,6 +13,7 @@
 #include "api.h"
 #include "buf.h"
 #include "commands.h"
+#include "connect.h"
 #include "lineprompt.h"
 #include "outbox.h"
 #include "resolve.h"
@@ -438,8 +439,6 @@ int cmd_log(int argc, char **argv)
     struct log_opts o;
     struct settings s;
     struct field_errors errs;
-    struct http_options hopt = {0};
-    struct http_client *http;
     struct api *api = NULL;
     char *err = NULL;
     int rc;
@@ -491,24 +490,12 @@ int cmd_log(int argc, char **argv)
         rc = EXIT_INVALID;
         goto out;
     }
-    if (!s.api_key) {
-        fprintf(stderr, "amplecall log: no API key: set AMPLEMARKET_API_KEY (or api_key_command "
-                        "in the config file)\n");
-        rc = EXIT_CONFIG;
-        goto out;
-    }
-    hopt.base_url = s.base_url;
-    hopt.api_key = s.api_key;
-    hopt.connect_timeout_ms = s.connect_timeout_ms;
-    hopt.timeout_ms = s.timeout_ms;
-    hopt.ca_file = s.ca_file;
-    http = http_client_new(&hopt, &err);
-    if (!http) {
+    api = connect_api(&s, &err);
+    if (!api) {
         fprintf(stderr, "amplecall log: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }
-    api = api_new(http);
     if (o.is_prompt) {
         /* flags and settings become the defaults the prompts offer */
         enum lineprompt_result lr = lineprompt_fill(api, &s, &o.call, &rc);

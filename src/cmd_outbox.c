@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "commands.h"
+#include "connect.h"
 #include "history.h"
 #include "outbox.h"
 #include "sanitize.h"
@@ -196,8 +197,6 @@ out:
 static int do_flush(struct store *s, const struct outbox_cli *o)
 {
     struct settings set;
-    struct http_options hopt = {0};
-    struct http_client *http;
     struct api *api = NULL;
     struct outbox *ob = NULL;
     struct outbox_options oopt = {0};
@@ -212,24 +211,12 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
         rc = EXIT_CONFIG;
         goto out;
     }
-    if (!set.api_key) {
-        fprintf(stderr, "amplecall outbox: no API key: set AMPLEMARKET_API_KEY (or "
-                        "api_key_command in the config file)\n");
-        rc = EXIT_CONFIG;
-        goto out;
-    }
-    hopt.base_url = set.base_url;
-    hopt.api_key = set.api_key;
-    hopt.connect_timeout_ms = set.connect_timeout_ms;
-    hopt.timeout_ms = set.timeout_ms;
-    hopt.ca_file = set.ca_file;
-    http = http_client_new(&hopt, &err);
-    if (!http) {
+    api = connect_api(&set, &err);
+    if (!api) {
         fprintf(stderr, "amplecall outbox: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }
-    api = api_new(http);
     /* a lookup and a POST may both run under one lease */
     oopt.lease_ms = 2LL * set.timeout_ms + 60000;
     outbox_options_from_env(&oopt);

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "connect.h"
 #include "commands.h"
 #include "resolve.h"
 #include "sanitize.h"
@@ -63,28 +64,14 @@ int cmd_ctx_load(struct cmd_ctx *c, const struct settings_flags *flags)
 
 int cmd_ctx_connect(struct cmd_ctx *c)
 {
-    struct http_options o = {0};
-    struct http_client *http;
     char *err = NULL;
 
-    if (!c->settings.api_key) {
-        cmd_error(c, "no API key: set AMPLEMARKET_API_KEY, or api_key_command in %s",
-                  c->settings.config_path ? c->settings.config_path
-                                          : "the config file (see amplecall.conf(5))");
-        return EXIT_CONFIG;
-    }
-    o.base_url = c->settings.base_url;
-    o.api_key = c->settings.api_key;
-    o.connect_timeout_ms = c->settings.connect_timeout_ms;
-    o.timeout_ms = c->settings.timeout_ms;
-    o.ca_file = c->settings.ca_file;
-    http = http_client_new(&o, &err);
-    if (!http) {
+    c->api = connect_api(&c->settings, &err);
+    if (!c->api) {
         cmd_error(c, "%s", err);
         free(err);
         return EXIT_CONFIG;
     }
-    c->api = api_new(http);
     return 0;
 }
 

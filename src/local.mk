@@ -11,6 +11,7 @@ CORE_SOURCES = \
 	src/http.c src/http.h \
 	src/api.c src/api.h \
 	src/settings.c src/settings.h \
+	src/connect.c src/connect.h \
 	src/cli_log.c src/commands.h
 src_libamplecall_a_SOURCES = $(CORE_SOURCES) $(TUI_SOURCES) $(STORE_SOURCES) $(CONF_SOURCES)
 src_libamplecall_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
