@@ -1,0 +1,24 @@
+# bench (local.mk): `make bench`, the speed and footprint suite (bench/README.md). Not part of
+# `make check` or `make all`: its programs are EXTRA_PROGRAMS, built only when `bench` needs
+# them. It writes doc/performance.md in the source tree.
+EXTRA_PROGRAMS = bench/bench_tty bench/bench_scale
+
+# pty + libvterm driver from tests/e2e (bench_tty.c includes it by relative path, so that no
+# -I hides the system <pty.h>).
+bench_bench_tty_SOURCES = bench/bench_tty.c
+bench_bench_tty_CFLAGS = $(AM_CFLAGS) $(VTERM_CFLAGS)
+bench_bench_tty_LDADD = tests/e2e/libe2e.a src/libamplecall.a $(AMPLECALL_DEP_LIBS) $(VTERM_LIBS)
+
+# Links the core library the form uses (api_tasks, picker_fill, picker_filter_append).
+bench_bench_scale_SOURCES = bench/bench_scale.c
+bench_bench_scale_CFLAGS = $(src_libamplecall_a_CFLAGS)
+bench_bench_scale_LDADD = src/libamplecall.a $(AMPLECALL_DEP_LIBS)
+
+CLEANFILES += $(EXTRA_PROGRAMS)
+EXTRA_DIST += bench/run.sh bench/report.sh bench/analysis.md bench/README.md \
+	doc/performance.md
+
+# BENCH_RUNS (default 15) sets the runs per figure.
+bench: src/amplecall tests/fake/fakeapi bench/bench_tty bench/bench_scale
+	@BENCH_CFLAGS='$(CFLAGS)' CC='$(CC)' bash $(top_srcdir)/bench/run.sh '$(abs_top_builddir)' '$(abs_top_srcdir)'
+.PHONY: bench
