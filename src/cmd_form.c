@@ -1,10 +1,12 @@
 /* `amplecall` with no subcommand: the call form. Owns the app state (tui_app.h), the
- * background loads, the timer, the submit and its outcome, and the exit paths (every one
- * restores the terminal). Drawing lives in view_*.c, editing in field.c, waiting in loop.c. */
+ * background loads, the timer, the draft kept in the store, the submit through the outbox and
+ * its outcome, and the exit paths (every one restores the terminal). Drawing lives in
+ * view_*.c, editing in field.c, waiting in loop.c. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,10 +18,14 @@
 #include <sys/wait.h>
 #include <curses.h>
 
+#include "apierr.h"
 #include "commands.h"
 #include "field.h"
+#include "history.h"
 #include "loop.h"
+#include "outbox.h"
 #include "sanitize.h"
+#include "store.h"
 #include "tui.h"
 #include "tui_app.h"
 #include "util.h"
@@ -28,6 +34,8 @@
 
 #define EDITOR_MAX_BYTES (1024 * 1024)
 #define SPIN_MS 150
+#define DRAFT_SAVE_MS 500     /* a change reaches the store at most this long after it */
+#define COUNT_RECHECK_MS 5000 /* other processes may add to or send from the outbox */
 
 static struct app *g_app; /* for the readline redisplay hook and the die() hook */
 
@@ -535,15 +543,317 @@ void app_choose(struct app *a, enum pick_kind kind, const char *id)
     app_close_picker(a);
 }
 
-/* Put a yes/no question in the message area, which only the form shows. */
-static void ask(struct app *a, enum ask_kind k)
+/* Put a question in the message area, which only the form shows. text (may be NULL for the
+ * kinds with a fixed question) is copied. */
+static void ask_with(struct app *a, enum ask_kind k, const char *text)
 {
     if (a->view == VIEW_PICKER)
         app_close_picker(a);
     else if (a->view == VIEW_HELP)
         a->view = VIEW_FORM;
+    else if (a->view == VIEW_HISTORY)
+        app_close_history(a);
+    str_set(&a->ask_text, text);
     a->ask = k;
     app_dirty(a);
+}
+
+static void ask(struct app *a, enum ask_kind k)
+{
+    ask_with(a, k, NULL);
+}
+
+/* ---- drafts -------------------------------------------------------------------------------- */
+
+/* The store text of a call, for telling whether two calls hold the same values; owned. */
+static char *call_key(const struct call *c)
+{
+    return call_to_store_json(c);
+}
+
+/* Whether the form's values are what was stored in the outbox as a->outbox_id. */
+static bool is_form_stored(const struct app *a)
+{
+    char *now;
+    bool same;
+
+    if (!a->outbox_id || !a->outbox_json)
+        return false;
+    now = call_key(&a->form.call);
+    same = !strcmp(now, a->outbox_json);
+    free(now);
+    return same;
+}
+
+bool app_has_unsaved(const struct app *a)
+{
+    return form_has_unsent(&a->form) && !is_form_stored(a);
+}
+
+/* The form's values went into the outbox as row id (0 = none any more). */
+static void set_stored(struct app *a, long long id)
+{
+    a->outbox_id = id;
+    free(a->outbox_json);
+    a->outbox_json = id ? call_key(&a->form.call) : NULL;
+}
+
+/* Draft slots name their process ("form.PID.START.TOKEN.HOST#N"), so another amplecall can
+ * tell a live session's draft (left alone) from an abandoned one (offered for resuming). */
+static void next_slot(struct app *a)
+{
+    if (!a->session)
+        return;
+    a->draft_seq++;
+    free(a->draft_slot);
+    a->draft_slot = xasprintf("%s#%u", a->session, a->draft_seq);
+    a->is_draft_dirty = false;
+    a->draft_due_ms = 0;
+}
+
+static void session_init(struct app *a)
+{
+    struct store_lease self;
+
+    store_lease_init_self(&self, 0);
+    a->session =
+        xasprintf("form.%ld.%lld.%s.%s", (long)self.pid, self.start, self.token, self.host);
+    next_slot(a);
+}
+
+/* Whether the process that saved the draft under slot is gone. A slot in another format
+ * belongs to no process; one from another host is never taken (that host may still run it). */
+static bool slot_is_abandoned(const struct app *a, const char *slot)
+{
+    long pid;
+    long long start;
+    char token[33], host[256];
+    const char *h, *end;
+    int off = 0;
+    size_t len;
+
+    if (!strncmp(slot, a->session, strlen(a->session)))
+        return false; /* ours */
+    if (sscanf(slot, "form.%ld.%lld.%32[0-9a-f].%n", &pid, &start, token, &off) != 3 || !off)
+        return true;
+    h = slot + off;
+    end = strchr(h, '#');
+    len = end ? (size_t)(end - h) : strlen(h);
+    if (len == 0 || len >= sizeof(host))
+        return true;
+    memcpy(host, h, len);
+    host[len] = '\0';
+    return store_lease_owner_is_dead(host, (pid_t)pid, start);
+}
+
+static bool is_draft_wanted(const struct app *a)
+{
+    return form_has_unsent(&a->form) || a->clock.is_running;
+}
+
+/* Write the form (and a running timer's wall-clock start) to the draft slot now. */
+static void draft_save_now(struct app *a)
+{
+    struct store_draft d;
+    char *err = NULL;
+
+    a->is_draft_dirty = false;
+    a->draft_due_ms = 0;
+    if (!a->store || !is_draft_wanted(a))
+        return;
+    store_draft_init(&d);
+    call_copy(&d.call, &a->form.call);
+    d.is_timer_running = a->clock.is_running;
+    d.timer_started_at = a->clock.is_running ? a->timer_wall_start : 0;
+    if (!store_draft_save(a->store, a->draft_slot, &d, store_now_ms(), &err)) {
+        char *clean = sanitize_line(err);
+        app_message(a, MSG_ERROR, "Could not save the draft: %s", clean);
+        free(clean);
+        free(err);
+    }
+    store_draft_done(&d);
+}
+
+/* Debounced: the first change schedules a save, later ones ride along with it, so typing
+ * costs one write per DRAFT_SAVE_MS at most and the draft is never further behind. */
+static void draft_changed(struct app *a)
+{
+    if (!a->store)
+        return;
+    a->is_draft_dirty = true;
+    if (!a->draft_due_ms)
+        a->draft_due_ms = clock_now(&a->clock) + DRAFT_SAVE_MS;
+}
+
+/* The rep threw the form's values away on purpose. */
+static void draft_discard(struct app *a)
+{
+    char *err = NULL;
+
+    a->is_draft_dirty = false;
+    a->draft_due_ms = 0;
+    if (a->store && !store_draft_delete(a->store, a->draft_slot, &err))
+        free(err);
+}
+
+/* Put a stored call's values into the form (resume, reopen); marks and the active text field
+ * are replaced, display texts follow from the loaded lists. */
+static void apply_call(struct app *a, const struct call *c)
+{
+    const char *user = call_get(c, FIELD_USER);
+
+    field_end();
+    form_clear_errors(&a->form);
+    if (*user && strcmp(user, form_value(&a->form, FIELD_USER))) {
+        form_set_choice(&a->form, FIELD_USER, user, NULL, NULL);
+        describe_user(a, user);
+    }
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        enum field_id f = (enum field_id)i;
+        const char *v = call_get(c, f);
+
+        if (f == FIELD_USER)
+            continue;
+        form_set(&a->form, f, *v ? v : NULL);
+        if (f == FIELD_DISPOSITION && *v)
+            describe_disposition(a, v, false);
+        else if (f == FIELD_TASK && *v)
+            describe_task(a, v, false);
+    }
+    start_tasks(a, false);
+    a->form.is_modified = true;
+    app_focus(a, a->form.focus);
+}
+
+/* A short description of a draft for the resume question; owned, sanitised. */
+static char *draft_summary(const struct store_draft *d)
+{
+    const char *to = call_get(&d->call, FIELD_TO);
+    const char *dur = call_get(&d->call, FIELD_DURATION);
+    char *when = history_local_time(d->updated_at);
+    char *raw, *clean, *timer = NULL;
+
+    if (d->is_timer_running && d->timer_started_at > 0) {
+        char *since = history_local_time(d->timer_started_at);
+        timer = xasprintf(", timer running since %s", since + (strlen(since) > 11 ? 11 : 0));
+        free(since);
+    }
+    raw = xasprintf("saved %s: To %s%s%s%s", when, *to ? to : "(empty)",
+                    *dur && !timer ? ", Duration " : "", *dur && !timer ? dur : "",
+                    timer ? timer : "");
+    clean = sanitize_line(raw);
+    free(raw);
+    free(timer);
+    free(when);
+    return clean;
+}
+
+/* Ask about the newest draft whose process is gone, if any. */
+static void offer_draft(struct app *a)
+{
+    char **slots = NULL, *err = NULL, *summary, *q;
+    size_t n = 0;
+    struct store_draft d;
+    int got;
+
+    free(a->offer_slot);
+    a->offer_slot = NULL;
+    if (!a->store || !store_draft_slots(a->store, &slots, &n, &err)) {
+        free(err);
+        return;
+    }
+    for (size_t i = 0; i < n && !a->offer_slot; i++)
+        if (slot_is_abandoned(a, slots[i]))
+            a->offer_slot = xstrdup(slots[i]);
+    store_draft_slots_free(slots, n);
+    if (!a->offer_slot)
+        return;
+    store_draft_init(&d);
+    got = store_draft_load(a->store, a->offer_slot, &d, &err);
+    if (got != 1) {
+        if (got < 0) {
+            char *clean = sanitize_line(err);
+            app_message(a, MSG_WARN, "A saved draft cannot be read: %s", clean);
+            free(clean);
+        }
+        free(err);
+        free(a->offer_slot);
+        a->offer_slot = NULL;
+        store_draft_done(&d);
+        return;
+    }
+    summary = draft_summary(&d);
+    q = xasprintf("An unsent call was left from an earlier session (%s). r: resume it   "
+                  "d: discard it   Esc: later ",
+                  summary);
+    ask_with(a, ASK_RESUME, q);
+    free(q);
+    free(summary);
+    store_draft_done(&d);
+}
+
+static void resume_draft(struct app *a)
+{
+    struct store_draft d;
+    char *err = NULL;
+    int got;
+
+    /* take it over atomically: another session starting now cannot take it too */
+    got = store_draft_move(a->store, a->offer_slot, a->draft_slot, &err);
+    if (got <= 0) {
+        app_message(a, MSG_WARN, "That draft %s.",
+                    got == 0 ? "was taken over by another session" : "could not be taken over");
+        free(err);
+        return;
+    }
+    store_draft_init(&d);
+    if (store_draft_load(a->store, a->draft_slot, &d, &err) != 1) {
+        app_message(a, MSG_ERROR, "The draft could not be read back.");
+        free(err);
+        store_draft_done(&d);
+        return;
+    }
+    apply_call(a, &d.call);
+    if (d.is_timer_running && d.timer_started_at > 0) {
+        /* keep counting from the original wall-clock start, on the monotonic clock */
+        long long elapsed = store_now_ms() - d.timer_started_at;
+        if (elapsed < 0)
+            elapsed = 0;
+        a->clock.start_ms = clock_now(&a->clock) - elapsed;
+        a->clock.is_running = true;
+        a->clock.last_shown_s = -1;
+        a->timer_wall_start = d.timer_started_at;
+    }
+    draft_save_now(a);
+    app_message(a, MSG_OK, "Draft resumed%s.",
+                a->clock.is_running ? "; the timer kept counting" : "");
+    store_draft_done(&d);
+}
+
+static void answer_resume(struct app *a, char choice)
+{
+    char *err = NULL;
+
+    a->ask = ASK_NONE;
+    free(a->ask_text);
+    a->ask_text = NULL;
+    app_dirty(a);
+    if (!a->offer_slot)
+        return;
+    if (choice == 'r') {
+        resume_draft(a);
+    } else if (choice == 'd') {
+        if (!store_draft_delete(a->store, a->offer_slot, &err))
+            free(err);
+        app_message(a, MSG_INFO, "Draft discarded.");
+        offer_draft(a); /* an older abandoned one, if any */
+    } else {
+        app_message(a, MSG_INFO, "The draft is kept; amplecall offers it again next time.");
+    }
+    if (a->ask != ASK_RESUME) {
+        free(a->offer_slot);
+        a->offer_slot = NULL;
+    }
 }
 
 /* ---- timer --------------------------------------------------------------------------------- */
@@ -551,6 +861,8 @@ static void ask(struct app *a, enum ask_kind k)
 static void timer_start(struct app *a)
 {
     clock_start(&a->clock);
+    a->timer_wall_start = store_now_ms();
+    draft_save_now(a); /* a crash from here on still knows when the call began */
     app_message(a, MSG_INFO, "Timer running; F2 (or ^T) stops it and fills Duration.");
 }
 
@@ -559,8 +871,10 @@ void app_toggle_timer(struct app *a)
     if (a->clock.is_running) {
         long long secs = clock_stop(&a->clock);
         char buf[32];
+        a->timer_wall_start = 0;
         snprintf(buf, sizeof(buf), "%lld", secs);
         app_set_value(a, FIELD_DURATION, buf);
+        draft_save_now(a);
         app_message(a, MSG_INFO, "Timer stopped: Duration is %lld s.", secs);
         return;
     }
@@ -580,8 +894,24 @@ static void remember_numbers(struct app *a)
     field_history_save();
 }
 
-/* The API accepted the call. */
-static void submit_accepted(struct app *a, struct call_record *rec)
+static void refresh_count(struct app *a)
+{
+    char *err = NULL;
+    long n;
+
+    if (!a->store)
+        return;
+    a->count_due_ms = clock_now(&a->clock) + COUNT_RECHECK_MS;
+    n = store_count_outbox(a->store, &err);
+    free(err);
+    if (n != a->outbox_count) {
+        a->outbox_count = n;
+        app_dirty(a);
+    }
+}
+
+/* The API accepted the call (or a lookup found it there). */
+static void submit_accepted(struct app *a, struct call_record *rec, bool is_found)
 {
     const char *name;
 
@@ -592,28 +922,52 @@ static void submit_accepted(struct app *a, struct call_record *rec)
     free(a->result_disposition);
     a->result_disposition = name ? sanitize_line(name) : NULL;
     a->is_outcome_unknown = false;
+    a->is_result_found = is_found;
+    a->retry_at_ms = 0;
+    set_stored(a, 0);
     form_mark_sent(&a->form);
     form_clear_errors(&a->form);
+    a->is_draft_dirty = false; /* the store deleted the draft with the call's outcome */
+    a->draft_due_ms = 0;
     remember_numbers(a);
     clear_message(a);
     field_end();
     picker_free(a->picker);
     a->picker = NULL;
+    if (a->view == VIEW_HISTORY)
+        app_close_history(a);
     a->view = VIEW_RESULT;
 }
 
-/* The API rejected the call or the request failed; every field is kept as typed. */
-static void submit_failed(struct app *a, const struct api_result *res)
+/* What the rep can do about a call that now waits in the outbox; static text. */
+static const char *stored_hint(const struct app *a)
+{
+    (void)a;
+    return " It is saved in the outbox and will be retried in the background. F10 tries again "
+           "now; F7 starts the next call.";
+}
+
+/* The API rejected the call or the request failed; every field is kept as typed. stored_id
+ * is the outbox row now holding the call, 0 when it is not stored. */
+static void submit_failed(struct app *a, const struct api_result *res, long long stored_id)
 {
     const char *why = res->message ? res->message : http_outcome_name(res->outcome);
     char *clean = sanitize_line(why);
+    const char *hint = stored_id ? stored_hint(a) : NULL;
 
     if (res->is_unknown) {
         a->is_outcome_unknown = true;
-        app_message(a, MSG_WARN,
-                    "Outcome unknown: %s The call may or may not have been logged; check "
-                    "Amplemarket before sending again (F10 asks first).",
-                    clean);
+        if (stored_id)
+            app_message(a, MSG_WARN,
+                        "Outcome unknown: %s The call may or may not have been logged. It is "
+                        "kept in the outbox, which checks Amplemarket before it is ever sent "
+                        "again. F7 starts the next call.",
+                        clean);
+        else
+            app_message(a, MSG_WARN,
+                        "Outcome unknown: %s The call may or may not have been logged; check "
+                        "Amplemarket before sending again (F10 asks first).",
+                        clean);
     } else {
         switch (res->outcome) {
         case HTTP_OUT_CLIENT_ERROR: {
@@ -635,36 +989,143 @@ static void submit_failed(struct app *a, const struct api_result *res)
         case HTTP_OUT_AUTH:
             app_message(a, MSG_ERROR,
                         "The API key was rejected (HTTP %ld). Check AMPLEMARKET_API_KEY; "
-                        "nothing was logged and your entries are kept.",
-                        res->status);
+                        "nothing was logged%s",
+                        res->status, hint ? "." : " and your entries are kept.");
             break;
         case HTTP_OUT_RATE_LIMITED:
             if (res->retry_after > 0) { /* on_tick counts down from here */
                 a->retry_at_ms = clock_now(&a->clock) + res->retry_after * 1000;
                 a->shown_retry_s = -1;
                 app_message(a, MSG_WARN, "Too many requests (HTTP 429).");
+                hint = NULL; /* the countdown says it */
             } else {
-                app_message(a, MSG_WARN,
-                            "Too many requests (HTTP 429). Nothing was logged and your entries "
-                            "are kept; wait a little, then F10 sends again.");
+                app_message(a, MSG_WARN, "Too many requests (HTTP 429). Nothing was logged%s",
+                            hint ? "."
+                                 : " and your entries are kept; wait a little, then F10 "
+                                   "sends again.");
             }
             break;
         case HTTP_OUT_SERVER_ERROR:
-            app_message(a, MSG_ERROR,
-                        "Amplemarket had a server error (HTTP %ld): %s Your entries are kept; "
-                        "F10 tries again.",
-                        res->status, clean);
+            app_message(a, MSG_ERROR, "Amplemarket had a server error (HTTP %ld): %s%s",
+                        res->status, clean, hint ? "" : " Your entries are kept; F10 tries again.");
             break;
         default:
-            app_message(a, MSG_ERROR,
-                        "Could not reach %s: %s Your entries are kept; F10 tries again.",
-                        a->host ? a->host : "the API", clean);
+            app_message(a, MSG_ERROR, "Could not reach %s: %s%s", a->host ? a->host : "the API",
+                        clean, hint ? "" : " Your entries are kept; F10 tries again.");
             break;
+        }
+        if (hint && a->message) {
+            size_t len = strlen(a->message);
+            bool has_stop = len > 0 && strchr(".!?", a->message[len - 1]);
+            char *m = xasprintf("%s%s%s", a->message, has_stop ? "" : ".", hint);
+            free(a->message);
+            a->message = m;
         }
     }
     free(clean);
 }
 
+/* The outcome of an attempt of the call the form holds (ours or the background's). */
+static void form_outcome(struct app *a, long long id, enum outbox_status st, struct api_result *res,
+                         struct call_record *rec)
+{
+    struct call_record found;
+
+    switch (st) {
+    case OUTBOX_SENT:
+        call_record_init(&found);
+        if (rec) {
+            submit_accepted(a, rec, false);
+        } else if (res->body && call_record_parse(res->body, res->body_len, &found, NULL)) {
+            submit_accepted(a, &found, true);
+        } else {
+            set_stored(a, 0);
+            form_mark_sent(&a->form);
+            app_message(a, MSG_OK, "Call %lld was logged.", id);
+        }
+        call_record_done(&found);
+        break;
+    case OUTBOX_REJECTED:
+        set_stored(a, 0);
+        a->is_outcome_unknown = false;
+        submit_failed(a, res, 0);
+        break;
+    case OUTBOX_PENDING:
+    case OUTBOX_UNKNOWN:
+        if (a->outbox_id != id)
+            set_stored(a, id);
+        submit_failed(a, res, id);
+        break;
+    default:
+        break;
+    }
+}
+
+/* outbox_submit_async / outbox_retry_async completion for the form's call. */
+static void on_submitted(long long id, enum outbox_status st, struct api_result *res,
+                         struct call_record *rec, void *ud)
+{
+    struct app *a = ud;
+
+    a->is_sending = false;
+    a->handled_id = id;
+    note_outcome(a, res);
+    form_outcome(a, id, st, res, rec);
+    refresh_count(a);
+    app_dirty(a);
+}
+
+/* Every outcome the outbox records, including the background's retries. */
+static void on_outbox_event(long long id, enum outbox_status st, struct api_result *res,
+                            struct call_record *rec, void *ud)
+{
+    struct app *a = ud;
+
+    if (id == a->handled_id) {
+        a->handled_id = 0;
+    } else {
+        note_outcome(a, res);
+        if (id == a->outbox_id && !a->is_sending && is_form_stored(a)) {
+            /* only a settled outcome changes the screen; retries stay quiet */
+            if (st == OUTBOX_SENT || st == OUTBOX_REJECTED)
+                form_outcome(a, id, st, res, rec);
+        } else if (st == OUTBOX_SENT && id == a->outbox_id) {
+            /* outbox_id stays: F10 on the edited values then asks before a second call */
+            app_message(a, MSG_OK,
+                        "Call %lld was logged with the values it had when you sent it; F10 "
+                        "asks before logging the edited values as another call.",
+                        id);
+        } else if (st == OUTBOX_SENT) {
+            app_message(a, MSG_OK, "Call %lld was sent from the outbox.", id);
+        } else if (st == OUTBOX_REJECTED) {
+            struct store_row r;
+            char *err = NULL;
+
+            if (id == a->outbox_id)
+                set_stored(a, 0);
+            /* it stays in the history, reopenable; its draft would only repeat it */
+            store_row_init(&r);
+            if (store_get(a->store, id, &r, &err) == 1 && r.draft_slot &&
+                strcmp(r.draft_slot, a->draft_slot) != 0 &&
+                !store_draft_delete(a->store, r.draft_slot, &err)) {
+                free(err);
+                err = NULL;
+            }
+            free(err);
+            store_row_done(&r);
+            app_message(a, MSG_WARN,
+                        "Amplemarket rejected call %lld from the outbox; F3 shows it and can "
+                        "reopen it in the form.",
+                        id);
+        }
+    }
+    refresh_count(a);
+    if (a->history)
+        view_history_reload(a);
+    app_dirty(a);
+}
+
+/* Without a store: send directly (nothing kept). */
 static void on_posted(struct api_result *res, struct call_record *rec, void *ud)
 {
     struct app *a = ud;
@@ -675,24 +1136,177 @@ static void on_posted(struct api_result *res, struct call_record *rec, void *ud)
         return;
     note_outcome(a, res);
     if (api_result_ok(res))
-        submit_accepted(a, rec);
+        submit_accepted(a, rec, false);
     else
-        submit_failed(a, res);
+        submit_failed(a, res, 0);
     app_dirty(a);
 }
 
-/* Send the form's call (already validated). */
+/* Send the form's call (already validated) as a new call. */
 static void submit_send(struct app *a)
 {
     struct api_op *op;
+    long long id = 0;
+    char *err = NULL;
 
     a->is_sending = true;
     a->is_outcome_unknown = false;
     form_clear_errors(&a->form);
     app_message(a, MSG_INFO, "Sending the call to %s...", a->host ? a->host : "Amplemarket");
-    op = api_post_call_async(a->api, &a->form.call, on_posted, a);
-    if (a->is_sending)
-        a->submit_op = op;
+    if (!a->outbox) {
+        op = api_post_call_async(a->api, &a->form.call, on_posted, a);
+        if (a->is_sending)
+            a->submit_op = op;
+        return;
+    }
+    /* the draft rides with the call and goes when the call is accepted */
+    draft_save_now(a);
+    if (!outbox_submit_async(a->outbox, &a->form.call, a->draft_slot, on_submitted, a, &id, &err)) {
+        char *clean = sanitize_line(err);
+        a->is_sending = false;
+        app_message(a, MSG_ERROR, "Not sent: the local store failed (%s). Your entries are kept.",
+                    clean);
+        free(clean);
+        free(err);
+        return;
+    }
+    if (a->is_sending) /* else on_submitted already ran */
+        set_stored(a, id);
+    refresh_count(a);
+}
+
+/* Attempt the stored call id again now (looked up first when it may have arrived). */
+static void retry_stored(struct app *a, long long id, bool is_unknown)
+{
+    enum outbox_status why;
+    char *err = NULL;
+    int got;
+
+    a->is_sending = true; /* before the call: a failure may be reported at once */
+    form_clear_errors(&a->form);
+    got = outbox_retry_async(a->outbox, id, on_submitted, a, &why, &err);
+    if (got <= 0)
+        a->is_sending = false;
+    if (got == 0 && why == OUTBOX_NOT_DUE && !is_unknown) {
+        /* Backoff after a 429 without Retry-After: the rep asked for now, and a pending call
+         * never reached the server, so a fresh copy replaces it (a Retry-After is enforced
+         * by the countdown before we get here). */
+        if (store_drop(a->store, id, store_now_ms(), &err) >= 0) {
+            set_stored(a, 0);
+            submit_send(a);
+            free(err);
+            return;
+        }
+        free(err);
+        err = NULL;
+    }
+    if (got > 0 && a->is_sending && is_unknown) {
+        app_message(a, MSG_INFO,
+                    "Checking whether Amplemarket already has this call before sending...");
+    } else if (got > 0 && a->is_sending) {
+        app_message(a, MSG_INFO, "Sending the call to %s again...",
+                    a->host ? a->host : "Amplemarket");
+    } else if (got == 0) {
+        app_message(a, MSG_INFO, "%s",
+                    why == OUTBOX_BUSY
+                        ? "This call is being sent from the outbox right now; its outcome "
+                          "shows here."
+                        : "This call waits in the outbox (a check is settling or the server "
+                          "asked to wait); it is sent by itself.");
+    } else if (got < 0) {
+        char *clean = sanitize_line(err);
+        app_message(a, MSG_ERROR, "The outbox failed: %s", clean);
+        free(clean);
+    }
+    free(err);
+}
+
+/* F10 on values already stored in the outbox: never a second copy of the same call. */
+static void submit_stored(struct app *a)
+{
+    struct store_row r;
+    char *err = NULL, *q;
+    bool is_same = is_form_stored(a);
+    long long id = a->outbox_id;
+    int got;
+
+    store_row_init(&r);
+    got = store_get(a->store, id, &r, &err);
+    if (got < 0) {
+        char *clean = sanitize_line(err);
+        app_message(a, MSG_ERROR, "The outbox failed: %s", clean);
+        free(clean);
+        free(err);
+        store_row_done(&r);
+        return;
+    }
+    if (got == 0 || r.state == STORE_REJECTED) { /* dropped, or settled as not logged */
+        set_stored(a, 0);
+        submit_send(a);
+        store_row_done(&r);
+        return;
+    }
+    switch (r.state) {
+    case STORE_SENT:
+        if (is_same) {
+            struct call_record rec;
+            call_record_init(&rec);
+            if (r.response && call_record_parse(r.response, strlen(r.response), &rec, NULL)) {
+                submit_accepted(a, &rec, r.resolved_by && !strcmp(r.resolved_by, "lookup"));
+            } else {
+                set_stored(a, 0);
+                form_mark_sent(&a->form);
+                app_message(a, MSG_OK, "This call was already logged.");
+            }
+            call_record_done(&rec);
+        } else {
+            q = xasprintf("Call %lld was already logged with the earlier values. Log these values "
+                          "as another call? (y/n) ",
+                          id);
+            a->ask_id = id;
+            ask_with(a, ASK_SEND_ANOTHER, q);
+            free(q);
+        }
+        break;
+    case STORE_SENDING:
+        app_message(a, MSG_INFO,
+                    "This call is being sent from the outbox right now; its outcome "
+                    "shows here.");
+        break;
+    case STORE_PENDING:
+        if (is_same) {
+            retry_stored(a, id, false);
+        } else {
+            /* it never reached the server: replace it with the corrected values */
+            int dropped = store_drop(a->store, id, store_now_ms(), &err);
+            if (dropped >= 0) {
+                set_stored(a, 0);
+                submit_send(a);
+            } else {
+                app_message(a, MSG_INFO,
+                            "The earlier values are being sent right now; try "
+                            "again in a moment.");
+            }
+        }
+        break;
+    case STORE_UNKNOWN:
+        if (is_same) {
+            retry_stored(a, id, true);
+        } else {
+            q = xasprintf("Call %lld may already be logged with the earlier values (the outbox "
+                          "checks and delivers it once). Log these values as another call? "
+                          "(y/n) ",
+                          id);
+            a->ask_id = id;
+            ask_with(a, ASK_SEND_ANOTHER, q);
+            free(q);
+        }
+        break;
+    default:
+        break;
+    }
+    free(err);
+    store_row_done(&r);
 }
 
 void app_submit(struct app *a)
@@ -726,6 +1340,13 @@ void app_submit(struct app *a)
         return;
     }
     field_errors_done(&errs);
+    if (a->outbox) {
+        if (a->outbox_id)
+            submit_stored(a);
+        else
+            submit_send(a);
+        return;
+    }
     if (a->is_outcome_unknown) {
         ask(a, ASK_RESEND);
         return;
@@ -733,18 +1354,155 @@ void app_submit(struct app *a)
     submit_send(a);
 }
 
-void app_new_call(struct app *a)
+/* A fresh form in a new draft slot: From and User stay. */
+static void fresh_form(struct app *a)
 {
     if (a->clock.is_running)
         clock_stop(&a->clock);
+    a->timer_wall_start = 0;
     field_end();
     form_new_call(&a->form);
     call_record_done(&a->result);
     free(a->result_disposition);
     a->result_disposition = NULL;
+    a->is_outcome_unknown = false;
+    a->retry_at_ms = 0;
+    set_stored(a, 0);
+    next_slot(a);
     a->view = VIEW_FORM;
-    app_message(a, MSG_OK, "Call logged. Ready for the next one.");
     app_focus(a, a->form.focus);
+}
+
+void app_new_call(struct app *a)
+{
+    fresh_form(a);
+    app_message(a, MSG_OK, "Call logged. Ready for the next one.");
+}
+
+void app_next_call(struct app *a)
+{
+    bool is_stored;
+
+    commit_field(a);
+    if (a->is_sending) {
+        app_message(a, MSG_INFO, "Wait until this call is sent.");
+        return;
+    }
+    if (app_has_unsaved(a)) {
+        ask(a, ASK_NEW_CALL);
+        return;
+    }
+    is_stored = a->outbox_id != 0;
+    fresh_form(a);
+    app_message(a, MSG_OK, "%s",
+                is_stored ? "Ready for the next call; the last one waits in the "
+                            "outbox."
+                          : "Ready for the next call.");
+}
+
+/* ---- history ------------------------------------------------------------------------------- */
+
+void app_open_history(struct app *a)
+{
+    char *err = NULL;
+
+    if (!a->store) {
+        app_message(a, MSG_WARN, "No history: the local store is not available (%s).",
+                    a->store_error ? a->store_error : "unknown error");
+        return;
+    }
+    commit_field(a);
+    field_end();
+    view_history_free(a->history);
+    a->history = view_history_new(a, &err);
+    if (!a->history) {
+        char *clean = sanitize_line(err);
+        app_message(a, MSG_ERROR, "Cannot read the history: %s", clean);
+        free(clean);
+        free(err);
+        app_focus(a, a->form.focus);
+        return;
+    }
+    a->view = VIEW_HISTORY;
+    app_dirty(a);
+}
+
+void app_close_history(struct app *a)
+{
+    view_history_free(a->history);
+    a->history = NULL;
+    if (a->view == VIEW_HISTORY) {
+        a->view = VIEW_FORM;
+        app_focus(a, a->form.focus);
+    }
+    app_dirty(a);
+}
+
+static void reopen_now(struct app *a, long long id)
+{
+    struct store_row r;
+    struct api_errors errs;
+    char *err = NULL;
+    enum field_id first;
+    size_t n;
+
+    store_row_init(&r);
+    if (store_get(a->store, id, &r, &err) != 1 || r.state != STORE_REJECTED) {
+        free(err);
+        store_row_done(&r);
+        app_message(a, MSG_WARN, "Call %lld cannot be reopened: only a rejected call can.", id);
+        return;
+    }
+    app_close_history(a);
+    if (a->clock.is_running)
+        clock_stop(&a->clock);
+    a->timer_wall_start = 0;
+    a->retry_at_ms = 0;
+    a->is_outcome_unknown = false;
+    set_stored(a, 0);
+    next_slot(a);
+    apply_call(a, &r.call);
+    /* the stored rejection goes down the same path as a live one */
+    api_errors_init(&errs);
+    if (r.errors_json)
+        apierr_parse(r.errors_json, strlen(r.errors_json), &errs);
+    first = form_mark_api_errors(&a->form, &errs);
+    n = form_error_count(&a->form);
+    if (first != FIELD_NONE)
+        app_focus(a, first);
+    if (n > 0) {
+        app_message(a, MSG_ERROR,
+                    "Call %lld reopened. Amplemarket rejected it (HTTP %ld): %zu problem%s marked "
+                    "below. Fix and send with F10.",
+                    id, r.last_status, n, n == 1 ? "" : "s");
+        a->is_msg_on_marks = a->form.n_general == 0;
+    } else {
+        char *clean = sanitize_line(r.last_error ? r.last_error : "no details were given");
+        app_message(a, MSG_ERROR, "Call %lld reopened. Amplemarket rejected it (HTTP %ld): %s", id,
+                    r.last_status, clean);
+        free(clean);
+    }
+    draft_changed(a);
+    api_errors_done(&errs);
+    store_row_done(&r);
+}
+
+void app_reopen(struct app *a, long long id)
+{
+    commit_field(a);
+    if (a->is_sending) {
+        app_message(a, MSG_INFO, "Wait until this call is sent.");
+        app_close_history(a);
+        return;
+    }
+    if (app_has_unsaved(a)) {
+        char *q = xasprintf("Replace the call you have not sent with call %lld? (y/n) ", id);
+        a->ask_id = id;
+        ask_with(a, ASK_REOPEN, q);
+        free(q);
+        return;
+    }
+    reopen_now(a, id);
 }
 
 /* ---- quitting ------------------------------------------------------------------------------ */
@@ -758,7 +1516,7 @@ static void quit_now(struct app *a, int code)
 void app_request_quit(struct app *a)
 {
     commit_field(a);
-    if (form_has_unsent(&a->form) || a->is_sending) {
+    if (app_has_unsaved(a) || a->is_sending) {
         ask(a, ASK_QUIT);
         return;
     }
@@ -770,11 +1528,15 @@ static void answer(struct app *a, bool is_yes)
     enum ask_kind k = a->ask;
 
     a->ask = ASK_NONE;
+    free(a->ask_text);
+    a->ask_text = NULL;
     app_dirty(a);
     if (!is_yes)
         return;
     switch (k) {
     case ASK_QUIT:
+        if (app_has_unsaved(a))
+            draft_discard(a); /* "lose the call": the rep said so */
         quit_now(a, 0);
         break;
     case ASK_TIMER_REPLACE:
@@ -782,6 +1544,21 @@ static void answer(struct app *a, bool is_yes)
         break;
     case ASK_RESEND:
         submit_send(a);
+        break;
+    case ASK_NEW_CALL:
+        draft_discard(a);
+        fresh_form(a);
+        app_message(a, MSG_INFO, "Call discarded. Ready for the next one.");
+        break;
+    case ASK_SEND_ANOTHER:
+        /* the earlier values keep their own draft slot until they are delivered */
+        set_stored(a, 0);
+        next_slot(a);
+        submit_send(a);
+        break;
+    case ASK_REOPEN:
+        draft_discard(a);
+        reopen_now(a, a->ask_id);
         break;
     default:
         break;
@@ -915,6 +1692,65 @@ static bool is_fkey(const struct loop_key *k, int n)
     return k->is_code && k->ch == (wint_t)KEY_F(n);
 }
 
+/* The key the config binds to action, or the defaults. */
+static bool is_action(const struct app *a, const struct loop_key *k, const char *action, int fkey,
+                      char ctrl)
+{
+    const struct settings_binding *b = settings_binding_for(&a->settings, action);
+
+    if (b) {
+        switch (b->spec.kind) {
+        case KEYSPEC_FKEY:
+            if (is_fkey(k, b->spec.value))
+                return true;
+            break;
+        case KEYSPEC_CTRL:
+            if (is_ctrl(k, (char)b->spec.value))
+                return true;
+            break;
+        case KEYSPEC_META:
+            if (!k->is_code && k->is_meta && k->ch == (wint_t)b->spec.value)
+                return true;
+            break;
+        }
+    }
+    return is_fkey(k, fkey) || is_ctrl(k, ctrl);
+}
+
+static void resume_key(struct app *a, const struct loop_key *k)
+{
+    if (k->is_code) {
+        if (k->ch == KEY_ENTER)
+            answer_resume(a, 'r');
+        return;
+    }
+    if (k->is_meta)
+        return;
+    switch (k->ch) {
+    case 'r':
+    case 'R':
+    case 'y':
+    case 'Y':
+    case '\r':
+    case '\n':
+        answer_resume(a, 'r');
+        break;
+    case 'd':
+    case 'D':
+        answer_resume(a, 'd');
+        break;
+    case 27:
+    case 'l':
+    case 'L':
+    case 'n':
+    case 'N':
+        answer_resume(a, 'l');
+        break;
+    default:
+        break;
+    }
+}
+
 static void on_key(void *ud, const struct loop_key *k)
 {
     struct app *a = ud;
@@ -924,6 +1760,10 @@ static void on_key(void *ud, const struct loop_key *k)
         app_dirty(a);
         return;
     }
+    if (a->ask == ASK_RESUME) {
+        resume_key(a, k);
+        return;
+    }
     if (a->ask != ASK_NONE) {
         if (!k->is_code && !k->is_meta && (k->ch == 'y' || k->ch == 'Y'))
             answer(a, true);
@@ -931,6 +1771,11 @@ static void on_key(void *ud, const struct loop_key *k)
             answer(a, false);
         else if (a->ask == ASK_QUIT && (is_ctrl(k, 'q') || is_fkey(k, 12)))
             answer(a, true);
+        return;
+    }
+    if ((is_fkey(k, 7) || (!k->is_code && k->is_meta && k->ch == 'n')) &&
+        (a->view == VIEW_FORM || a->view == VIEW_RESULT)) {
+        app_next_call(a);
         return;
     }
     if (k->is_meta && !(a->view == VIEW_FORM && a->ask == ASK_NONE &&
@@ -954,6 +1799,17 @@ static void on_key(void *ud, const struct loop_key *k)
     }
     if (a->view == VIEW_PICKER) {
         view_picker_key(a, k);
+        return;
+    }
+    if (is_action(a, k, "history", 3, 'o')) {
+        if (a->view == VIEW_HISTORY)
+            app_close_history(a);
+        else
+            app_open_history(a);
+        return;
+    }
+    if (a->view == VIEW_HISTORY) {
+        view_history_key(a, k);
         return;
     }
     if (is_fkey(k, 1) || is_ctrl(k, 'g')) {
@@ -1019,15 +1875,23 @@ static void on_tick(void *ud)
         long long left = (a->retry_at_ms - now + 999) / 1000;
         if (left <= 0) {
             a->retry_at_ms = 0;
-            app_message(a, MSG_INFO, "You can send again now (F10).");
+            app_message(a, MSG_INFO, "You can send again now (F10).%s",
+                        a->outbox_id ? " The outbox also sends it by itself." : "");
         } else if (left != a->shown_retry_s) {
             a->shown_retry_s = left;
             app_message(a, MSG_WARN,
-                        "Too many requests (HTTP 429): you can send again in %lld s. "
-                        "Your entries are kept.",
-                        left);
+                        "Too many requests (HTTP 429): you can send again in %lld s. %s", left,
+                        a->outbox_id ? "It is saved in the outbox, which sends it then; F7 "
+                                       "starts the next call."
+                                     : "Your entries are kept.");
         }
     }
+    if (a->outbox)
+        outbox_tick(a->outbox);
+    if (a->is_draft_dirty && now >= a->draft_due_ms)
+        draft_save_now(a);
+    if (a->store && now >= a->count_due_ms)
+        refresh_count(a);
 }
 
 static int min_timeout(int a, int b)
@@ -1050,6 +1914,15 @@ static int timeout_ms(void *ud)
     if (a->retry_at_ms) {
         long long ms = (a->retry_at_ms - now) % 1000;
         t = min_timeout(t, (int)(ms <= 0 ? 1000 + ms : ms));
+    }
+    if (a->is_draft_dirty)
+        t = min_timeout(t, (int)(a->draft_due_ms > now ? a->draft_due_ms - now : 0));
+    if (a->store)
+        t = min_timeout(t, (int)(a->count_due_ms > now ? a->count_due_ms - now : 0));
+    if (a->outbox) {
+        long ms = outbox_ms_to_next_tick(a->outbox);
+        if (ms >= 0)
+            t = min_timeout(t, ms > INT_MAX ? INT_MAX : (int)ms);
     }
     return t;
 }
@@ -1100,6 +1973,8 @@ static void repaint(void *ud)
                 view_result_paint(a);
             else if (a->view == VIEW_HELP)
                 view_help_paint(a);
+            else if (a->view == VIEW_HISTORY && a->history)
+                view_history_paint(a);
         }
     } else if (a->view == VIEW_FORM && !tui_is_too_small()) {
         view_form_paint_timer(a);
@@ -1134,8 +2009,7 @@ static void restore_terminal(void)
 
 /* ---- set-up and tear-down ------------------------------------------------------------------ */
 
-/* Runs after every value change (typing, toggles, picks, a fresh call). Draft saving belongs
- * here too. */
+/* Runs after every value change (typing, toggles, picks, a fresh call): the draft follows. */
 static void on_form_change(struct form *f, enum field_id field, void *ud)
 {
     struct app *a = ud;
@@ -1143,6 +2017,7 @@ static void on_form_change(struct form *f, enum field_id field, void *ud)
     (void)field;
     if (a->is_msg_on_marks && !form_has_errors(f))
         clear_message(a);
+    draft_changed(a);
     app_dirty(a);
 }
 
@@ -1202,6 +2077,28 @@ static void app_start_loads(struct app *a)
     a->form.is_modified = false;
 }
 
+/* The store, the outbox on the form's connection and this session's draft slot. Without a
+ * store the form still works; it says why and sends directly. */
+static void open_store(struct app *a)
+{
+    struct outbox_options opt;
+    char *err = NULL, *clean;
+
+    a->outbox_count = -1;
+    a->store = store_open(NULL, &err);
+    if (!a->store) {
+        clean = sanitize_line(err ? err : "unknown error");
+        a->store_error = clean;
+        free(err);
+        return;
+    }
+    memset(&opt, 0, sizeof(opt));
+    outbox_options_from_env(&opt);
+    a->outbox = outbox_new(a->store, a->api, &opt);
+    outbox_set_listener(a->outbox, on_outbox_event, a);
+    session_init(a);
+}
+
 static bool can_use_terminal(void)
 {
     const char *term = getenv("TERM");
@@ -1212,6 +2109,16 @@ static bool can_use_terminal(void)
 
 static void app_done(struct app *a)
 {
+    /* attempts still in flight become unknown (resolved by lookup next time); before api */
+    outbox_free(a->outbox);
+    store_close(a->store);
+    view_history_free(a->history);
+    free(a->store_error);
+    free(a->session);
+    free(a->draft_slot);
+    free(a->offer_slot);
+    free(a->outbox_json);
+    free(a->ask_text);
     picker_free(a->picker);
     form_done(&a->form);
     disposition_list_done(&a->dispositions);
@@ -1275,6 +2182,7 @@ int cmd_form(int argc, char **argv)
     }
     a->api = api_new(http);
     a->host = http_client_host(http);
+    open_store(a);
 
     if (!loop_signals_init(&err)) {
         fprintf(stderr, "amplecall: %s\n", err);
@@ -1302,15 +2210,33 @@ int cmd_form(int argc, char **argv)
     a->is_dirty = true;
     app_start_loads(a);
     app_focus(a, *form_value(&a->form, FIELD_FROM) ? FIELD_TO : FIELD_FROM);
+    if (a->store_error)
+        app_message(a, MSG_WARN,
+                    "The local store is not available (%s): no drafts, outbox or history; "
+                    "calls are sent directly.",
+                    a->store_error);
+    offer_draft(a);
+    refresh_count(a);
 
     loop_run(http, &ops, a);
 
     commit_field(a);
+    if (a->is_draft_dirty)
+        draft_save_now(a); /* quitting, SIGTERM or a hang-up: what was typed is kept */
     field_done();
     util_set_die_hook(NULL);
     restore_terminal();
     g_app = NULL;
     rc = a->exit_code;
+    if (a->outbox)
+        outbox_set_listener(a->outbox, NULL, NULL);
+    refresh_count(a);
+    if (a->outbox_count > 0)
+        fprintf(stderr,
+                "amplecall: %ld call%s in the outbox; amplecall sends %s the next time it runs, "
+                "or now with 'amplecall outbox flush'.\n",
+                a->outbox_count, a->outbox_count == 1 ? " waits" : "s wait",
+                a->outbox_count == 1 ? "it" : "them");
 out:
     free(err);
     app_done(a);

@@ -403,11 +403,11 @@ static void job_finish(struct job *j, enum outbox_status st, const struct store_
         free(err);
     }
     j->is_finished = true;
-    if (j->is_background) {
-        if (st == OUTBOX_PENDING || st == OUTBOX_UNKNOWN)
-            ob->paused_until = o->next_attempt_at;
-        ob->next_check_at = now;
-    }
+    if (j->is_background && (st == OUTBOX_PENDING || st == OUTBOX_UNKNOWN))
+        ob->paused_until = o->next_attempt_at;
+    /* any outcome may leave a row due later (a submit that failed): let outbox_tick look
+     * again rather than sleep until its idle recheck */
+    ob->next_check_at = now;
     if (j->done)
         j->done(j->row.id, st, &j->res, j->has_rec ? &j->rec : NULL, j->ud);
     if (ob->listener)
@@ -769,6 +769,38 @@ bool outbox_submit_async(struct outbox *ob, const struct call *c, const char *dr
         *id = j->row.id;
     start_job(j);
     return true;
+}
+
+int outbox_retry_async(struct outbox *ob, long long id, outbox_done_fn done, void *ud,
+                       enum outbox_status *why, char **err)
+{
+    struct store_claim_query q = {
+        .api_base = ob->api_base, .only_id = id, .is_forced = true,
+        .settle_ms = ob->opt.settle_ms};
+    struct job *j = job_new(ob, false, false);
+    struct store_row cur;
+    int got;
+
+    *err = NULL;
+    *why = OUTBOX_NOT_DUE;
+    got = store_claim(ob->store, &q, &ob->lease, now_ms(ob), &j->row, err);
+    if (got > 0) {
+        j->done = done;
+        j->ud = ud;
+        start_job(j);
+        return 1;
+    }
+    job_free(j);
+    if (got < 0)
+        return -1;
+    store_row_init(&cur);
+    got = store_get(ob->store, id, &cur, err);
+    if (got == 0)
+        *err = xasprintf("there is no call %lld in the outbox", id);
+    else if (got > 0 && cur.state == STORE_SENDING)
+        *why = OUTBOX_BUSY;
+    store_row_done(&cur);
+    return got > 0 ? 0 : -1;
 }
 
 void outbox_tick(struct outbox *ob)

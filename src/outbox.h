@@ -103,6 +103,12 @@ typedef void (*outbox_done_fn)(long long id, enum outbox_status st, struct api_r
  * false with *err (owned) when the store failed (nothing was sent, done never runs). */
 bool outbox_submit_async(struct outbox *ob, const struct call *c, const char *draft_slot,
                          outbox_done_fn done, void *ud, long long *id, char **err);
+/* Attempt one stored call now without blocking, as outbox_retry does (claimed; looked up
+ * first when unknown; a Retry-After still holds). 1 started (done runs later), 0 not started
+ * with *why OUTBOX_BUSY (being sent right now) or OUTBOX_NOT_DUE, -1 with *err (owned) when
+ * the store failed or there is no such call. */
+int outbox_retry_async(struct outbox *ob, long long id, outbox_done_fn done, void *ud,
+                       enum outbox_status *why, char **err);
 /* Start one background attempt when a stored call is due and nothing of ours is in flight;
  * never blocks on the network. Call it from the loop each turn (cheap when idle). */
 void outbox_tick(struct outbox *ob);

@@ -480,6 +480,62 @@ int store_draft_latest(struct store *s, char **slot, char **err)
     return found;
 }
 
+bool store_draft_slots(struct store *s, char ***slots, size_t *n, char **err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    *slots = NULL;
+    *n = 0;
+    if (!prepare(s,
+                 "SELECT slot FROM drafts d WHERE NOT EXISTS (SELECT 1 FROM calls c"
+                 " WHERE c.draft_slot = d.slot AND c.state IN ('pending','sending','unknown'))"
+                 " ORDER BY updated_at DESC",
+                 &st, err))
+        return false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *slots = xrealloc(*slots, (*n + 1) * sizeof(**slots));
+        (*slots)[(*n)++] = col_text(st, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        fail(s, err, "database");
+        sqlite3_finalize(st);
+        store_draft_slots_free(*slots, *n);
+        *slots = NULL;
+        *n = 0;
+        return false;
+    }
+    sqlite3_finalize(st);
+    return true;
+}
+
+void store_draft_slots_free(char **slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(slots[i]);
+    free(slots);
+}
+
+int store_draft_move(struct store *s, const char *from, const char *to, char **err)
+{
+    sqlite3_stmt *st;
+    int rc, changed;
+
+    if (!prepare(s, "UPDATE drafts SET slot = ? WHERE slot = ?", &st, err))
+        return -1;
+    bind_text(st, 1, to);
+    bind_text(st, 2, from);
+    rc = sqlite3_step(st);
+    changed = sqlite3_changes(s->db);
+    if (rc != SQLITE_DONE) {
+        fail(s, err, "database");
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return changed > 0 ? 1 : 0;
+}
+
 /* ---- leases ---- */
 
 /* Process start time in clock ticks since boot (field 22 of /proc/PID/stat), 0 if unknown.

@@ -71,6 +71,13 @@ bool store_draft_delete(struct store *s, const char *slot, char **err);
  * whose call was submitted stays until the call is sent; it is not offered for resuming).
  * 1 found with *slot (owned), 0 none, -1 error. */
 int store_draft_latest(struct store *s, char **slot, char **err);
+/* Every slot store_draft_latest could return, newest first. true with *slots (owned; free
+ * with store_draft_slots_free) and *n; false with *err (owned). */
+bool store_draft_slots(struct store *s, char ***slots, size_t *n, char **err);
+void store_draft_slots_free(char **slots, size_t n);
+/* Rename a draft's slot in one statement, so two processes cannot both take it over.
+ * 1 moved, 0 no draft under from (someone else took it), -1 error (e.g. to exists). */
+int store_draft_move(struct store *s, const char *from, const char *to, char **err);
 
 /* ---- Calls: outbox and history. ---- */
 

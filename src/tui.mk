@@ -10,4 +10,5 @@ TUI_SOURCES = \
 	src/view_picker.c src/view_picker.h \
 	src/view_result.c \
 	src/view_help.c \
+	src/view_history.c \
 	src/cmd_form.c

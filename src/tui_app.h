@@ -13,6 +13,9 @@
 #include "settings.h"
 
 struct picker;
+struct store;
+struct outbox;
+struct history_view;
 
 enum load_state { LOAD_IDLE = 0, LOAD_RUNNING, LOAD_DONE, LOAD_FAILED };
 
@@ -26,10 +29,20 @@ struct load {
 
 enum pick_kind { PICK_DISPOSITION = 0, PICK_TASK, PICK_USER, PICK_KIND_COUNT };
 
-enum app_view { VIEW_FORM = 0, VIEW_PICKER, VIEW_RESULT, VIEW_HELP };
+enum app_view { VIEW_FORM = 0, VIEW_PICKER, VIEW_RESULT, VIEW_HELP, VIEW_HISTORY };
 
-/* A yes/no question in the message area; the answer runs an action. */
-enum ask_kind { ASK_NONE = 0, ASK_QUIT, ASK_TIMER_REPLACE, ASK_RESEND };
+/* A question in the message area; the answer runs an action. ASK_RESUME takes r/d/Esc, the
+ * others y/n. */
+enum ask_kind {
+    ASK_NONE = 0,
+    ASK_QUIT,          /* quit and discard the unsent call */
+    ASK_TIMER_REPLACE, /* start the timer over a typed Duration */
+    ASK_RESEND,        /* without a store: resend after an unknown outcome */
+    ASK_RESUME,        /* resume / discard / keep for later an abandoned draft */
+    ASK_NEW_CALL,      /* discard the unsent call for a fresh form */
+    ASK_SEND_ANOTHER,  /* the stored version may be logged already: log these values too? */
+    ASK_REOPEN,        /* replace the unsent call with a rejected one from the history */
+};
 
 enum msg_kind { MSG_INFO = 0, MSG_OK, MSG_WARN, MSG_ERROR };
 
@@ -52,14 +65,17 @@ struct app {
     enum app_view view;
     struct picker *picker; /* owned while VIEW_PICKER */
     enum ask_kind ask;
-    char *message; /* owned status-area message, NULL = none */
+    char *ask_text;   /* owned question for the asks whose text varies, NULL = fixed text */
+    long long ask_id; /* the stored call a question is about */
+    char *message;    /* owned status-area message, NULL = none */
     enum msg_kind msg_kind;
     bool is_msg_on_marks; /* the message explains error marks: it goes when they are fixed */
     enum conn_state conn;
 
     bool is_sending;
-    struct api_op *submit_op;  /* borrowed while sending */
+    struct api_op *submit_op;  /* borrowed while sending without a store */
     bool is_outcome_unknown;   /* the last attempt may have been logged */
+    bool is_result_found;      /* the result was found by a lookup, not created by our POST */
     long long retry_at_ms;     /* 429: no resend before this (monotonic), 0 = none */
     long long shown_retry_s;   /* last countdown value drawn */
     struct call_record result; /* the accepted call (VIEW_RESULT) */
@@ -75,6 +91,26 @@ struct app {
     long long spin_next_ms;
     bool is_done;
     int exit_code;
+
+    /* the local store (drafts, outbox, history); NULL when it cannot be opened: the form
+     * then sends directly and keeps nothing */
+    struct store *store;          /* owned */
+    struct outbox *outbox;        /* owned; freed before api */
+    char *store_error;            /* owned why the store is unavailable, NULL = fine */
+    char *session;                /* owned: this process's draft slot prefix */
+    unsigned draft_seq;           /* one draft slot per call entered in this session */
+    char *draft_slot;             /* owned: session + seq, the slot of the form's call */
+    bool is_draft_dirty;          /* the form changed since the draft was last saved */
+    long long draft_due_ms;       /* monotonic time of the pending save, 0 = none */
+    long long timer_wall_start;   /* wall-clock ms the running timer started, 0 = none */
+    char *offer_slot;             /* owned: the abandoned draft ASK_RESUME offers */
+    long long outbox_id;          /* the stored call the form's values were submitted as and
+                                     that is not settled (pending, sending, unknown); 0 none */
+    char *outbox_json;            /* owned store text of the values stored as outbox_id */
+    long long handled_id;         /* outcome already handled by the submit callback */
+    long outbox_count;            /* pending, sending and unknown calls; -1 unknown */
+    long long count_due_ms;       /* monotonic time to recount the outbox */
+    struct history_view *history; /* owned while VIEW_HISTORY */
 };
 
 /* ---- cmd_form.c: actions the views call ---------------------------------------------------- */
@@ -96,6 +132,15 @@ void app_toggle_timer(struct app *a);
 void app_submit(struct app *a);
 void app_request_quit(struct app *a);
 void app_new_call(struct app *a);
+/* F7: a fresh form; asks first when the values are neither sent nor stored. */
+void app_next_call(struct app *a);
+/* Open the history view (F3). */
+void app_open_history(struct app *a);
+void app_close_history(struct app *a);
+/* Put stored call id (a rejected one) into the form with its error marks. */
+void app_reopen(struct app *a, long long id);
+/* Whether the form holds values that exist nowhere else (not sent, not in the outbox). */
+bool app_has_unsaved(const struct app *a);
 void app_edit_in_editor(struct app *a);
 /* Spinner character for "loading" states. */
 const char *app_spinner(const struct app *a);
@@ -116,5 +161,14 @@ void view_result_key(struct app *a, const struct loop_key *k);
 
 void view_help_paint(struct app *a);
 void view_help_key(struct app *a, const struct loop_key *k);
+
+/* view_history.c: the calls stored on this machine; details; reopening a rejected one. */
+/* Load the rows; NULL with *err (owned) when the store fails. */
+struct history_view *view_history_new(struct app *a, char **err);
+void view_history_free(struct history_view *h);
+void view_history_paint(struct app *a);
+void view_history_key(struct app *a, const struct loop_key *k);
+/* Reload the rows (after an outbox outcome), keeping the selection. */
+void view_history_reload(struct app *a);
 
 #endif

@@ -111,6 +111,8 @@ static void add_msg(struct msg_line **v, size_t *n, const char *text, attr_t at,
 
 static const char *ask_text(const struct app *a)
 {
+    if (a->ask != ASK_NONE && a->ask_text)
+        return a->ask_text;
     switch (a->ask) {
     case ASK_QUIT:
         return "Quit and lose the call you have not sent? (y/n) ";
@@ -119,6 +121,8 @@ static const char *ask_text(const struct app *a)
                "(y/n) ";
     case ASK_RESEND:
         return "The last attempt may already have been logged. Send again anyway? (y/n) ";
+    case ASK_NEW_CALL:
+        return "Discard the call you have not sent and start a new one? (y/n) ";
     default:
         return NULL;
     }
@@ -136,6 +140,8 @@ static void paint_title(struct app *a)
     if (a->is_sending) {
         tmp = xasprintf("%s sending...", app_spinner(a));
         right = tmp;
+    } else if (a->outbox_id && !app_has_unsaved(a)) {
+        right = "in the outbox";
     } else if (form_has_unsent(&a->form)) {
         right = "not sent yet";
     }
@@ -173,10 +179,14 @@ static void paint_status(struct app *a)
     if (a->resolve.state == LOAD_RUNNING)
         is_loading = true;
     left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", *user ? user : "(none)", conn);
-    if (is_loading)
+    if (a->store)
+        right =
+            xasprintf("%s%soutbox: %ld ", is_loading ? app_spinner(a) : "",
+                      is_loading ? " loading | " : "", a->outbox_count < 0 ? 0 : a->outbox_count);
+    else if (is_loading)
         right = xasprintf("%s loading ", app_spinner(a));
     tui_fill(y, 0, COLS, tui_attr(TUI_STATUS));
-    tui_put(y, 0, COLS - 12, left, tui_attr(TUI_STATUS));
+    tui_put(y, 0, COLS - 1 - (right ? text_cols(right) : 0), left, tui_attr(TUI_STATUS));
     if (right)
         tui_put(y, COLS - text_cols(right), text_cols(right), right, tui_attr(TUI_STATUS));
     free(left);
@@ -194,18 +204,20 @@ const char *view_form_help_line(const struct app *a)
         return "Enter new call  Esc back to the form  F1/^G help  ^Q quit";
     case VIEW_HELP:
         return "Esc close help";
+    case VIEW_HISTORY:
+        return "Up/Down move  Enter details  o reopen a rejected call  Esc/F3 close  ^Q quit";
     default:
         break;
     }
     switch (form_kind(a->form.focus)) {
     case FORM_KIND_BOOL:
-        return "F1/^G Help  F2/^T Timer  F10/^S Send  Tab/S-Tab Move  Space/y/n Set  ^Q Quit";
+        return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  Space/y/n Set  ^Q Quit";
     case FORM_KIND_PICK:
-        return "F1/^G Help  F2/^T Timer  F10/^S Send  Tab/S-Tab Move  Enter Pick  ^Q Quit";
+        return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  Enter Pick  ^Q Quit";
     default:
         if (a->form.focus == FIELD_TRANSCRIPTION)
-            return "F1/^G Help  F2/^T Timer  F10/^S Send  Tab/S-Tab Move  F4/^X^E Editor  ^Q Quit";
-        return "F1/^G Help  F2/^T Timer  F10/^S Send  Tab/S-Tab Move  ^Q Quit";
+            return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  F4/^X^E Editor  ^Q Quit";
+        return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  Tab/S-Tab Move  ^Q Quit";
     }
 }
 

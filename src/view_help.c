@@ -24,7 +24,8 @@ static const char *const help_lines[] = {
     "  Enter / Esc / F5 or ^R      choose / cancel / reload the list",
     "#Actions",
     "  F2 or ^T                    start / stop the call timer (fills Duration)",
-    "  F10 or ^S                   send the call to Amplemarket",
+    "  F10 or ^S                   send (the outbox keeps it if sending fails)",
+    "  F3 or ^O / F7 or M-n        history of calls / next call (fresh form)",
     "  F1 or ^G (also ? off text)  this help;  ^L redraws the screen",
     "  ^Q, F12 or Esc              quit (asks first when the call is not sent)",
 };

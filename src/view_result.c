@@ -33,7 +33,10 @@ void view_result_paint(struct app *a)
     if (y < 1)
         y = 1;
     tui_box(y, x, h, w, "Call logged");
-    tui_put(y + 1, in_x, in_w, "Amplemarket accepted the call:", tui_attr(TUI_OK));
+    tui_put(y + 1, in_x, in_w,
+            a->is_result_found ? "Amplemarket has the call (an earlier attempt reached it):"
+                               : "Amplemarket accepted the call:",
+            tui_attr(TUI_OK));
     row(y + 3, in_x, in_w, "ID", r->id);
     row(y + 4, in_x, in_w, "Start date", r->start_date);
     if (r->contact_name && r->contact_email)

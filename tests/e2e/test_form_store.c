@@ -1,0 +1,849 @@
+/* End-to-end tests of the form with its local store: drafts that survive SIGKILL (a running
+ * timer included), the resume / discard prompt, sessions that keep to their own drafts, the
+ * outbox behind the form's submit (background retry, lookup after a lost response) and the
+ * history view. The real binary on a pty (libvterm) against the fake API on 127.0.0.1; every
+ * wait is bounded; each test has its own HOME and XDG_STATE_HOME. */
+#include "config.h"
+
+#include <dirent.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "fakectl.h"
+#include "pty.h"
+#include "store.h"
+#include "util.h"
+
+#define WAIT_MS 5000
+#define LABEL_COL 18        /* first column of a field's value */
+#define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
+
+enum { F_FROM, F_TO, F_DURATION, F_ANSWERED, F_HUMAN, F_DISPOSITION, F_TASK, F_USER };
+
+struct ctx {
+    struct fake *fake;
+    char *state_dir; /* XDG_STATE_HOME, a fresh temp dir */
+    char **env;
+    struct term *t;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *amplecall_path(void)
+{
+    const char *b = getenv("AMPLECALL_TEST_BUILDDIR");
+
+    return xasprintf("%s/src/amplecall", b && *b ? b : ".");
+}
+
+static struct term *spawn(struct ctx *c)
+{
+    char *bin = amplecall_path();
+    struct term *t =
+        term_spawn((const char *const[]){bin, NULL}, (const char *const *)c->env, 24, 80);
+
+    free(bin);
+    assert_non_null(t);
+    return t;
+}
+
+/* The fake server with fake_args (NULL-terminated or NULL), a fresh HOME and state dir, and
+ * the form started once. */
+static struct ctx *start(const char *const *fake_args, const char *const *env_extra)
+{
+    struct ctx *c = xcalloc(1, sizeof(*c));
+    const char *extra[32];
+    char tmpl[] = "/tmp/amplecall-state-XXXXXX";
+    size_t n = 0;
+    char *url, *xdg;
+
+    c->fake = fake_start(fake_args);
+    assert_non_null(c->fake);
+    assert_non_null(mkdtemp(tmpl));
+    c->state_dir = xstrdup(tmpl);
+    url = xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(c->fake));
+    xdg = xasprintf("XDG_STATE_HOME=%s", c->state_dir);
+    extra[n++] = url;
+    extra[n++] = xdg;
+    extra[n++] = "AMPLEMARKET_API_KEY=" FAKE_API_KEY;
+    extra[n++] = "AMPLECALL_USER=" FAKE_USER_ID;
+    extra[n++] = "XDG_CONFIG_HOME";
+    extra[n++] = "XDG_DATA_HOME";
+    extra[n++] = "NO_COLOR";
+    extra[n++] = "VISUAL";
+    extra[n++] = "EDITOR";
+    extra[n++] = "AMPLECALL_PROFILE";
+    extra[n++] = "AMPLECALL_TIMEOUT";
+    extra[n++] = "AMPLECALL_OUTBOX_RATE";
+    extra[n++] = "AMPLECALL_OUTBOX_SETTLE_MS";
+    for (size_t i = 0; env_extra && env_extra[i] && n < 31; i++)
+        extra[n++] = env_extra[i];
+    extra[n] = NULL;
+    c->env = term_env(extra);
+    free(url);
+    free(xdg);
+    c->t = spawn(c);
+    return c;
+}
+
+/* Remove dir and everything in it (the test's own temp dir: plain files and directories). */
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) != NULL) {
+        char *p;
+        struct stat st;
+
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        p = xasprintf("%s/%s", dir, e->d_name);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void stop(struct ctx *c)
+{
+    term_free(c->t);
+    term_env_free(c->env);
+    fake_stop(c->fake);
+    remove_tree(c->state_dir);
+    free(c->state_dir);
+    free(c);
+}
+
+static char *db_path(const struct ctx *c)
+{
+    return xasprintf("%s/amplecall/amplecall.db", c->state_dir);
+}
+
+static void check(struct term *t, bool ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "# expected: %s\n", what);
+        term_dump(t, stderr);
+    }
+    assert_true(ok);
+}
+
+static void see_text_within(struct term *t, const char *text, int ms)
+{
+    check(t, term_wait_text(t, text, ms), text);
+}
+
+static void see_text(struct term *t, const char *text)
+{
+    see_text_within(t, text, WAIT_MS);
+}
+
+static void see_gone(struct term *t, const char *text)
+{
+    check(t, term_wait_gone(t, text, WAIT_MS), text);
+}
+
+static void see_regex(struct term *t, const char *re)
+{
+    check(t, term_wait_regex(t, re, WAIT_MS), re);
+}
+
+static void see_cursor(struct term *t, int row, int col)
+{
+    char what[64];
+
+    snprintf(what, sizeof(what), "cursor at %d,%d", row, col);
+    check(t, term_wait_cursor(t, row, col, WAIT_MS), what);
+}
+
+static void see_exit(struct term *t, int want)
+{
+    int rc = term_wait_exit(t, WAIT_MS);
+
+    assert_false(term_raw_contains(t, "Sanitizer"));
+    assert_int_equal(rc, want);
+}
+
+static char *value_at(struct term *t, int row)
+{
+    char *r = term_row(t, row);
+    char *v = xstrdup(strlen(r) > LABEL_COL ? r + LABEL_COL : "");
+
+    free(r);
+    return v;
+}
+
+static void see_value(struct term *t, int row, const char *want)
+{
+    long long end = now_ms() + WAIT_MS;
+    char *got = NULL;
+
+    for (;;) {
+        free(got);
+        got = value_at(t, row);
+        if (!strcmp(got, want) || now_ms() > end)
+            break;
+        term_pump(t, 50);
+    }
+    if (strcmp(got, want)) {
+        fprintf(stderr, "# row %d: want '%s', got '%s'\n", row, want, got);
+        term_dump(t, stderr);
+    }
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void wait_ready(struct term *t)
+{
+    see_text(t, "Recording URL");
+    see_regex(t, "Disposition +optional - Enter to choose \\([0-9]+\\)");
+    see_regex(t, "Task +Enter to choose \\([0-9]+ tasks\\)");
+    see_text(t, "user: " FAKE_USER_NAME);
+    see_text(t, "online");
+}
+
+static void key(struct term *t, const char *names)
+{
+    assert_true(term_keys(t, names));
+}
+
+static void type(struct term *t, const char *text)
+{
+    assert_true(term_send(t, text));
+}
+
+/* Fill To, Duration, the booleans, a disposition and a task, starting with focus on To. */
+static void fill_from_to(struct term *t, const char *to)
+{
+    type(t, to);
+    key(t, "Tab");
+    type(t, "42");
+    key(t, "Tab y Tab n Tab Enter");
+    see_text(t, "Choose a disposition");
+    type(t, "interested");
+    see_text(t, "(2 of 5)");
+    key(t, "Enter");
+    see_gone(t, "Choose a disposition");
+    key(t, "Tab Enter");
+    see_text(t, "Choose a task");
+    type(t, "contact2@");
+    see_text(t, "(1 of");
+    key(t, "Enter");
+    see_text(t, "contact2@prospect.example");
+    see_gone(t, "Choose a task");
+}
+
+/* Every required field, starting on From. */
+static void fill_valid(struct term *t)
+{
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    fill_from_to(t, "+1 212 555 0199");
+}
+
+/* The elapsed seconds the running timer shows, -1 when it is not shown. */
+static long timer_seconds(struct term *t)
+{
+    char *r = term_row(t, ROW_OF(F_DURATION));
+    regex_t re;
+    regmatch_t m[3];
+    long s = -1;
+
+    assert_int_equal(regcomp(&re, "Timer +([0-9]+):([0-9][0-9])", REG_EXTENDED), 0);
+    if (regexec(&re, r, 3, m, 0) == 0)
+        s = strtol(r + m[1].rm_so, NULL, 10) * 60 + strtol(r + m[2].rm_so, NULL, 10);
+    regfree(&re);
+    free(r);
+    return s;
+}
+
+/* Wait until the timer shows at least secs; returns what it shows. */
+static long see_timer_at_least(struct term *t, long secs, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    long s;
+
+    for (;;) {
+        s = timer_seconds(t);
+        if (s >= secs || now_ms() > end)
+            break;
+        term_pump(t, 100);
+    }
+    if (s < secs) {
+        fprintf(stderr, "# timer: want >= %ld s, shows %ld\n", secs, s);
+        term_dump(t, stderr);
+    }
+    assert_true(s >= secs);
+    return s;
+}
+
+/* Drafts a new session would consider (not waiting in the outbox); -1 on a store error. */
+static long draft_count(const struct ctx *c)
+{
+    char *path = db_path(c), *err = NULL;
+    struct store *s = store_open(path, &err);
+    char **slots = NULL;
+    size_t n = 0;
+    long r = -1;
+
+    free(path);
+    if (!s) {
+        free(err);
+        return -1;
+    }
+    if (store_draft_slots(s, &slots, &n, &err))
+        r = (long)n;
+    free(err);
+    store_draft_slots_free(slots, n);
+    store_close(s);
+    return r;
+}
+
+/* Wait until the store holds want drafts, reading the pty meanwhile. */
+static void see_drafts(struct ctx *c, long want)
+{
+    long long end = now_ms() + WAIT_MS;
+    long n;
+
+    for (;;) {
+        n = draft_count(c);
+        if (n == want || now_ms() > end)
+            break;
+        term_pump(c->t, 50);
+    }
+    if (n != want)
+        fprintf(stderr, "# drafts: want %ld, have %ld\n", want, n);
+    assert_int_equal(n, want);
+}
+
+static size_t stored_calls(struct fake *f)
+{
+    json_object *calls = fake_stored_calls(f);
+    size_t n;
+
+    assert_non_null(calls);
+    n = json_object_array_length(calls);
+    json_object_put(calls);
+    return n;
+}
+
+static char *escape_json(const char *s)
+{
+    json_object *o = json_object_new_string(s);
+    char *r = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE));
+
+    json_object_put(o);
+    return r;
+}
+
+static void fault_400(struct fake *f, const char *body_json)
+{
+    char *esc = escape_json(body_json);
+    char *fault = xasprintf("{\"status\":400,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1,"
+                            "\"content_type\":\"application/json\",\"body\":%s}",
+                            esc);
+
+    assert_true(fake_set_faults(f, fault));
+    free(fault);
+    free(esc);
+}
+
+/* ---- drafts ---------------------------------------------------------------------------------- */
+
+static void form_store__a_draft_with_a_running_timer_survives_sigkill(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    long before, after, later;
+    long long killed_at;
+
+    (void)state;
+    wait_ready(t);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "F2");
+    see_text(t, "Timer running");
+    before = see_timer_at_least(t, 2, 6000);
+    assert_true(term_kill(t, SIGKILL));
+    killed_at = now_ms();
+    assert_int_equal(term_wait_exit(t, WAIT_MS), 128 + SIGKILL);
+    see_drafts(c, 1);
+
+    /* the next session offers it and brings everything back */
+    term_free(c->t);
+    c->t = t = spawn(c);
+    see_text(t, "An unsent call was left from an earlier session");
+    see_text(t, "To +1 212 555 0199");
+    see_text(t, "timer running since");
+    see_text(t, "r: resume it");
+    key(t, "r");
+    see_text(t, "Draft resumed; the timer kept counting");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    /* counting from the original start: the time it was dead is included */
+    after = see_timer_at_least(t, before, 3000);
+    assert_true(after >= before + (now_ms() - killed_at) / 1000 - 1);
+    later = see_timer_at_least(t, after + 1, 3000); /* and it keeps counting */
+    assert_true(later > after);
+    /* stopping it fills Duration with the whole call */
+    key(t, "F2");
+    see_regex(t, "Timer stopped: Duration is [0-9]+ s");
+    {
+        char *v = value_at(t, ROW_OF(F_DURATION));
+        assert_true(strtol(v, NULL, 10) >= later);
+        free(v);
+    }
+    /* the draft moved to this session: a third one started now does not offer it */
+    {
+        struct term *other;
+        char *bin = amplecall_path();
+        other = term_spawn((const char *const[]){bin, NULL}, (const char *const *)c->env, 24, 80);
+        free(bin);
+        assert_non_null(other);
+        wait_ready(other);
+        assert_false(term_find(other, "An unsent call was left", NULL, NULL));
+        key(other, "C-q");
+        see_exit(other, 0);
+        term_free(other);
+    }
+    stop(c);
+}
+
+static void form_store__discard_at_the_prompt_removes_the_draft(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    (void)state;
+    wait_ready(t);
+    key(t, "Tab");
+    type(t, "+1 646 555 0142");
+    see_drafts(c, 1); /* saved within the debounce, no timer needed */
+    assert_true(term_kill(t, SIGKILL));
+    assert_int_equal(term_wait_exit(t, WAIT_MS), 128 + SIGKILL);
+
+    term_free(c->t);
+    c->t = t = spawn(c);
+    see_text(t, "To +1 646 555 0142");
+    key(t, "d");
+    see_text(t, "Draft discarded");
+    see_gone(t, "An unsent call was left");
+    see_value(t, ROW_OF(F_TO), "");
+    see_drafts(c, 0);
+    key(t, "C-q");
+    see_exit(t, 0); /* nothing typed: no question */
+
+    /* and it is not offered again */
+    term_free(c->t);
+    c->t = t = spawn(c);
+    wait_ready(t);
+    assert_false(term_find(t, "An unsent call was left", NULL, NULL));
+    stop(c);
+}
+
+static void form_store__esc_at_the_prompt_keeps_the_draft_for_later(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    (void)state;
+    wait_ready(t);
+    key(t, "Tab");
+    type(t, "+1 646 555 0143");
+    see_drafts(c, 1);
+    assert_true(term_kill(t, SIGKILL));
+    assert_int_equal(term_wait_exit(t, WAIT_MS), 128 + SIGKILL);
+    term_free(c->t);
+    c->t = t = spawn(c);
+    see_text(t, "To +1 646 555 0143");
+    key(t, "Esc");
+    see_text(t, "The draft is kept");
+    key(t, "C-q");
+    see_exit(t, 0);
+    see_drafts(c, 1);
+    stop(c);
+}
+
+static void form_store__sessions_never_take_a_live_sessions_draft(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *a = c->t, *b;
+
+    (void)state;
+    wait_ready(a);
+    key(a, "Tab");
+    type(a, "+1 303 555 0111");
+    see_drafts(c, 1);
+    /* a second SSH session while the first still runs: no offer, and its own typing does not
+     * touch the first one's draft */
+    b = spawn(c);
+    wait_ready(b);
+    assert_false(term_find(b, "An unsent call was left", NULL, NULL));
+    key(b, "Tab");
+    type(b, "+1 303 555 0222");
+    see_drafts(c, 2);
+    assert_true(term_kill(b, SIGKILL));
+    assert_int_equal(term_wait_exit(b, WAIT_MS), 128 + SIGKILL);
+    term_free(b);
+    /* the first session is alive and still has its values */
+    see_value(a, ROW_OF(F_TO), "+1 303 555 0111");
+    /* a third session: offered the dead one's draft, never the live one's */
+    b = spawn(c);
+    see_text(b, "To +1 303 555 0222");
+    assert_false(term_find(b, "0111", NULL, NULL));
+    key(b, "r");
+    see_value(b, ROW_OF(F_TO), "+1 303 555 0222");
+    term_free(b);
+    stop(c);
+}
+
+static void form_store__quitting_on_purpose_discards_the_draft(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    (void)state;
+    wait_ready(t);
+    key(t, "Tab");
+    type(t, "+1 646 555 0144");
+    see_drafts(c, 1);
+    key(t, "C-q");
+    see_text(t, "Quit and lose the call you have not sent? (y/n)");
+    key(t, "y");
+    see_exit(t, 0);
+    see_drafts(c, 0);
+    stop(c);
+}
+
+static void form_store__a_hang_up_keeps_what_was_just_typed(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    (void)state;
+    wait_ready(t);
+    key(t, "Tab");
+    type(t, "+1 646 555 0145");
+    see_value(t, ROW_OF(F_TO), "+1 646 555 0145");
+    /* the SSH session drops before the debounced save: the exit path writes it */
+    assert_true(term_kill(t, SIGHUP));
+    see_exit(t, 128 + SIGHUP);
+    see_drafts(c, 1);
+    term_free(c->t);
+    c->t = t = spawn(c);
+    see_text(t, "To +1 646 555 0145");
+    key(t, "Enter"); /* Enter resumes too */
+    see_value(t, ROW_OF(F_TO), "+1 646 555 0145");
+    stop(c);
+}
+
+static void form_store__without_a_store_the_form_still_sends(void **state)
+{
+    /* a state directory that cannot exist: below a regular file */
+    struct ctx *c = start(NULL, (const char *const[]){"XDG_STATE_HOME=/dev/null/state", NULL});
+    struct term *t = c->t;
+
+    (void)state;
+    see_text(t, "The local store is not available");
+    wait_ready(t);
+    assert_false(term_find(t, "outbox:", NULL, NULL));
+    fill_valid(t);
+    key(t, "F10");
+    see_text(t, "Call logged");
+    assert_int_equal(stored_calls(c->fake), 1);
+    key(t, "Enter F3");
+    see_text(t, "No history: the local store is not available");
+    key(t, "C-q");
+    see_exit(t, 0);
+    stop(c);
+}
+
+/* ---- the outbox behind submit ---------------------------------------------------------------- */
+
+static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_background(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    json_object *req;
+
+    (void)state;
+    wait_ready(t);
+    see_text(t, "outbox: 0");
+    fill_valid(t);
+    assert_true(
+        fake_set_faults(c->fake, "{\"status\":500,\"path\":\"/calls\",\"method\":\"POST\"}"));
+    key(t, "F10");
+    see_text(t, "server error (HTTP 500)");
+    see_text(t, "saved in the outbox and will be retried");
+    see_text(t, "outbox: 1");
+    see_text(t, "in the outbox");
+    /* the rep goes on to the next call: a fresh form, nothing to confirm */
+    key(t, "F7");
+    see_text(t, "Ready for the next call; the last one waits in the outbox");
+    see_value(t, ROW_OF(F_TO), "");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    assert_int_equal(stored_calls(c->fake), 0);
+    /* the server recovers: the background sends it, once */
+    assert_true(fake_set_faults(c->fake, "[]"));
+    see_text_within(t, "outbox: 0", 20000);
+    see_text(t, "was sent from the outbox");
+    assert_int_equal(stored_calls(c->fake), 1);
+    req = fake_last_request(c->fake, "POST", "/calls");
+    assert_non_null(req);
+    json_object_put(req);
+    /* nothing more goes out later, and its draft went with it */
+    term_wait_quiet(t, 2500, 4000);
+    assert_int_equal(stored_calls(c->fake), 1);
+    see_drafts(c, 0);
+    key(t, "C-q");
+    see_exit(t, 0);
+    stop(c);
+}
+
+static void form_store__the_next_session_sends_what_a_killed_one_left_in_the_outbox(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    (void)state;
+    wait_ready(t);
+    fill_valid(t);
+    assert_true(
+        fake_set_faults(c->fake, "{\"status\":502,\"path\":\"/calls\",\"method\":\"POST\"}"));
+    key(t, "F10");
+    see_text(t, "outbox: 1");
+    assert_true(term_kill(t, SIGKILL));
+    assert_int_equal(term_wait_exit(t, WAIT_MS), 128 + SIGKILL);
+    assert_true(fake_set_faults(c->fake, "[]"));
+    /* the call is in the outbox, so its draft is not offered: it is sent instead */
+    term_free(c->t);
+    c->t = t = spawn(c);
+    wait_ready(t);
+    assert_false(term_find(t, "An unsent call was left", NULL, NULL));
+    see_text_within(t, "outbox: 0", 15000);
+    see_text(t, "was sent from the outbox");
+    assert_int_equal(stored_calls(c->fake), 1);
+    see_drafts(c, 0);
+    stop(c);
+}
+
+static void form_store__a_lost_response_is_resolved_by_lookup_not_resent(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_OUTBOX_SETTLE_MS=300", NULL});
+    struct term *t = c->t;
+
+    (void)state;
+    wait_ready(t);
+    fill_valid(t);
+    assert_true(fake_set_faults(
+        c->fake,
+        "{\"accept_then_drop\":true,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "Outcome unknown");
+    /* the outbox looks it up, finds it and records it as sent: no second POST */
+    see_text_within(t, "Amplemarket has the call (an earlier attempt reached it)", 15000);
+    see_text(t, "outbox: 0");
+    assert_int_equal(stored_calls(c->fake), 1);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    assert_true(fake_request_count(c->fake, "GET", "/calls") >= 1);
+    key(t, "Enter");
+    see_text(t, "Ready for the next one");
+    term_wait_quiet(t, 1500, 3000);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    stop(c);
+}
+
+static void form_store__f10_on_a_stored_call_never_makes_a_second_copy(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    (void)state;
+    wait_ready(t);
+    fill_valid(t);
+    assert_true(fake_set_faults(
+        c->fake, "{\"status\":503,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "server error (HTTP 503)");
+    see_text(t, "outbox: 1");
+    /* F10 again sends the stored call itself */
+    key(t, "F10");
+    see_text(t, "Call logged");
+    see_text(t, "outbox: 0");
+    assert_int_equal(stored_calls(c->fake), 1);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 2);
+    stop(c);
+}
+
+static void form_store__edited_values_replace_a_pending_call_instead_of_adding_one(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    json_object *calls, *dur = NULL;
+
+    (void)state;
+    wait_ready(t);
+    fill_valid(t);
+    assert_true(fake_set_faults(
+        c->fake, "{\"status\":503,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "outbox: 1");
+    /* the rep corrects the duration before it went out */
+    key(t, "Up Up Up Up");
+    see_cursor(t, ROW_OF(F_DURATION), LABEL_COL + 2);
+    key(t, "Backspace");
+    type(t, "3");
+    see_text(t, "not sent yet");
+    key(t, "F10");
+    see_text(t, "Call logged");
+    see_regex(t, "Duration +43 s");
+    see_text(t, "outbox: 0");
+    calls = fake_stored_calls(c->fake);
+    assert_int_equal(json_object_array_length(calls), 1);
+    json_object_object_get_ex(json_object_array_get_idx(calls, 0), "duration", &dur);
+    assert_int_equal(json_object_get_int(dur), 43);
+    json_object_put(calls);
+    key(t, "Enter F3");
+    see_text(t, "History: 1 call from this machine");
+    stop(c);
+}
+
+/* ---- history --------------------------------------------------------------------------------- */
+
+static void form_store__history_lists_calls_and_reopens_a_rejected_one(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    /* the escapes themselves; their text may show as JSON's \u001b-escaped, inert */
+    static const char *const bad[] = {"\033]0;", "\033]52", "\xc2\x9b", "\007"};
+    struct term_cell_attrs at;
+    char *r;
+    int row, col;
+
+    (void)state;
+    wait_ready(t);
+    fill_valid(t);
+    key(t, "F10");
+    see_text(t, "Call logged");
+    key(t, "Enter");
+    see_text(t, "Ready for the next one");
+    fill_from_to(t, "+1 212 555 0177");
+    fault_400(c->fake, "{\"_errors\":[{\"code\":\"missing_field\",\"title\":\"Missing Field\","
+                       "\"detail\":\"Missing field from request: to \\u001b]0;pwned\\u0007"
+                       "\\u001b]52;c;aGVsbG8=\\u0007\\u009b1;1H\",\"source\":{\"pointer\":"
+                       "\"/to\"}}],\"object\":\"error\"}");
+    key(t, "F10");
+    see_text(t, "rejected the call (HTTP 400)");
+    /* the rep moves on; the rejected call stays in the history */
+    key(t, "F7");
+    see_text(t, "Discard the call you have not sent");
+    key(t, "y");
+    see_text(t, "Call discarded");
+    see_value(t, ROW_OF(F_TO), "");
+
+    key(t, "F3");
+    see_text(t, "History: 2 calls from this machine");
+    see_regex(t, "TIME +TO +CONTACT +DISPOSITION +STATE +REMOTE ID");
+    see_regex(t, "\\+1 212 555 0177 .*Interested +rejected");
+    see_regex(t, "\\+1 212 555 0199 .*Jos.*Interested +sent +[0-9a-f]{4}");
+    see_text(t, "o reopen a rejected call"); /* help line */
+    /* the newest (rejected) is selected: the cursor is on its row */
+    assert_true(term_find(t, "rejected", &row, &col));
+    see_cursor(t, row, 3);
+    /* survives a resize while open */
+    assert_true(term_resize(t, 30, 100));
+    see_text(t, "History: 2 calls from this machine");
+    see_regex(t, "\\+1 212 555 0177 .*rejected");
+    assert_true(term_resize(t, 24, 80));
+    see_text(t, "History: 2 calls from this machine");
+    /* details and the API's answer, inert */
+    key(t, "Enter");
+    see_text(t, "Call 2: rejected");
+    see_text(t, "Last HTTP status  400");
+    key(t, "End"); /* the API's answer is further down */
+    see_text(t, "API response:");
+    see_text(t, "\"code\": \"missing_field\"");
+    see_text(t, "Missing field from request: to");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(term_raw_contains(t, bad[i]));
+    assert_string_equal(term_title(t), "");
+    /* the sent one cannot be reopened */
+    key(t, "Esc Down");
+    key(t, "o");
+    see_text(t, "Only a call Amplemarket rejected can be reopened");
+    key(t, "Up o");
+    see_gone(t, "History: 2 calls");
+    /* back in the form with the same marks as a live 400: focus on To, label marked */
+    see_text(t, "Call 2 reopened");
+    see_text(t, "! Missing field from request: to");
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0177");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL + 15);
+    r = term_row(t, ROW_OF(F_TO));
+    assert_int_equal(r[0], '>');
+    assert_int_equal(r[1], '!');
+    free(r);
+    assert_true(term_attrs_at(t, ROW_OF(F_TO), 4, &at));
+    assert_true(at.bold && at.reverse);
+    see_text(t, "contact2@prospect.example");
+    /* fixed and sent: a new call, the rejected one stays as it was */
+    key(t, "Backspace");
+    type(t, "8");
+    see_gone(t, "Missing field from request");
+    key(t, "F10");
+    see_text(t, "Call logged");
+    assert_int_equal(stored_calls(c->fake), 2);
+    key(t, "Enter F3");
+    see_text(t, "History: 3 calls from this machine");
+    key(t, "Esc");
+    see_gone(t, "History: 3 calls");
+    stop(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(form_store__a_draft_with_a_running_timer_survives_sigkill),
+        cmocka_unit_test(form_store__discard_at_the_prompt_removes_the_draft),
+        cmocka_unit_test(form_store__esc_at_the_prompt_keeps_the_draft_for_later),
+        cmocka_unit_test(form_store__sessions_never_take_a_live_sessions_draft),
+        cmocka_unit_test(form_store__quitting_on_purpose_discards_the_draft),
+        cmocka_unit_test(form_store__a_hang_up_keeps_what_was_just_typed),
+        cmocka_unit_test(form_store__without_a_store_the_form_still_sends),
+        cmocka_unit_test(form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_background),
+        cmocka_unit_test(form_store__the_next_session_sends_what_a_killed_one_left_in_the_outbox),
+        cmocka_unit_test(form_store__a_lost_response_is_resolved_by_lookup_not_resent),
+        cmocka_unit_test(form_store__f10_on_a_stored_call_never_makes_a_second_copy),
+        cmocka_unit_test(form_store__edited_values_replace_a_pending_call_instead_of_adding_one),
+        cmocka_unit_test(form_store__history_lists_calls_and_reopens_a_rejected_one),
+    };
+    signal(SIGPIPE, SIG_IGN);
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
