@@ -20,6 +20,7 @@
 
 #include "apierr.h"
 #include "commands.h"
+#include "connect.h"
 #include "field.h"
 #include "history.h"
 #include "loop.h"
@@ -2114,6 +2115,7 @@ static void app_done(struct app *a)
     store_close(a->store);
     view_history_free(a->history);
     free(a->store_error);
+    free(a->host_label);
     free(a->session);
     free(a->draft_slot);
     free(a->offer_slot);
@@ -2138,7 +2140,6 @@ static void app_done(struct app *a)
 int cmd_form(int argc, char **argv)
 {
     struct app *a;
-    struct http_options hopt;
     struct http_client *http;
     static const struct loop_ops ops = {on_key, on_signal, on_tick, timeout_ms, repaint, is_done};
     char *err = NULL, *dir, *hist;
@@ -2168,21 +2169,8 @@ int cmd_form(int argc, char **argv)
         rc = EXIT_CONFIG;
         goto out;
     }
-    memset(&hopt, 0, sizeof(hopt));
-    hopt.base_url = a->settings.base_url;
-    hopt.api_key = a->settings.api_key;
-    hopt.connect_timeout_ms = a->settings.connect_timeout_ms;
-    hopt.timeout_ms = a->settings.timeout_ms;
-    hopt.ca_file = a->settings.ca_file;
-    http = http_client_new(&hopt, &err);
-    if (!http) {
-        fprintf(stderr, "amplecall: %s\n", err);
-        rc = EXIT_CONFIG;
-        goto out;
-    }
-    a->api = api_new(http);
-    a->host = http_client_host(http);
-    open_store(a);
+    a->host_label = http_url_host(a->settings.base_url);
+    a->host = a->host_label;
 
     if (!loop_signals_init(&err)) {
         fprintf(stderr, "amplecall: %s\n", err);
@@ -2208,6 +2196,24 @@ int cmd_form(int argc, char **argv)
     a->view = VIEW_FORM;
     a->timer_y = -1;
     a->is_dirty = true;
+    app_focus(a, FIELD_FROM);
+    /* The first paint comes before anything slow: loading libcurl (and the ~25 libraries
+     * it brings), opening the store, the first requests. */
+    repaint(a);
+
+    a->api = connect_api(&a->settings, &err);
+    if (!a->api) {
+        field_done();
+        util_set_die_hook(NULL);
+        restore_terminal();
+        g_app = NULL;
+        fprintf(stderr, "amplecall: %s\n", err);
+        rc = EXIT_CONFIG;
+        goto out;
+    }
+    http = api_http(a->api);
+    a->host = http_client_host(http);
+    open_store(a);
     app_start_loads(a);
     app_focus(a, *form_value(&a->form, FIELD_FROM) ? FIELD_TO : FIELD_FROM);
     if (a->store_error)
@@ -2217,6 +2223,7 @@ int cmd_form(int argc, char **argv)
                     a->store_error);
     offer_draft(a);
     refresh_count(a);
+    a->is_dirty = true;
 
     loop_run(http, &ops, a);
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "curl_dl.h" /* after http.h: curl_* calls go through the loaded table */
 #include "util.h"
 
 struct http_req {
@@ -107,26 +108,52 @@ bool http_host_is_loopback(const char *host)
     return false;
 }
 
+char *http_url_host(const char *url)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    size_t len;
+
+    if (!p)
+        return xstrdup("");
+    p += 3;
+    if (*p == '[') /* IPv6 literal: up to the bracket */
+        len = strcspn(p, "]") + (p[strcspn(p, "]")] == ']');
+    else
+        len = strcspn(p, ":/?#");
+    return xstrndup(p, len);
+}
+
 char *http_escape(const char *s)
 {
-    char *e = curl_easy_escape(NULL, s ? s : "", 0);
-    char *out;
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    char *out = xmalloc(strlen((const char *)p) * 3 + 1), *w = out;
 
-    if (!e)
-        die("out of memory");
-    out = xstrdup(e);
-    curl_free(e);
+    /* RFC 3986 unreserved characters stay, every other byte is percent-encoded */
+    for (; *p; p++) {
+        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            *w++ = (char)*p;
+        } else {
+            *w++ = '%';
+            *w++ = hex[*p >> 4];
+            *w++ = hex[*p & 15];
+        }
+    }
+    *w = '\0';
     return out;
 }
 
 struct http_client *http_client_new(const struct http_options *opt, char **err)
 {
-    CURLU *u = curl_url();
+    CURLU *u;
     char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
     struct http_client *c = NULL;
     size_t plen;
 
     *err = NULL;
+    if (!curl_dl_load(err))
+        return NULL;
+    u = curl_url();
     if (!u)
         die("out of memory");
     if (!opt->base_url || curl_url_set(u, CURLUPART_URL, opt->base_url, 0) != CURLUE_OK ||

@@ -82,6 +82,9 @@ void http_client_perform(struct http_client *c);
 /* Block until no request is in flight. */
 void http_client_wait(struct http_client *c);
 
+/* The host part of a URL ("https://h:1/x" -> "h"), without loading libcurl; owned, "" if
+ * there is none. For display only: http_client_new does the real parsing. */
+char *http_url_host(const char *url);
 /* Percent-encode a query value (owned). */
 char *http_escape(const char *s);
 /* true for 127.0.0.0/8, ::1 and "localhost" */

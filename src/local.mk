@@ -9,6 +9,7 @@ CORE_SOURCES = \
 	src/validate.c src/validate.h \
 	src/apierr.c src/apierr.h \
 	src/http.c src/http.h \
+	src/curl_dl.c src/curl_dl.h \
 	src/api.c src/api.h \
 	src/settings.c src/settings.h \
 	src/connect.c src/connect.h \
@@ -23,4 +24,6 @@ AMPLECALL_DEP_LIBS = $(NCURSES_LIBS) $(READLINE_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
 bin_PROGRAMS += src/amplecall
 src_amplecall_SOURCES = src/main.c
 src_amplecall_CFLAGS = $(src_libamplecall_a_CFLAGS)
-src_amplecall_LDADD = src/libamplecall.a $(AMPLECALL_DEP_LIBS)
+# No $(CURL_LIBS): the program loads libcurl after its first paint (src/curl_dl.c).
+src_amplecall_LDADD = src/libamplecall.a $(NCURSES_LIBS) $(READLINE_LIBS) $(JSONC_LIBS) \
+	$(SQLITE_LIBS)

@@ -1,5 +1,5 @@
 /* Entry point: global flags, then dispatch to a subcommand (or the form when none is given).
- * Owns process-wide setup only: locale, curl global init, core dumps off. */
+ * Owns process-wide setup only: locale, core dumps off (libcurl is loaded later, by http.c). */
 #include "config.h"
 
 #include <locale.h>
@@ -9,7 +9,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <curl/curl.h>
 
 #include "commands.h"
 #include "lineprompt.h"
@@ -90,14 +89,12 @@ int main(int argc, char **argv)
     int rc;
 
     disable_core_dumps();
-    setlocale(LC_ALL, "");
+    /* Only the character set matters to us (UTF-8 input, wide characters on screen); loading
+     * every category of the locale cost more at start-up than painting the form. */
+    setlocale(LC_CTYPE, "");
     rc = take_global_flags(&argc, &argv);
     if (rc != 0)
         return rc;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "amplecall: cannot initialise libcurl\n");
-        return EXIT_INTERNAL;
-    }
     if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
         printf("amplecall %s\n", PACKAGE_VERSION);
         rc = 0;
@@ -125,6 +122,5 @@ int main(int argc, char **argv)
             rc = EXIT_USAGE;
         }
     }
-    curl_global_cleanup();
     return rc;
 }

@@ -51,7 +51,8 @@ enum conn_state { CONN_UNKNOWN = 0, CONN_ONLINE, CONN_OFFLINE, CONN_AUTH_FAILED 
 struct app {
     struct settings settings;
     struct api *api;
-    const char *host; /* borrowed from the http client */
+    const char *host; /* borrowed: host_label until connected, then the http client's */
+    char *host_label; /* owned: the base URL's host, shown before libcurl is loaded */
     struct form form;
     struct clock clock;
 
