@@ -69,6 +69,9 @@ static const char *const migrations[] = {
     "CREATE INDEX calls_by_state ON calls (state, next_attempt_at);"
     /* one remote call can be the outcome of one local call only */
     "CREATE UNIQUE INDEX calls_by_remote_id ON calls (remote_id) WHERE remote_id IS NOT NULL;",
+    /* When a call last became unknown: its attempt ended, or its owner was found gone. A
+     * request of that attempt may still be on its way until then, so it settles from here. */
+    "ALTER TABLE calls ADD COLUMN unknown_since INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -285,6 +288,9 @@ static bool migrate(struct store *s, char **err)
 {
     int v;
 
+    /* The common case, a current schema, needs no write lock on every start. */
+    if (store_schema_version(s) == STORE_SCHEMA_VERSION)
+        return true;
     /* Inside the write transaction, so two first runs cannot both apply a migration. */
     if (!begin(s, err))
         return false;
@@ -346,6 +352,11 @@ struct store *store_open(const char *path, char **err)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    {
+        /* keep the -wal file between runs instead of creating and deleting it each time */
+        int one = 1;
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+    }
     /* WAL lets readers (outbox list, history) run while another process writes; FULL sync
      * makes each committed transaction survive a power cut, since a write-ahead row must
      * exist before its request goes out. */
@@ -790,7 +801,7 @@ static bool reap_locked(struct store *s, long long now, int *count, char **err)
     if (!prepare(s,
                  "UPDATE calls SET state = 'unknown', last_error = ?2, lease_token = NULL,"
                  " lease_host = NULL, lease_pid = 0, lease_start = 0, lease_until = 0,"
-                 " next_attempt_at = ?3 WHERE id = ?1 AND state = 'sending'",
+                 " next_attempt_at = ?3, unknown_since = ?3 WHERE id = ?1 AND state = 'sending'",
                  &up, err)) {
         sqlite3_finalize(st);
         return false;
@@ -853,11 +864,14 @@ static void bind_query(sqlite3_stmt *st, const struct store_claim_query *q, long
     sqlite3_bind_int64(st, 6, now);
 }
 
-/* When a row is due: its schedule; when forced, at once, except that an unknown row waits
- * to settle and a 429's Retry-After is still honoured. */
+/* When a row is due: its schedule; when forced, at once, except that a 429's Retry-After is
+ * still honoured. An unknown row also waits to settle, counted from when its attempt ended
+ * (or its owner was found gone), not from when it began: the request may have gone out
+ * long after the claim, behind a lookup, and still be on its way. */
 #define DUE_TIME                                                                               \
-    "(CASE WHEN ?3 THEN (CASE WHEN state = 'unknown' THEN last_attempt_at + ?4"                \
-    " WHEN last_status = 429 THEN next_attempt_at ELSE 0 END)"                                  \
+    "(CASE WHEN state = 'unknown' THEN MAX(CASE WHEN ?3 THEN 0 ELSE next_attempt_at END,"      \
+    " MAX(last_attempt_at, unknown_since) + ?4)"                                                \
+    " WHEN ?3 THEN (CASE WHEN last_status = 429 THEN next_attempt_at ELSE 0 END)"               \
     " ELSE next_attempt_at END)"
 
 int store_claim(struct store *s, const struct store_claim_query *q,
@@ -998,7 +1012,7 @@ bool store_finish(struct store *s, long long id, const struct store_lease *lease
                  " remote_id = COALESCE(?5, remote_id), response = COALESCE(?6, response),"
                  " errors_json = ?7, resolved_by = ?8, next_attempt_at = ?9, done_at = ?10,"
                  " lease_token = NULL, lease_host = NULL, lease_pid = 0, lease_start = 0,"
-                 " lease_until = 0"
+                 " lease_until = 0, unknown_since = ?13"
                  " WHERE id = ?1 AND ((?11 AND state <> 'sent')"
                  " OR (state = 'sending' AND lease_token = ?12))",
                  &st, err))
@@ -1015,6 +1029,7 @@ bool store_finish(struct store *s, long long id, const struct store_lease *lease
     sqlite3_bind_int64(st, 10, is_done ? now : 0);
     sqlite3_bind_int(st, 11, is_sent);
     bind_text(st, 12, lease ? lease->token : "");
+    sqlite3_bind_int64(st, 13, o->state == STORE_UNKNOWN ? now : 0);
     if (!step_done(s, st, err))
         goto fail;
     if (sqlite3_changes(s->db) != 1) {
