@@ -504,8 +504,22 @@ static void on_lookup_done(struct api_result *res, struct call_list *l, void *ud
         /* two identical calls (say two unanswered calls to one task) each claim their own
          * server call, never the same one twice */
         known = store_remote_id_is_known(ob->store, l->v[i].id, &err);
+        if (known < 0) {
+            /* a match we cannot check is no proof the call is missing: never post on it */
+            char *msg = xasprintf("cannot check a call found on the server: %s", err);
+            free(err);
+            take_result(j, res);
+            free(j->res.message);
+            j->res.message = msg;
+            o.state = STORE_UNKNOWN;
+            o.error = msg;
+            o.next_attempt_at =
+                now + outbox_backoff_ms(&ob->opt, j->row.attempts, -1, next_random(ob));
+            job_finish(j, OUTBOX_UNKNOWN, &o);
+            return;
+        }
         free(err);
-        if (known != 0)
+        if (known)
             continue;
         take_result(j, res);
         free(j->res.body);

@@ -12,7 +12,7 @@
 #include "call.h"
 
 /* The schema version store_open migrates to. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_state {
     STORE_PENDING = 0, /* waiting to be sent (never reached the server, or safe to resend) */
@@ -152,8 +152,9 @@ struct store_claim_query {
     long long only_id;          /* 0 = any row */
     bool is_forced;             /* ignore next_attempt_at (an explicit flush or retry), except
                                    a 429's Retry-After, and ... */
-    long long settle_ms;        /* ... an unknown row waits this long after its last attempt,
-                                   so a request still in flight can land first */
+    long long settle_ms;        /* ... an unknown row waits this long after its last attempt
+                                   ended (its outcome recorded, or its owner found gone), so
+                                   a request still in flight can land first; forced or not */
     long long attempted_before; /* skip rows attempted at or after this time; 0 = no limit */
 };
 

@@ -236,6 +236,38 @@ static void outbox__slow_server_timeout_is_resolved_by_lookup_not_resent(void **
     assert_int_equal(stored_calls(), 1);
 }
 
+static void outbox__unknown_call_settles_from_the_end_of_its_attempt_not_the_start(void **state)
+{
+    const char *settle[] = {"AMPLECALL_OUTBOX_SETTLE_MS=1500", NULL};
+    const char *slow[] = {"AMPLECALL_OUTBOX_SETTLE_MS=1500", "AMPLECALL_TIMEOUT=1", NULL};
+    struct cli_run r;
+    json_object *o;
+
+    /* the first attempt is lost on the way: nothing stored, outcome unknown */
+    assert_true(fake_set_faults(fk, "{\"path\":\"/calls\",\"method\":\"POST\",\"drop\":true,"
+                                    "\"times\":1}"));
+    r = run_at(fake_base_url(fk), settle, LOG_ARGS("309", ));
+    expect_status(&r, 75);
+    assert_true(cli_has(r.err, "outcome unknown"));
+    cli_run_done(&r);
+    /* A flush finds nothing and posts again; the server stores that POST 2 s later, 1 s after
+     * the client gave up: well within the 1.5 s settle time counted from then. */
+    assert_true(fake_set_faults(fk, "{\"path\":\"/calls\",\"method\":\"POST\",\"delay_ms\":2000,"
+                                    "\"times\":1}"));
+    o = flush_json(fake_base_url(fk), slow, 75);
+    assert_int_equal(json_object_get_int(member(o, "sent")), 0);
+    assert_int_equal(json_object_get_int(member(o, "pending")), 1);
+    json_object_put(o);
+    /* The next flush comes at once. Counted from the start of that attempt, the settle time
+     * would be over before the server stored the call, and the lookup would miss it. */
+    o = flush_json(fake_base_url(fk), settle, 0);
+    assert_int_equal(json_object_get_int(member(o, "found")), 1);
+    assert_int_equal(json_object_get_int(member(o, "sent")), 0);
+    json_object_put(o);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
+    assert_int_equal(stored_calls(), 1);
+}
+
 static void outbox__server_error_is_stored_pending_and_flushed_once(void **state)
 {
     struct cli_run r;
@@ -638,6 +670,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(outbox__server_down_keeps_the_call_pending_until_a_flush_sends_it),
         T(outbox__slow_server_timeout_is_resolved_by_lookup_not_resent),
+        T(outbox__unknown_call_settles_from_the_end_of_its_attempt_not_the_start),
         T(outbox__server_error_is_stored_pending_and_flushed_once),
         T(outbox__rate_limit_with_retry_after_is_waited_out_or_stored),
         T(outbox__accepted_but_response_lost_is_found_not_duplicated),
