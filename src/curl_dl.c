@@ -44,7 +44,7 @@ bool curl_dl_load(char **err)
         return false;
     }
     for (size_t i = 0; i < ARRAY_LEN(sonames) && !handle; i++)
-        handle = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+        handle = dlopen(sonames[i], RTLD_LAZY | RTLD_LOCAL); /* bind on first call, as linking would */
     if (!handle) {
         const char *why = dlerror();
         failure = xasprintf("cannot load libcurl (%s); install libcurl4", why ? why : "not found");
