@@ -1693,9 +1693,8 @@ static bool is_fkey(const struct loop_key *k, int n)
     return k->is_code && k->ch == (wint_t)KEY_F(n);
 }
 
-/* The key the config binds to action, or the defaults. */
-static bool is_action(const struct app *a, const struct loop_key *k, const char *action, int fkey,
-                      char ctrl)
+bool app_is_action(const struct app *a, const struct loop_key *k, const char *action, int fkey,
+                   char ctrl)
 {
     const struct settings_binding *b = settings_binding_for(&a->settings, action);
 
@@ -1715,7 +1714,7 @@ static bool is_action(const struct app *a, const struct loop_key *k, const char 
             break;
         }
     }
-    return is_fkey(k, fkey) || is_ctrl(k, ctrl);
+    return (fkey && is_fkey(k, fkey)) || (ctrl && is_ctrl(k, ctrl));
 }
 
 static void resume_key(struct app *a, const struct loop_key *k)
@@ -1770,7 +1769,7 @@ static void on_key(void *ud, const struct loop_key *k)
             answer(a, true);
         else if (!k->is_code && !k->is_meta && (k->ch == 'n' || k->ch == 'N' || k->ch == 27))
             answer(a, false);
-        else if (a->ask == ASK_QUIT && (is_ctrl(k, 'q') || is_fkey(k, 12)))
+        else if (a->ask == ASK_QUIT && app_is_action(a, k, "quit", 12, 'q'))
             answer(a, true);
         return;
     }
@@ -1790,11 +1789,11 @@ static void on_key(void *ud, const struct loop_key *k)
             on_key(a, &plain);
         return;
     }
-    if (is_ctrl(k, 'q') || is_fkey(k, 12)) {
+    if (app_is_action(a, k, "quit", 12, 'q')) {
         app_request_quit(a);
         return;
     }
-    if (is_fkey(k, 2) || is_ctrl(k, 't')) {
+    if (app_is_action(a, k, "timer", 2, 't')) {
         app_toggle_timer(a);
         return;
     }
@@ -1802,7 +1801,7 @@ static void on_key(void *ud, const struct loop_key *k)
         view_picker_key(a, k);
         return;
     }
-    if (is_action(a, k, "history", 3, 'o')) {
+    if (app_is_action(a, k, "history", 3, 'o')) {
         if (a->view == VIEW_HISTORY)
             app_close_history(a);
         else
@@ -1813,7 +1812,7 @@ static void on_key(void *ud, const struct loop_key *k)
         view_history_key(a, k);
         return;
     }
-    if (is_fkey(k, 1) || is_ctrl(k, 'g')) {
+    if (app_is_action(a, k, "help", 1, 'g')) {
         if (a->view == VIEW_HELP) {
             a->view = VIEW_FORM;
         } else if (a->view == VIEW_FORM) {
@@ -1830,7 +1829,7 @@ static void on_key(void *ud, const struct loop_key *k)
         view_result_key(a, k);
         break;
     default:
-        if (is_fkey(k, 10) || is_ctrl(k, 's')) {
+        if (app_is_action(a, k, "submit", 10, 's')) {
             app_submit(a);
             return;
         }
@@ -2100,6 +2099,19 @@ static void open_store(struct app *a)
     session_init(a);
 }
 
+static void apply_colors(const struct settings *s)
+{
+    struct tui_color v[16];
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n_colors && n < ARRAY_LEN(v); i++, n++) {
+        v[n].element = s->color_table[i].element;
+        v[n].fg = s->color_table[i].fg;
+        v[n].bg = s->color_table[i].bg;
+    }
+    tui_apply_colors(v, n);
+}
+
 static bool can_use_terminal(void)
 {
     const char *term = getenv("TERM");
@@ -2186,6 +2198,7 @@ int cmd_form(int argc, char **argv)
     g_app = a;
     util_set_die_hook(restore_terminal);
     loop_signals_chain_winch();
+    apply_colors(&a->settings);
 
     dir = state_dir();
     hist = dir ? xasprintf("%s/history", dir) : NULL;

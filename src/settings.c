@@ -29,7 +29,7 @@ const char *const settings_key_actions[] = {
 };
 
 const char *const settings_color_elements[] = {
-    "label", "required", "field", "focus", "error", "status", "help", "timer", NULL,
+    "title", "label", "focus", "error", "note", "status", "help", "selected", NULL,
 };
 
 static const char *const color_names[] = {

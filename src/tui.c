@@ -92,6 +92,38 @@ bool tui_init(bool is_color_disabled, char **err)
     return true;
 }
 
+void tui_apply_colors(const struct tui_color *v, size_t n)
+{
+    static const struct {
+        const char *element;
+        enum tui_style style[2];
+    } map[] = {
+        {"title", {TUI_TITLE, TUI_TITLE}},   {"label", {TUI_LABEL, TUI_LABEL}},
+        {"focus", {TUI_LABEL_FOCUS, TUI_LABEL_FOCUS}},
+        {"error", {TUI_ERROR, TUI_ERROR_FOCUS}}, {"note", {TUI_NOTE, TUI_NOTE}},
+        {"status", {TUI_STATUS, TUI_STATUS}}, {"help", {TUI_HELP, TUI_HELP}},
+        {"selected", {TUI_SELECTED, TUI_SELECTED}},
+    };
+    short pair = 16; /* above the built-in pairs */
+
+    if (!ts.has_color)
+        return; /* attributes alone carry the meaning without colours */
+    for (size_t i = 0; i < n && pair < COLOR_PAIRS; i++) {
+        for (size_t m = 0; m < ARRAY_LEN(map); m++) {
+            if (strcmp(v[i].element, map[m].element) != 0)
+                continue;
+            if (init_pair(pair, (short)v[i].fg, (short)v[i].bg) != OK)
+                break;
+            for (int k = 0; k < 2; k++) {
+                enum tui_style st = map[m].style[k];
+                ts.attr[st] = (ts.attr[st] & ~A_COLOR) | COLOR_PAIR(pair);
+            }
+            pair++;
+            break;
+        }
+    }
+}
+
 void tui_done(void)
 {
     if (!ts.is_active)

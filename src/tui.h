@@ -57,4 +57,13 @@ void tui_lines_free(char **lines, size_t n);
 /* Draw a frame with a title (may be NULL) in the top border. */
 void tui_box(int y, int x, int h, int w, const char *title);
 
+/* A colour the configuration gives to a part of the form (curses colour numbers, -1 =
+ * default). element is one of: title label focus error note status help selected. */
+struct tui_color {
+    const char *element; /* borrowed */
+    int fg, bg;
+};
+/* Apply configured colours over the defaults; a no-op without colour (vt100, NO_COLOR). */
+void tui_apply_colors(const struct tui_color *v, size_t n);
+
 #endif

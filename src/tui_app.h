@@ -172,4 +172,10 @@ void view_history_key(struct app *a, const struct loop_key *k);
 /* Reload the rows (after an outbox outcome), keeping the selection. */
 void view_history_reload(struct app *a);
 
+/* Whether k is the key of a form action: the config's key.ACTION binding (see
+ * settings_key_actions), else the default F-key fkey or Control+ctrl (0 = none). */
+struct loop_key;
+bool app_is_action(const struct app *a, const struct loop_key *k, const char *action, int fkey,
+                   char ctrl);
+
 #endif

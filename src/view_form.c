@@ -522,6 +522,10 @@ void view_form_key(struct app *a, const struct loop_key *k)
     enum form_kind kind = form_kind(a->form.focus);
     bool is_text = kind == FORM_KIND_TEXT;
 
+    if (is_text && app_is_action(a, k, "editor", 4, 0)) {
+        app_edit_in_editor(a);
+        return;
+    }
     if (k->is_code) {
         switch (k->ch) {
         case KEY_DOWN:
@@ -536,10 +540,6 @@ void view_form_key(struct app *a, const struct loop_key *k)
                 app_open_picker(a, a->form.focus);
             else
                 next_field(a);
-            return;
-        case KEY_F(4):
-            if (is_text)
-                app_edit_in_editor(a);
             return;
         default:
             break;

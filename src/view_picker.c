@@ -417,6 +417,11 @@ void view_picker_key(struct app *a, const struct loop_key *k)
     struct picker *p = a->picker;
     int rows = list_rows();
 
+    if (app_is_action(a, k, "retry", 5, 'r')) {
+        app_retry_load(a, p->kind);
+        app_dirty(a);
+        return;
+    }
     if (k->is_code) {
         switch (k->ch) {
         case KEY_UP:
@@ -439,9 +444,6 @@ void view_picker_key(struct app *a, const struct loop_key *k)
             break;
         case KEY_BACKSPACE:
             picker_filter_backspace(p);
-            break;
-        case KEY_F(5):
-            app_retry_load(a, p->kind);
             break;
         case KEY_ENTER:
             if (picker_selected_id(p))
@@ -471,9 +473,6 @@ void view_picker_key(struct app *a, const struct loop_key *k)
         break;
     case 21: /* ^U clears the filter */
         picker_set_filter(p, "");
-        break;
-    case 18: /* ^R */
-        app_retry_load(a, p->kind);
         break;
     case 14: /* ^N */
         picker_move(p, 1, rows);

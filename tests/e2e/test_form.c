@@ -246,6 +246,55 @@ static void fill_valid(struct term *t)
     see_gone(t, "Choose a task");
 }
 
+/* ---- configuration ---------------------------------------------------------------------- */
+
+/* A config file with extra keys and colours (AMPLECALL_CONFIG); owned path, 0600. */
+static char *write_config(const char *text)
+{
+    char path[] = "/tmp/amplecall-form-config-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f;
+
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return xstrdup(path);
+}
+
+static void form__config_key_bindings_and_colours_are_honoured(void **state)
+{
+    char *path = write_config("key.submit = F6\nkey.timer = C-b\ncolor.error = white on red\n");
+    char *env = xasprintf("AMPLECALL_CONFIG=%s", path);
+    struct ctx *c = start(NULL, (const char *const[]){env, NULL});
+    struct term *t = c->t;
+    struct term_cell_attrs at;
+    int row, col;
+
+    wait_ready(c);
+    /* the rebound submit key sends: an empty form is refused with marks in the error colour */
+    key(t, "F6");
+    see_text(t, "To is required");
+    assert_true(term_find(t, "To is required", &row, &col));
+    assert_true(term_attrs_at(t, row, col, &at));
+    assert_int_equal(at.bg, 1); /* red */
+    /* the rebound timer key starts the timer */
+    key(t, "C-b");
+    see_text(t, "running");
+    key(t, "C-b");
+    see_gone(t, "running");
+    /* the default keys keep working next to the configured ones */
+    key(t, "F2");
+    see_text(t, "replace it when it stops?");
+    key(t, "y");
+    see_text(t, "running");
+    stop(c);
+    unlink(path);
+    free(path);
+    free(env);
+}
+
 /* ---- screen ----------------------------------------------------------------------------- */
 
 static void form__first_paint_shows_the_ten_labels_in_order(void **state)
@@ -1341,6 +1390,7 @@ int main(void)
         cmocka_unit_test(form__help_lists_every_key_with_its_fallback),
         cmocka_unit_test(form__quitting_with_unsent_data_asks_first),
         cmocka_unit_test(form__signals_restore_the_terminal),
+        cmocka_unit_test(form__config_key_bindings_and_colours_are_honoured),
     };
     /* a failing child must not take the test runner with it */
     signal(SIGPIPE, SIG_IGN);
