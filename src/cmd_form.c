@@ -233,10 +233,13 @@ static struct load *load_finish(struct load_ctx *c, const struct api_result *res
     struct load *ld = ctx_load(c);
 
     if (res->outcome == HTTP_OUT_CANCELLED || c->gen != ld->gen) {
+        if (ld->ctx == c)
+            ld->ctx = NULL;
         free(c);
         return NULL;
     }
     ld->op = NULL;
+    ld->ctx = NULL; /* the callback's caller frees c */
     free(ld->error);
     ld->error = NULL;
     note_outcome(c->a, res);
@@ -313,6 +316,18 @@ static void on_users(struct api_result *res, struct user_list *l, void *ud)
     free(c);
 }
 
+/* Drop a load still in flight: a cancelled op runs no callback, so its context is ours. */
+static void load_cancel(struct app *a, struct load *ld)
+{
+    if (ld->op) {
+        struct api_op *old = ld->op;
+        ld->op = NULL;
+        api_op_cancel(a->api, old);
+        free(ld->ctx);
+    }
+    ld->ctx = NULL;
+}
+
 static struct load_ctx *load_begin(struct app *a, enum pick_kind kind)
 {
     struct load_ctx *c = xcalloc(1, sizeof(*c));
@@ -322,11 +337,8 @@ static struct load_ctx *load_begin(struct app *a, enum pick_kind kind)
     c->kind = kind;
     ld = ctx_load(c);
     ld->gen++;
-    if (ld->op) {
-        struct api_op *old = ld->op;
-        ld->op = NULL;
-        api_op_cancel(a->api, old); /* its callback sees a newer gen and drops out */
-    }
+    load_cancel(a, ld);
+    ld->ctx = c;
     c->gen = ld->gen;
     ld->state = LOAD_RUNNING;
     free(ld->error);
@@ -2138,8 +2150,11 @@ static void app_done(struct app *a)
     disposition_list_done(&a->dispositions);
     task_list_done(&a->tasks);
     user_list_done(&a->users);
-    for (int k = 0; k < PICK_KIND_COUNT; k++)
+    for (int k = 0; k < PICK_KIND_COUNT; k++) {
+        load_cancel(a, &a->loads[k]);
         free(a->loads[k].error);
+    }
+    load_cancel(a, &a->resolve);
     free(a->resolve.error);
     free(a->tasks_user);
     free(a->message);

@@ -20,9 +20,12 @@ struct history_view;
 enum load_state { LOAD_IDLE = 0, LOAD_RUNNING, LOAD_DONE, LOAD_FAILED };
 
 /* One background list load. */
+struct load_ctx;
+
 struct load {
     enum load_state state;
     struct api_op *op; /* borrowed; the api frees it after the callback */
+    struct load_ctx *ctx; /* owned while op is in flight: a cancelled op runs no callback */
     char *error;       /* owned sanitised message after a failure */
     unsigned gen;      /* bumped on every start, so late callbacks of old loads are ignored */
 };

@@ -20,7 +20,7 @@ targets=${*:-$all_targets}
 modules_for() {
     case $1 in
     fuzz_apierr) echo "apierr.c call.c" ;;
-    fuzz_lists) echo "api.c http.c apierr.c call.c sanitize.c" ;;
+    fuzz_lists) echo "api.c http.c curl_dl.c apierr.c call.c sanitize.c" ;;
     fuzz_call_record) echo "call.c" ;;
     fuzz_sanitize) echo "sanitize.c" ;;
     fuzz_validate) echo "validate.c call.c" ;;
