@@ -53,6 +53,34 @@ static int common_arg(struct cmd_ctx *c, int argc, char **argv, int *i, struct l
     return r;
 }
 
+/* After the arguments: print the help (returning 0 with *is_done set), or load the settings
+ * and connect; returns an exit code, 0 when the command can go on. */
+static int begin(struct cmd_ctx *c, const struct list_args *a, const char *help, bool *is_done)
+{
+    int rc;
+
+    *is_done = a->is_help;
+    if (a->is_help) {
+        fputs(help, stdout);
+        return 0;
+    }
+    rc = cmd_ctx_load(c, &a->flags);
+    return rc ? rc : cmd_ctx_connect(c);
+}
+
+/* The argument loop of a listing that takes only the common arguments. */
+static int only_common_args(struct cmd_ctx *c, int argc, char **argv, struct list_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        int r = common_arg(c, argc, argv, &i, a);
+        if (r < 0)
+            return -r;
+        if (r == 0)
+            return cmd_bad_arg(c, argv[i]);
+    }
+    return 0;
+}
+
 static void print_table(struct table *t, const char *empty_message)
 {
     if (table_rows(t) == 0) {
@@ -89,30 +117,15 @@ int cmd_dispositions(int argc, char **argv)
     struct list_args a = {0};
     struct api_result res;
     struct disposition_list l = {0};
+    bool is_done = false;
     int rc;
 
     cmd_ctx_init(&c, "dispositions");
     api_result_init(&res);
-    for (int i = 1; i < argc; i++) {
-        int r = common_arg(&c, argc, argv, &i, &a);
-        if (r < 0) {
-            rc = -r;
-            goto out;
-        }
-        if (r == 0) {
-            rc = cmd_bad_arg(&c, argv[i]);
-            goto out;
-        }
-    }
-    if (a.is_help) {
-        fputs(dispositions_help, stdout);
-        rc = 0;
-        goto out;
-    }
-    rc = cmd_ctx_load(&c, &a.flags);
+    rc = only_common_args(&c, argc, argv, &a);
     if (!rc)
-        rc = cmd_ctx_connect(&c);
-    if (rc)
+        rc = begin(&c, &a, dispositions_help, &is_done);
+    if (rc || is_done)
         goto out;
     if (!api_dispositions(c.api, &res, &l)) {
         rc = cmd_api_failure(&c, "cannot list dispositions", &res);
@@ -200,6 +213,7 @@ int cmd_tasks(int argc, char **argv)
     struct tasks_query q = {.type = "phone_call", .status = "scheduled"};
     const char *user = NULL;
     char *user_id = NULL;
+    bool is_done = false;
     int rc;
 
     cmd_ctx_init(&c, "tasks");
@@ -226,15 +240,10 @@ int cmd_tasks(int argc, char **argv)
             goto out;
         }
     }
-    if (a.is_help) {
-        fputs(tasks_help, stdout);
-        rc = 0;
-        goto out;
-    }
     user = a.flags.user;
-    rc = cmd_ctx_load(&c, &a.flags);
-    if (!rc)
-        rc = cmd_ctx_connect(&c);
+    rc = begin(&c, &a, tasks_help, &is_done);
+    if (is_done)
+        goto out;
     if (!rc)
         rc = cmd_user_uuid(&c, user, &user_id);
     if (rc)
@@ -308,6 +317,7 @@ int cmd_users(int argc, char **argv)
     struct api_result res;
     struct user_list l = {0};
     const char *email = NULL;
+    bool is_done = false;
     int rc;
 
     cmd_ctx_init(&c, "users");
@@ -326,15 +336,8 @@ int cmd_users(int argc, char **argv)
             goto out;
         }
     }
-    if (a.is_help) {
-        fputs(users_help, stdout);
-        rc = 0;
-        goto out;
-    }
-    rc = cmd_ctx_load(&c, &a.flags);
-    if (!rc)
-        rc = cmd_ctx_connect(&c);
-    if (rc)
+    rc = begin(&c, &a, users_help, &is_done);
+    if (rc || is_done)
         goto out;
     if (!api_users(c.api, email, &res, &l)) {
         rc = cmd_api_failure(&c, "cannot list users", &res);
@@ -547,30 +550,15 @@ int cmd_whoami(int argc, char **argv)
     struct user_list l = {0};
     const struct user *me = NULL;
     const char *u;
+    bool is_done = false;
     int rc;
 
     cmd_ctx_init(&c, "whoami");
     api_result_init(&res);
-    for (int i = 1; i < argc; i++) {
-        int r = common_arg(&c, argc, argv, &i, &a);
-        if (r < 0) {
-            rc = -r;
-            goto out;
-        }
-        if (r == 0) {
-            rc = cmd_bad_arg(&c, argv[i]);
-            goto out;
-        }
-    }
-    if (a.is_help) {
-        fputs(whoami_help, stdout);
-        rc = 0;
-        goto out;
-    }
-    rc = cmd_ctx_load(&c, &a.flags);
+    rc = only_common_args(&c, argc, argv, &a);
     if (!rc)
-        rc = cmd_ctx_connect(&c);
-    if (rc)
+        rc = begin(&c, &a, whoami_help, &is_done);
+    if (rc || is_done)
         goto out;
     u = c.settings.user;
     /* One request either way: it proves the key, and finds the user when one is set. */

@@ -18,7 +18,7 @@ enum tui_style {
     TUI_ERROR,       /* error text and the label of a rejected field */
     TUI_ERROR_FOCUS, /* label of a rejected field that has focus */
     TUI_NOTE,        /* explanatory note under a field */
-    TUI_HINT,        /* placeholder in an empty field */
+    TUI_HINT,        /* hint text shown in an empty field */
     TUI_STATUS,      /* status bar */
     TUI_HELP,        /* key help line */
     TUI_OK,          /* success */

@@ -162,7 +162,7 @@ static json_object *log_entry(struct MHD_Connection *c, const char *method, cons
     json_object *e = json_object_new_object(), *headers = json_object_new_object(), *body;
     const char *q = strchr(r->uri, '?');
 
-    /* Placeholders fix the key order; the values are set when the request ends. */
+    /* Null members fix the key order; the values are set when the request ends. */
     json_object_object_add(e, "seq", NULL);
     json_object_object_add(e, "method", json_object_new_string(method));
     json_object_object_add(e, "path", json_object_new_string(path));
