@@ -95,6 +95,20 @@ static const char *yes_no(int v)
     return v == 1 ? "yes" : v == 0 ? "no" : "";
 }
 
+/* The API's contact object, or JSON null when it had none. */
+static json_object *contact_json(const char *id, const char *name, const char *email)
+{
+    json_object *ct;
+
+    if (!id && !name && !email)
+        return NULL;
+    ct = json_object_new_object();
+    json_object_object_add(ct, "id", cmd_json_str(id));
+    json_object_object_add(ct, "name", cmd_json_str(name));
+    json_object_object_add(ct, "email", cmd_json_str(email));
+    return ct;
+}
+
 static json_object *json_bool_or_null(int v)
 {
     return v < 0 ? NULL : json_object_new_boolean(v);
@@ -192,15 +206,8 @@ static json_object *task_json(const struct task *t)
     json_object_object_add(o, "automatic", json_bool_or_null(t->automatic));
     json_object_object_add(o, "sequence_name", cmd_json_str(t->sequence_name));
     json_object_object_add(o, "user_id", cmd_json_str(t->user_id));
-    if (t->contact_id || t->contact_name || t->contact_email) {
-        json_object *ct = json_object_new_object();
-        json_object_object_add(ct, "id", cmd_json_str(t->contact_id));
-        json_object_object_add(ct, "name", cmd_json_str(t->contact_name));
-        json_object_object_add(ct, "email", cmd_json_str(t->contact_email));
-        json_object_object_add(o, "contact", ct);
-    } else {
-        json_object_object_add(o, "contact", NULL);
-    }
+    json_object_object_add(o, "contact",
+                           contact_json(t->contact_id, t->contact_name, t->contact_email));
     return o;
 }
 
@@ -404,15 +411,8 @@ static json_object *call_json(const struct call_record *r)
     json_object_object_add(o, "transcription", cmd_json_str(r->transcription));
     json_object_object_add(o, "notes", cmd_json_str(r->notes));
     json_object_object_add(o, "recording_url", cmd_json_str(r->recording_url));
-    if (r->contact_id || r->contact_name || r->contact_email) {
-        json_object *ct = json_object_new_object();
-        json_object_object_add(ct, "id", cmd_json_str(r->contact_id));
-        json_object_object_add(ct, "name", cmd_json_str(r->contact_name));
-        json_object_object_add(ct, "email", cmd_json_str(r->contact_email));
-        json_object_object_add(o, "contact", ct);
-    } else {
-        json_object_object_add(o, "contact", NULL);
-    }
+    json_object_object_add(o, "contact",
+                           contact_json(r->contact_id, r->contact_name, r->contact_email));
     return o;
 }
 
