@@ -19,11 +19,10 @@
 #include <json-c/json.h>
 
 #include "fakectl.h"
+#include "form_check.h"
 #include "pty.h"
 #include "util.h"
 
-#define WAIT_MS 5000
-#define LABEL_COL 18        /* first column of a field's value */
 #define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
 
 enum {
@@ -48,21 +47,6 @@ struct ctx {
     char **env;
     struct term *t;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *amplecall_path(void)
-{
-    const char *b = getenv("AMPLECALL_TEST_BUILDDIR");
-
-    return xasprintf("%s/src/amplecall", b && *b ? b : ".");
-}
 
 /* Start a fake server with fake_args and the form with env_extra (both NULL-terminated or
  * NULL). The user is the fake's main user unless env_extra says otherwise. */
@@ -113,98 +97,10 @@ static void stop(struct ctx *c)
     free(c);
 }
 
-static void check(struct term *t, bool ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "# expected: %s\n", what);
-        term_dump(t, stderr);
-    }
-    assert_true(ok);
-}
-
-static void see_text(struct term *t, const char *text)
-{
-    check(t, term_wait_text(t, text, WAIT_MS), text);
-}
-
-static void see_gone(struct term *t, const char *text)
-{
-    check(t, term_wait_gone(t, text, WAIT_MS), text);
-}
-
-static void see_regex(struct term *t, const char *re)
-{
-    check(t, term_wait_regex(t, re, WAIT_MS), re);
-}
-
-static void see_cursor(struct term *t, int row, int col)
-{
-    char what[64];
-
-    snprintf(what, sizeof(what), "cursor at %d,%d", row, col);
-    check(t, term_wait_cursor(t, row, col, WAIT_MS), what);
-}
-
-/* The program exited with status want and reported no sanitizer finding on its way out. */
-static void see_exit(struct term *t, int want)
-{
-    int rc = term_wait_exit(t, WAIT_MS);
-
-    if (term_raw_contains(t, "Sanitizer"))
-        fprintf(stderr, "# the program reported a sanitizer error on exit\n");
-    assert_false(term_raw_contains(t, "Sanitizer"));
-    assert_int_equal(rc, want);
-}
-
-/* The value shown in field row `row` (from the value column, trimmed). */
-static char *value_at(struct term *t, int row)
-{
-    char *r = term_row(t, row);
-    char *v = xstrdup(strlen(r) > LABEL_COL ? r + LABEL_COL : "");
-
-    free(r);
-    return v;
-}
-
-/* Wait until field row `row` shows exactly want. */
-static void see_value(struct term *t, int row, const char *want)
-{
-    long long end = now_ms() + WAIT_MS;
-    char *got = NULL;
-
-    for (;;) {
-        free(got);
-        got = value_at(t, row);
-        if (!strcmp(got, want) || now_ms() > end)
-            break;
-        term_pump(t, 50);
-    }
-    if (strcmp(got, want)) {
-        fprintf(stderr, "# row %d: want '%s', got '%s'\n", row, want, got);
-        term_dump(t, stderr);
-    }
-    assert_string_equal(got, want);
-    free(got);
-}
-
 /* The form is painted and the three lists (dispositions, tasks, users) have arrived. */
 static void wait_ready(struct ctx *c)
 {
-    see_text(c->t, "Recording URL");
-    see_regex(c->t, "Disposition +optional - Enter to choose \\([0-9]+\\)");
-    see_regex(c->t, "Task +Enter to choose \\([0-9]+ tasks\\)");
-    see_text(c->t, "user: " FAKE_USER_NAME);
-    see_text(c->t, "online");
-}
-
-static void key(struct term *t, const char *names)
-{
-    assert_true(term_keys(t, names));
-}
-
-static void type(struct term *t, const char *text)
-{
-    assert_true(term_send(t, text));
+    see_form_ready(c->t);
 }
 
 /* Move focus to field n from From (the first focus) with Tab. */

@@ -23,12 +23,11 @@
 #include <json-c/json.h>
 
 #include "fakectl.h"
+#include "form_check.h"
 #include "pty.h"
 #include "store.h"
 #include "util.h"
 
-#define WAIT_MS 5000
-#define LABEL_COL 18        /* first column of a field's value */
 #define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
 
 enum { F_FROM, F_TO, F_DURATION, F_ANSWERED, F_HUMAN, F_DISPOSITION, F_TASK, F_USER };
@@ -39,21 +38,6 @@ struct ctx {
     char **env;
     struct term *t;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *amplecall_path(void)
-{
-    const char *b = getenv("AMPLECALL_TEST_BUILDDIR");
-
-    return xasprintf("%s/src/amplecall", b && *b ? b : ".");
-}
 
 static struct term *spawn(struct ctx *c)
 {
@@ -142,99 +126,6 @@ static void stop(struct ctx *c)
 static char *db_path(const struct ctx *c)
 {
     return xasprintf("%s/amplecall/amplecall.db", c->state_dir);
-}
-
-static void check(struct term *t, bool ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "# expected: %s\n", what);
-        term_dump(t, stderr);
-    }
-    assert_true(ok);
-}
-
-static void see_text_within(struct term *t, const char *text, int ms)
-{
-    check(t, term_wait_text(t, text, ms), text);
-}
-
-static void see_text(struct term *t, const char *text)
-{
-    see_text_within(t, text, WAIT_MS);
-}
-
-static void see_gone(struct term *t, const char *text)
-{
-    check(t, term_wait_gone(t, text, WAIT_MS), text);
-}
-
-static void see_regex(struct term *t, const char *re)
-{
-    check(t, term_wait_regex(t, re, WAIT_MS), re);
-}
-
-static void see_cursor(struct term *t, int row, int col)
-{
-    char what[64];
-
-    snprintf(what, sizeof(what), "cursor at %d,%d", row, col);
-    check(t, term_wait_cursor(t, row, col, WAIT_MS), what);
-}
-
-static void see_exit(struct term *t, int want)
-{
-    int rc = term_wait_exit(t, WAIT_MS);
-
-    assert_false(term_raw_contains(t, "Sanitizer"));
-    assert_int_equal(rc, want);
-}
-
-static char *value_at(struct term *t, int row)
-{
-    char *r = term_row(t, row);
-    char *v = xstrdup(strlen(r) > LABEL_COL ? r + LABEL_COL : "");
-
-    free(r);
-    return v;
-}
-
-static void see_value(struct term *t, int row, const char *want)
-{
-    long long end = now_ms() + WAIT_MS;
-    char *got = NULL;
-
-    for (;;) {
-        free(got);
-        got = value_at(t, row);
-        if (!strcmp(got, want) || now_ms() > end)
-            break;
-        term_pump(t, 50);
-    }
-    if (strcmp(got, want)) {
-        fprintf(stderr, "# row %d: want '%s', got '%s'\n", row, want, got);
-        term_dump(t, stderr);
-    }
-    assert_string_equal(got, want);
-    free(got);
-}
-
-static void wait_ready(struct term *t)
-{
-    see_text(t, "Recording URL");
-    see_regex(t, "Disposition +optional - Enter to choose \\([0-9]+\\)");
-    see_regex(t, "Task +Enter to choose \\([0-9]+ tasks\\)");
-    see_text(t, "user: " FAKE_USER_NAME);
-    see_text(t, "online");
-}
-
-static void key(struct term *t, const char *names)
-{
-    assert_true(term_keys(t, names));
-}
-
-static void type(struct term *t, const char *text)
-{
-    assert_true(term_send(t, text));
 }
 
 /* Fill To, Duration, the booleans, a disposition and a task, starting with focus on To. */
@@ -383,7 +274,7 @@ static void form_store__a_draft_with_a_running_timer_survives_sigkill(void **sta
     long long killed_at;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     type(t, "+1 415 555 0100");
     key(t, "Tab");
     type(t, "+1 212 555 0199");
@@ -426,7 +317,7 @@ static void form_store__a_draft_with_a_running_timer_survives_sigkill(void **sta
         other = term_spawn((const char *const[]){bin, NULL}, (const char *const *)c->env, 24, 80);
         free(bin);
         assert_non_null(other);
-        wait_ready(other);
+        see_form_ready(other);
         assert_false(term_find(other, "An unsent call was left", NULL, NULL));
         key(other, "C-q");
         see_exit(other, 0);
@@ -441,7 +332,7 @@ static void form_store__discard_at_the_prompt_removes_the_draft(void **state)
     struct term *t = c->t;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     key(t, "Tab");
     type(t, "+1 646 555 0142");
     see_drafts(c, 1); /* saved within the debounce, no timer needed */
@@ -462,7 +353,7 @@ static void form_store__discard_at_the_prompt_removes_the_draft(void **state)
     /* and it is not offered again */
     term_free(c->t);
     c->t = t = spawn(c);
-    wait_ready(t);
+    see_form_ready(t);
     assert_false(term_find(t, "An unsent call was left", NULL, NULL));
     stop(c);
 }
@@ -473,7 +364,7 @@ static void form_store__esc_at_the_prompt_keeps_the_draft_for_later(void **state
     struct term *t = c->t;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     key(t, "Tab");
     type(t, "+1 646 555 0143");
     see_drafts(c, 1);
@@ -496,14 +387,14 @@ static void form_store__sessions_never_take_a_live_sessions_draft(void **state)
     struct term *a = c->t, *b;
 
     (void)state;
-    wait_ready(a);
+    see_form_ready(a);
     key(a, "Tab");
     type(a, "+1 303 555 0111");
     see_drafts(c, 1);
     /* a second SSH session while the first still runs: no offer, and its own typing does not
      * touch the first one's draft */
     b = spawn(c);
-    wait_ready(b);
+    see_form_ready(b);
     assert_false(term_find(b, "An unsent call was left", NULL, NULL));
     key(b, "Tab");
     type(b, "+1 303 555 0222");
@@ -529,7 +420,7 @@ static void form_store__quitting_on_purpose_discards_the_draft(void **state)
     struct term *t = c->t;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     key(t, "Tab");
     type(t, "+1 646 555 0144");
     see_drafts(c, 1);
@@ -547,7 +438,7 @@ static void form_store__a_hang_up_keeps_what_was_just_typed(void **state)
     struct term *t = c->t;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     key(t, "Tab");
     type(t, "+1 646 555 0145");
     see_value(t, ROW_OF(F_TO), "+1 646 555 0145");
@@ -571,7 +462,7 @@ static void form_store__without_a_store_the_form_still_sends(void **state)
 
     (void)state;
     see_text(t, "The local store is not available");
-    wait_ready(t);
+    see_form_ready(t);
     assert_false(term_find(t, "outbox:", NULL, NULL));
     fill_valid(t);
     key(t, "F10");
@@ -593,7 +484,7 @@ static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_backgr
     json_object *req;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     see_text(t, "outbox: 0");
     fill_valid(t);
     assert_true(
@@ -633,7 +524,7 @@ static void form_store__the_next_session_sends_what_a_killed_one_left_in_the_out
     struct term *t = c->t;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     fill_valid(t);
     assert_true(
         fake_set_faults(c->fake, "{\"status\":502,\"path\":\"/calls\",\"method\":\"POST\"}"));
@@ -645,7 +536,7 @@ static void form_store__the_next_session_sends_what_a_killed_one_left_in_the_out
     /* the call is in the outbox, so its draft is not offered: it is sent instead */
     term_free(c->t);
     c->t = t = spawn(c);
-    wait_ready(t);
+    see_form_ready(t);
     assert_false(term_find(t, "An unsent call was left", NULL, NULL));
     see_text_within(t, "outbox: 0", 15000);
     see_text(t, "was sent from the outbox");
@@ -660,7 +551,7 @@ static void form_store__a_lost_response_is_resolved_by_lookup_not_resent(void **
     struct term *t = c->t;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     fill_valid(t);
     assert_true(fake_set_faults(
         c->fake,
@@ -686,7 +577,7 @@ static void form_store__f10_on_a_stored_call_never_makes_a_second_copy(void **st
     struct term *t = c->t;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     fill_valid(t);
     assert_true(fake_set_faults(
         c->fake, "{\"status\":503,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
@@ -709,7 +600,7 @@ static void form_store__edited_values_replace_a_pending_call_instead_of_adding_o
     json_object *calls, *dur = NULL;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     fill_valid(t);
     assert_true(fake_set_faults(
         c->fake, "{\"status\":503,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
@@ -748,7 +639,7 @@ static void form_store__history_lists_calls_and_reopens_a_rejected_one(void **st
     int row, col;
 
     (void)state;
-    wait_ready(t);
+    see_form_ready(t);
     fill_valid(t);
     key(t, "F10");
     see_text(t, "Call logged");

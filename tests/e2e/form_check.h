@@ -1,0 +1,33 @@
+#ifndef AMPLECALL_TEST_FORM_CHECK_H
+#define AMPLECALL_TEST_FORM_CHECK_H
+/* Screen assertions shared by the form's pty tests: every wait is bounded by WAIT_MS and a
+ * failed check dumps the screen (never raw bytes, argv or environment). cmocka asserts. */
+#include <stdbool.h>
+
+#include "pty.h"
+
+#define WAIT_MS 5000
+#define LABEL_COL 18 /* first column of a field's value */
+
+long long now_ms(void);
+/* owned: $AMPLECALL_TEST_BUILDDIR/src/amplecall */
+char *amplecall_path(void);
+/* Fail the test (after dumping the screen) unless ok. */
+void check(struct term *t, bool ok, const char *what);
+void see_text_within(struct term *t, const char *text, int ms);
+void see_text(struct term *t, const char *text);
+void see_gone(struct term *t, const char *text);
+void see_regex(struct term *t, const char *re);
+void see_cursor(struct term *t, int row, int col);
+/* The program exited with status want and reported no sanitizer finding on its way out. */
+void see_exit(struct term *t, int want);
+/* owned: the value shown in field row `row` (from the value column, trimmed) */
+char *value_at(struct term *t, int row);
+/* Wait until field row `row` shows exactly want. */
+void see_value(struct term *t, int row, const char *want);
+/* The form is painted and the three lists (dispositions, tasks, users) have arrived. */
+void see_form_ready(struct term *t);
+void key(struct term *t, const char *names);
+void type(struct term *t, const char *text);
+
+#endif
