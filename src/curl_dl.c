@@ -2,12 +2,14 @@
  * Kerberos, LDAP, ...) whose loading took about 6 ms of a 14 ms start, all before main():
  * linked normally, the form could not paint until they were in. Loaded here, on the first
  * HTTP client, they arrive after the first paint. Owns the dlopen handle for the process. */
+#define _GNU_SOURCE /* RTLD_DEEPBIND */
 #include "config.h"
 #define AMPLECALL_CURL_DL_NO_MACROS
 #include "curl_dl.h"
 
 #include <dlfcn.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -31,6 +33,40 @@ static const struct {
     SYM(curl_url_cleanup),      SYM(curl_url_get),         SYM(curl_url_set),
 };
 
+/* RTLD_DEEPBIND makes libcurl's ~25 libraries look their symbols up among themselves before
+ * the program's own libraries: the same bindings (we export nothing they use), found in
+ * about 10% fewer instructions (measured: 12.07 M -> 10.85 M for the dlopen alone).
+ * Sanitizer runtimes interpose malloc and refuse DEEPBIND, so their builds go without. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LOAD_FLAGS (RTLD_LAZY | RTLD_LOCAL)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                    \
+    __has_feature(memory_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define LOAD_FLAGS (RTLD_LAZY | RTLD_LOCAL)
+#endif
+#endif
+#ifndef LOAD_FLAGS
+#define LOAD_FLAGS (RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND)
+#endif
+
+/* libcurl's librtmp and libldap link GnuTLS, whose constructor initialises it at load time
+ * (priority files, RNG, about 0.6 MB of pages and 0.65 M instructions) although we only
+ * allow http and https (http.c sets CURLOPT_PROTOCOLS_STR). GNUTLS_NO_IMPLICIT_INIT=1 skips
+ * that constructor; a GnuTLS-flavoured libcurl still calls gnutls_global_init() itself.
+ * Set only around the dlopen, and only when the user has not chosen a value. */
+static void *open_libcurl(const char *soname)
+{
+    bool is_ours = !getenv("GNUTLS_NO_IMPLICIT_INIT");
+    void *h;
+
+    if (is_ours)
+        setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1);
+    h = dlopen(soname, LOAD_FLAGS); /* bind functions on first call, as linking would */
+    if (is_ours)
+        unsetenv("GNUTLS_NO_IMPLICIT_INIT"); /* $EDITOR and api_key_command must not see it */
+    return h;
+}
+
 bool curl_dl_load(char **err)
 {
     static void *handle;
@@ -44,7 +80,7 @@ bool curl_dl_load(char **err)
         return false;
     }
     for (size_t i = 0; i < ARRAY_LEN(sonames) && !handle; i++)
-        handle = dlopen(sonames[i], RTLD_LAZY | RTLD_LOCAL); /* bind on first call, as linking would */
+        handle = open_libcurl(sonames[i]);
     if (!handle) {
         const char *why = dlerror();
         failure = xasprintf("cannot load libcurl (%s); install libcurl4", why ? why : "not found");
