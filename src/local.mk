@@ -25,5 +25,5 @@ bin_PROGRAMS += src/amplecall
 src_amplecall_SOURCES = src/main.c
 src_amplecall_CFLAGS = $(src_libamplecall_a_CFLAGS)
 # No $(CURL_LIBS): the program loads libcurl after its first paint (src/curl_dl.c).
-src_amplecall_LDADD = src/libamplecall.a $(NCURSES_LIBS) $(READLINE_LIBS) $(JSONC_LIBS) \
-	$(SQLITE_LIBS)
+# PROGRAM_DEP_LIBS: SQLite, ncursesw and readline static unless --disable-static-deps.
+src_amplecall_LDADD = src/libamplecall.a $(PROGRAM_DEP_LIBS)
