@@ -349,13 +349,19 @@ static enum outbox_status attempt(struct api *api, struct outbox *ob, const stru
     return st;
 }
 
+static void warn_no_outbox(const char *why)
+{
+    fprintf(stderr, "amplecall log: cannot keep the call in the local outbox (%s); sending it "
+                    "without one\n",
+            why);
+}
+
 /* POST the call, waiting out 429s whose Retry-After fits in max_wait. */
 static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
 {
     struct api_result res;
     struct call_record rec;
     struct outbox_options oopt = {0};
-    struct store *store;
     struct outbox *ob = NULL;
     enum outbox_status st;
     long long id = 0;
@@ -365,23 +371,24 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
 
     call_record_init(&rec);
     api_result_init(&res);
-    store = store_open(NULL, &err);
-    if (!store) {
-        fprintf(stderr, "amplecall log: cannot keep the call in the local outbox (%s); sending "
-                        "it without one\n",
-                err);
-        free(err);
-    } else {
-        /* the lease must outlast a lookup plus a POST */
-        oopt.lease_ms = 2LL * timeout_ms + 60000;
-        ob = outbox_new(store, api, &oopt);
-    }
+    /* The lease must outlast a lookup plus a POST. Deferred: the call is written ahead to
+     * the spool, and SQLite is opened only if it does not go through at once. */
+    oopt.lease_ms = 2LL * timeout_ms + 60000;
+    ob = outbox_new_deferred(NULL, api, &oopt, &err);
+    if (!ob)
+        warn_no_outbox(err);
+    free(err);
     for (int n = 0;; n++) {
         st = attempt(api, ob, o, &id, &res, &rec);
-        if (st == OUTBOX_ERROR && id == 0) {
-            rc = EXIT_INTERNAL; /* the store failed before anything was sent */
-            goto out;
+        if (st == OUTBOX_ERROR && id == 0 && n == 0) {
+            /* nothing was written, nothing sent: go on as before the outbox existed */
+            warn_no_outbox("neither the spool nor the database could be written");
+            outbox_free(ob);
+            ob = NULL;
+            st = attempt(api, ob, o, &id, &res, &rec);
         }
+        if (st == OUTBOX_PENDING && ob && id == 0)
+            break; /* kept in the spool, not the outbox: a retry would post it twice */
         if (st != OUTBOX_PENDING && st != OUTBOX_SENT)
             break;
         if (res.outcome != HTTP_OUT_RATE_LIMITED || res.retry_after < 0 ||
@@ -426,9 +433,7 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
                             "fix the key, then run 'amplecall outbox flush'\n",
                     id);
     }
-out:
     outbox_free(ob);
-    store_close(store);
     call_record_done(&rec);
     api_result_done(&res);
     return rc;

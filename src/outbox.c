@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "spool.h"
 #include "util.h"
 
 #define DEFAULT_LEASE_MS (10LL * 60 * 1000)
@@ -44,10 +45,14 @@ struct job {
     struct api_result res;   /* the deciding result */
     struct call_record rec;  /* the created call when sent by a POST */
     bool has_rec;
+    struct spool_file *spool; /* a submit written ahead to the spool instead of the store */
 };
 
 struct outbox {
-    struct store *store;
+    struct store *store;     /* NULL until first needed in a deferred outbox */
+    bool owns_store;
+    char *store_path;        /* deferred: what to open; NULL = the default */
+    char *spool_dir;         /* deferred: where a submit writes ahead first */
     struct api *api;
     struct outbox_options opt;
     struct store_lease lease;
@@ -252,6 +257,32 @@ struct outbox *outbox_new(struct store *store, struct api *api, const struct out
     return ob;
 }
 
+struct outbox *outbox_new_deferred(const char *store_path, struct api *api,
+                                   const struct outbox_options *opt, char **err)
+{
+    char *path = store_path ? xstrdup(store_path) : store_default_path(err);
+    struct outbox *ob;
+
+    if (!path)
+        return NULL;
+    ob = outbox_new(NULL, api, opt);
+    ob->store_path = path;
+    ob->spool_dir = spool_dir_for(path);
+    return ob;
+}
+
+/* The store, opened on first use in a deferred outbox (adopting the spool). */
+static struct store *need_store(struct outbox *ob, char **err)
+{
+    if (!ob->store && ob->store_path) {
+        ob->store = store_open(ob->store_path, err);
+        ob->owns_store = ob->store != NULL;
+    } else if (!ob->store) {
+        *err = xstrdup("internal: an outbox without a store");
+    }
+    return ob->store;
+}
+
 static struct job *job_new(struct outbox *ob, bool is_background, bool is_blocking)
 {
     struct job *j = xcalloc(1, sizeof(*j));
@@ -281,6 +312,7 @@ static void job_free(struct job *j)
     }
     if (j->is_background)
         ob->n_background--;
+    spool_close(j->spool);
     store_row_done(&j->row);
     api_result_done(&j->res);
     call_record_done(&j->rec);
@@ -303,11 +335,16 @@ void outbox_free(struct outbox *ob)
         if (j->op && !j->is_finished) {
             api_op_cancel(ob->api, j->op); /* no callback runs for a cancelled op */
             /* the request may have gone out: resolve by lookup, never by resending */
-            if (!store_finish(ob->store, j->row.id, &ob->lease, &o, now_ms(ob), &err))
+            if (j->spool ? !spool_finish(j->spool, &o, now_ms(ob), &err)
+                         : !store_finish(ob->store, j->row.id, &ob->lease, &o, now_ms(ob), &err))
                 free(err);
         }
         job_free(j);
     }
+    if (ob->owns_store)
+        store_close(ob->store);
+    free(ob->store_path);
+    free(ob->spool_dir);
     free(ob->api_base);
     free(ob);
 }
@@ -386,6 +423,33 @@ static void iso_utc(long long ms, char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Record the outcome of a spooled submit in its file. A call that stays in the outbox
+ * (anything but sent) lives in the store from then on: open it, which adopts the record,
+ * and take the row's id, so a retry and `outbox flush` find it there. */
+static void finish_spooled(struct job *j, enum outbox_status st, const struct store_outcome *o,
+                           long long now)
+{
+    struct outbox *ob = j->ob;
+    char *err = NULL, *key = xstrdup(spool_key(j->spool));
+    bool is_recorded = spool_finish(j->spool, o, now, &err);
+
+    if (!is_recorded && !j->res.message)
+        j->res.message = xstrdup(err);
+    free(err);
+    err = NULL;
+    spool_close(j->spool); /* unlocked: now it can be adopted */
+    j->spool = NULL;
+    if ((st != OUTBOX_SENT || !is_recorded) &&
+        (!need_store(ob, &err) || store_id_for_key(ob->store, key, &j->row.id, &err) != 1)) {
+        /* the record stays in the spool; the next run that opens the store adopts it */
+        if (!j->res.message)
+            j->res.message = xasprintf("cannot move the call to the outbox: %s",
+                                       err ? err : "its record was not adopted");
+    }
+    free(err);
+    free(key);
+}
+
 /* Store the outcome, tell whoever waits, and forget the job if nobody reads it later. */
 static void job_finish(struct job *j, enum outbox_status st, const struct store_outcome *o)
 {
@@ -395,7 +459,9 @@ static void job_finish(struct job *j, enum outbox_status st, const struct store_
 
     j->op = NULL;
     j->status = st;
-    if (!store_finish(ob->store, j->row.id, &ob->lease, o, now, &err)) {
+    if (j->spool) {
+        finish_spooled(j, st, o, now);
+    } else if (!store_finish(ob->store, j->row.id, &ob->lease, o, now, &err)) {
         /* The row keeps its lease until it expires; the next run then resolves it by
          * lookup. Nothing is lost; say so through the result. */
         if (!j->res.message)
@@ -617,23 +683,45 @@ static bool insert_job(struct outbox *ob, struct job *j, const struct call *c,
     return true;
 }
 
+/* Deferred outbox, store not open yet: write the call ahead to the spool instead. false
+ * when that failed (then the store is the way). */
+static bool spool_job(struct outbox *ob, struct job *j, const struct call *c)
+{
+    long long now = now_ms(ob);
+    char *err = NULL;
+
+    j->spool = spool_begin(ob->spool_dir, c, ob->api_base, &ob->lease, now, &err);
+    free(err);
+    if (!j->spool)
+        return false;
+    call_copy(&j->row.call, c);
+    j->row.state = STORE_PENDING; /* a fresh call: post, no lookup */
+    j->row.attempts = 1;
+    j->row.first_attempt_at = now;
+    j->row.last_attempt_at = now;
+    return true;
+}
+
 enum outbox_status outbox_submit(struct outbox *ob, const struct call *c, const char *draft_slot,
                                  struct api_result *res, struct call_record *rec, long long *id,
                                  char **err)
 {
     struct job *j = job_new(ob, false, true);
+    enum outbox_status st;
 
     *err = NULL;
-    if (!insert_job(ob, j, c, draft_slot, err)) {
+    if (!(!ob->store && ob->spool_dir && !draft_slot && spool_job(ob, j, c)) &&
+        (!need_store(ob, err) || !insert_job(ob, j, c, draft_slot, err))) {
         job_free(j);
         return OUTBOX_ERROR;
     }
-    if (id)
-        *id = j->row.id;
     /* a rep's own submit never waits for the limiter; it only uses up a token */
     start_job(j);
     run_blocking(j);
-    return job_collect(j, res, rec, NULL);
+    if (id)
+        *id = j->row.id; /* a spooled call that was sent has none: it is not in the store yet */
+    st = job_collect(j, res, rec, NULL);
+    return st;
 }
 
 enum outbox_status outbox_retry(struct outbox *ob, long long id, struct api_result *res,
@@ -647,6 +735,10 @@ enum outbox_status outbox_retry(struct outbox *ob, long long id, struct api_resu
     int got;
 
     *err = NULL;
+    if (!need_store(ob, err)) {
+        job_free(j);
+        return OUTBOX_ERROR;
+    }
     got = store_claim(ob->store, &q, &ob->lease, now_ms(ob), &j->row, err);
     if (got <= 0) {
         job_free(j);
@@ -709,6 +801,8 @@ bool outbox_flush(struct outbox *ob, struct outbox_flush_stats *st, char **err)
 
     memset(st, 0, sizeof(*st));
     *err = NULL;
+    if (!need_store(ob, err))
+        return false;
     for (;;) {
         struct job *j;
         struct api_result res;
@@ -775,7 +869,7 @@ bool outbox_submit_async(struct outbox *ob, const struct call *c, const char *dr
     *err = NULL;
     j->done = done;
     j->ud = ud;
-    if (!insert_job(ob, j, c, draft_slot, err)) {
+    if (!need_store(ob, err) || !insert_job(ob, j, c, draft_slot, err)) {
         job_free(j);
         return false;
     }
@@ -797,6 +891,10 @@ int outbox_retry_async(struct outbox *ob, long long id, outbox_done_fn done, voi
 
     *err = NULL;
     *why = OUTBOX_NOT_DUE;
+    if (!need_store(ob, err)) {
+        job_free(j);
+        return -1;
+    }
     got = store_claim(ob->store, &q, &ob->lease, now_ms(ob), &j->row, err);
     if (got > 0) {
         j->done = done;
@@ -825,8 +923,8 @@ void outbox_tick(struct outbox *ob)
     char *err = NULL;
     int got;
 
-    if (!ob->api || ob->n_background > 0 || now < ob->next_check_at || now < ob->paused_until ||
-        ms_to_token(ob, now) > 0)
+    if (!ob->api || !ob->store || ob->n_background > 0 || now < ob->next_check_at ||
+        now < ob->paused_until || ms_to_token(ob, now) > 0)
         return;
     j = job_new(ob, true, false);
     got = store_claim(ob->store, &q, &ob->lease, now, &j->row, &err);
@@ -848,7 +946,7 @@ long outbox_ms_to_next_tick(struct outbox *ob)
 {
     long long now = now_ms(ob), at;
 
-    if (!ob->api || ob->n_background > 0)
+    if (!ob->api || !ob->store || ob->n_background > 0)
         return -1;
     at = ob->next_check_at > ob->paused_until ? ob->next_check_at : ob->paused_until;
     if (at < now + ms_to_token(ob, now))

@@ -57,6 +57,13 @@ struct outbox;
 /* store and api are borrowed and must outlive the outbox; api may be NULL for an outbox that
  * only lists and drops. opt NULL = defaults. Only rows for api's base URL are sent. */
 struct outbox *outbox_new(struct store *store, struct api *api, const struct outbox_options *opt);
+/* An outbox that opens its store (path NULL = store_default_path()) only when it needs it.
+ * Until then outbox_submit writes the call ahead to the spool beside the database (spool.h)
+ * instead of the store, so a one-shot submit that is sent never opens SQLite; any other
+ * outcome moves the call into the store, and every other function opens it first.
+ * NULL with *err (owned) when there is no default path (no HOME). */
+struct outbox *outbox_new_deferred(const char *store_path, struct api *api,
+                                   const struct outbox_options *opt, char **err);
 /* Cancels attempts in flight (their rows stay sending and become unknown for the next run,
  * which resolves them by lookup). NULL is a no-op. */
 void outbox_free(struct outbox *ob);
@@ -66,7 +73,8 @@ void outbox_free(struct outbox *ob);
 /* Write-ahead insert of c (draft_slot may be NULL: the draft deleted once the call is sent),
  * then POST /calls, then the outcome recorded. res (initialised by the caller) gets the API
  * result and rec (zeroed by the caller) the created call when OUTBOX_SENT. *id = the local
- * id. OUTBOX_ERROR with *err (owned) when the store failed (then nothing was sent). */
+ * id (0 for a call of a deferred outbox that was sent from the spool: the store adopts it on
+ * its next open). OUTBOX_ERROR with *err (owned) when the store failed (nothing was sent). */
 enum outbox_status outbox_submit(struct outbox *ob, const struct call *c, const char *draft_slot,
                                  struct api_result *res, struct call_record *rec, long long *id,
                                  char **err);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "spool.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -324,6 +325,17 @@ static bool migrate(struct store *s, char **err)
     return true;
 }
 
+/* Bring in the write-ahead records `amplecall log` left in the spool (spool.h), so every
+ * reader sees them. A failure leaves them there for the next open; it is not this open's. */
+static void adopt_spool(struct store *s)
+{
+    char *dir = spool_dir_for(s->path), *err = NULL;
+
+    if (dir && spool_adopt_all(s, dir, store_now_ms(), &err) < 0)
+        free(err);
+    free(dir);
+}
+
 struct store *store_open(const char *path, char **err)
 {
     struct store *s;
@@ -368,6 +380,7 @@ struct store *store_open(const char *path, char **err)
         store_close(s);
         return NULL;
     }
+    adopt_spool(s);
     return s;
 }
 
@@ -706,6 +719,24 @@ static bool row_read(sqlite3_stmt *st, struct store_row *r, char **err)
     return true;
 }
 
+/* The row filed under key: 1 with *id, 0 none, -1 error. */
+static int id_for_key(struct store *s, const char *key, long long *id, char **err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!prepare(s, "SELECT id FROM calls WHERE external_key = ?", &st, err))
+        return -1;
+    bind_text(st, 1, key);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        fail(s, err, "database");
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 static bool insert_row(struct store *s, const struct store_new *n, const struct store_lease *l,
                        long long now, long long *id, char **err)
 {
@@ -752,28 +783,19 @@ bool store_insert_sending(struct store *s, const struct store_new *n,
 bool store_enqueue(struct store *s, const struct store_new *n, long long now, long long *id,
                    bool *is_new, char **err)
 {
-    sqlite3_stmt *st;
     int rc;
 
     *is_new = false;
     if (!begin(s, err))
         return false;
     if (n->external_key) {
-        if (!prepare(s, "SELECT id FROM calls WHERE external_key = ?", &st, err))
+        rc = id_for_key(s, n->external_key, id, err);
+        if (rc < 0)
             goto fail;
-        bind_text(st, 1, n->external_key);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *id = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        if (rc == SQLITE_ROW) {
+        if (rc == 1) {
             if (!commit(s, err))
                 goto fail;
             return true;
-        }
-        if (rc != SQLITE_DONE) {
-            fail(s, err, "database");
-            goto fail;
         }
     }
     if (!insert_row(s, n, NULL, now, id, err))
@@ -887,7 +909,7 @@ int store_claim(struct store *s, const struct store_claim_query *q,
         goto fail;
     if (!prepare(s,
                  "SELECT " ROW_COLUMNS " FROM calls WHERE" DUE_FILTER " AND " DUE_TIME " <= ?6"
-                 " ORDER BY id LIMIT 1",
+                 " ORDER BY created_at, id LIMIT 1",
                  &st, err))
         goto fail;
     bind_query(st, q, now);
@@ -983,8 +1005,9 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
     return found;
 }
 
-bool store_finish(struct store *s, long long id, const struct store_lease *lease,
-                  const struct store_outcome *o, long long now, char **err)
+/* store_finish inside the caller's transaction; the caller rolls back on false. */
+static bool finish_locked(struct store *s, long long id, const struct store_lease *lease,
+                          const struct store_outcome *o, long long now, char **err)
 {
     sqlite3_stmt *st;
     const char *slot_sql = "DELETE FROM drafts WHERE slot = (SELECT draft_slot FROM calls"
@@ -996,14 +1019,12 @@ bool store_finish(struct store *s, long long id, const struct store_lease *lease
         *err = xstrdup("internal: not an outcome");
         return false;
     }
-    if (!begin(s, err))
-        return false;
     if (is_sent) {
         if (!prepare(s, slot_sql, &st, err))
-            goto fail;
+            return false;
         sqlite3_bind_int64(st, 1, id);
         if (!step_done(s, st, err))
-            goto fail;
+            return false;
     }
     /* A sent outcome is a fact about the server and wins even over a lost lease; anything
      * else is only the holder's to record. */
@@ -1016,7 +1037,7 @@ bool store_finish(struct store *s, long long id, const struct store_lease *lease
                  " WHERE id = ?1 AND ((?11 AND state <> 'sent')"
                  " OR (state = 'sending' AND lease_token = ?12))",
                  &st, err))
-        goto fail;
+        return false;
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, store_state_name(o->state));
     sqlite3_bind_int64(st, 3, o->status);
@@ -1031,17 +1052,52 @@ bool store_finish(struct store *s, long long id, const struct store_lease *lease
     bind_text(st, 12, lease ? lease->token : "");
     sqlite3_bind_int64(st, 13, o->state == STORE_UNKNOWN ? now : 0);
     if (!step_done(s, st, err))
-        goto fail;
+        return false;
     if (sqlite3_changes(s->db) != 1) {
         *err = xasprintf("call %lld: the lease on it was lost; another run resolves it", id);
-        goto fail;
+        return false;
     }
-    if (!commit(s, err))
-        goto fail;
     return true;
-fail:
-    rollback(s);
-    return false;
+}
+
+bool store_finish(struct store *s, long long id, const struct store_lease *lease,
+                  const struct store_outcome *o, long long now, char **err)
+{
+    if (!begin(s, err))
+        return false;
+    if (!finish_locked(s, id, lease, o, now, err) || !commit(s, err)) {
+        rollback(s);
+        return false;
+    }
+    return true;
+}
+
+int store_id_for_key(struct store *s, const char *key, long long *id, char **err)
+{
+    return id_for_key(s, key, id, err);
+}
+
+int store_adopt(struct store *s, const struct store_new *n, const struct store_lease *lease,
+                long long at, const struct store_outcome *o, long long outcome_at, long long *id,
+                char **err)
+{
+    int found;
+
+    if (!n->external_key) {
+        *err = xstrdup("internal: an adopted record needs its key");
+        return -1;
+    }
+    if (!begin(s, err))
+        return -1;
+    found = id_for_key(s, n->external_key, id, err);
+    if (found == 0 && (!insert_row(s, n, lease, at, id, err) ||
+                       (o && !finish_locked(s, *id, lease, o, outcome_at, err))))
+        found = -1;
+    if (found < 0 || !commit(s, err)) {
+        rollback(s);
+        return -1;
+    }
+    return found ? 0 : 1;
 }
 
 int store_get(struct store *s, long long id, struct store_row *out, char **err)
@@ -1074,7 +1130,7 @@ bool store_list(struct store *s, bool is_outbox_only, size_t limit, struct store
     out->n = 0;
     if (!prepare(s,
                  "SELECT " ROW_COLUMNS " FROM calls WHERE (?1 = 0 OR state IN"
-                 " ('pending','sending','unknown')) ORDER BY id DESC LIMIT ?2",
+                 " ('pending','sending','unknown')) ORDER BY created_at DESC, id DESC LIMIT ?2",
                  &st, err))
         return false;
     sqlite3_bind_int(st, 1, is_outbox_only);

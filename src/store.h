@@ -190,6 +190,17 @@ struct store_outcome {
 bool store_finish(struct store *s, long long id, const struct store_lease *lease,
                   const struct store_outcome *o, long long now, char **err);
 
+/* Adopt a write-ahead record kept outside the database (the spool, spool.h): in one
+ * transaction, insert it as a sending row under the writer's lease, attempted at `at`, and
+ * record its outcome (NULL: none, the attempt's fate is unknown) as of outcome_at. A record
+ * already adopted under n->external_key (required) is left alone. 1 adopted, 0 adopted
+ * before (*id either way), -1 error with *err (owned). */
+int store_adopt(struct store *s, const struct store_new *n, const struct store_lease *lease,
+                long long at, const struct store_outcome *o, long long outcome_at, long long *id,
+                char **err);
+/* The row filed under an external key: 1 with *id, 0 none, -1 error with *err (owned). */
+int store_id_for_key(struct store *s, const char *key, long long *id, char **err);
+
 /* 1 found, 0 no such row, -1 error. out must be initialised. */
 int store_get(struct store *s, long long id, struct store_row *out, char **err);
 /* Rows newest first. is_outbox_only: pending, sending and unknown rows only. limit 0 = all */

@@ -579,6 +579,44 @@ static void outbox__crash_test_every_call_is_on_the_server_exactly_once(void **s
     assert_true(local > iterations / 10);
 }
 
+/* The fast path: a log that goes through writes its call ahead to the spool, not SQLite;
+ * the first reader of the store adopts it, in the order the calls were made. */
+static void outbox__a_sent_log_leaves_sqlite_alone_until_a_reader_adopts_it(void **state)
+{
+    struct cli_run r;
+    struct store *s;
+    struct store_rows rows;
+    char *p = db_path(), *err = NULL;
+
+    for (int i = 0; i < 3; i++) {
+        char dur[8];
+        snprintf(dur, sizeof(dur), "%d", 401 + i);
+        r = run(LOG_ARGS(dur, ));
+        expect_status(&r, 0);
+        cli_run_done(&r);
+    }
+    assert_int_equal(access(p, F_OK), -1); /* the database was never opened */
+    assert_int_equal(stored_calls(), 3);
+
+    r = run((const char *const[]){"history", NULL});
+    expect_status(&r, 0);
+    assert_true(cli_has(r.out, "sent"));
+    cli_run_done(&r);
+    s = open_db();
+    assert_true(store_list(s, false, 0, &rows, &err));
+    assert_int_equal(rows.n, 3);
+    for (size_t i = 0; i < 3; i++) { /* newest first, ids in the order logged */
+        char want[8];
+        snprintf(want, sizeof(want), "%zu", 403 - i);
+        assert_string_equal(call_get(&rows.v[i].call, FIELD_DURATION), want);
+        assert_int_equal(rows.v[i].id, (long long)(3 - i));
+        assert_int_equal(rows.v[i].state, STORE_SENT);
+    }
+    store_rows_done(&rows);
+    store_close(s);
+    free(p);
+}
+
 /* ---- commands ---- */
 
 static void outbox__history_and_drop_commands_show_and_discard_calls(void **state)
@@ -675,6 +713,7 @@ int main(void)
         T(outbox__rate_limit_with_retry_after_is_waited_out_or_stored),
         T(outbox__accepted_but_response_lost_is_found_not_duplicated),
         T(outbox__two_processes_flushing_together_send_each_call_once),
+        T(outbox__a_sent_log_leaves_sqlite_alone_until_a_reader_adopts_it),
         T(outbox__history_and_drop_commands_show_and_discard_calls),
         T(outbox__crash_test_every_call_is_on_the_server_exactly_once),
     };
