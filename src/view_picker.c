@@ -57,46 +57,69 @@ static char *lower(const char *s)
     return l;
 }
 
-static bool matches(const char *hay, const char *filter_lower)
+/* The filter's words, lowered, split once per refilter rather than once per row. */
+struct words {
+    char *buf;       /* owned lowered copy, spaces turned into NULs */
+    const char **w;  /* owned array of pointers into buf */
+    size_t n;
+};
+
+static void words_split(struct words *ws, const char *filter)
 {
-    const char *w = filter_lower;
-
-    while (*w) {
-        size_t n;
-        char *word;
-        bool found;
-
-        while (*w == ' ')
-            w++;
-        n = strcspn(w, " ");
-        if (n == 0)
-            break;
-        word = xstrndup(w, n);
-        found = strstr(hay, word) != NULL;
-        free(word);
-        if (!found)
-            return false;
-        w += n;
+    ws->buf = lower(filter);
+    ws->w = xmalloc((strlen(ws->buf) / 2 + 1) * sizeof(*ws->w));
+    ws->n = 0;
+    for (char *q = ws->buf; *q;) {
+        while (*q == ' ')
+            *q++ = '\0';
+        if (*q)
+            ws->w[ws->n++] = q;
+        while (*q && *q != ' ')
+            q++;
     }
+}
+
+static void words_done(struct words *ws)
+{
+    free(ws->buf);
+    free(ws->w);
+}
+
+static bool matches(const char *hay, const struct words *ws)
+{
+    for (size_t i = 0; i < ws->n; i++)
+        if (!strstr(hay, ws->w[i]))
+            return false;
     return true;
 }
 
-static void refilter(struct picker *p, const char *keep_id)
+/* Recompute the shown rows. With is_narrowing (text was appended to the filter, so every row
+ * that matches now matched before) only the rows shown so far are tested. */
+static void refilter_rows(struct picker *p, const char *keep_id, bool is_narrowing)
 {
-    char *f = lower(p->filter);
+    struct words ws;
+    size_t n_from = is_narrowing ? p->n_shown : p->n;
 
-    p->n_shown = 0;
+    words_split(&ws, p->filter);
     p->sel = 0;
     p->top = 0;
-    p->shown = xrealloc(p->shown, (p->n ? p->n : 1) * sizeof(*p->shown));
-    for (size_t i = 0; i < p->n; i++) {
-        if (!matches(p->rows[i].hay, f))
+    if (!is_narrowing)
+        p->shown = xrealloc(p->shown, (p->n ? p->n : 1) * sizeof(*p->shown));
+    p->n_shown = 0;
+    for (size_t k = 0; k < n_from; k++) {
+        size_t i = is_narrowing ? p->shown[k] : k; /* in place: never ahead of k */
+        if (!matches(p->rows[i].hay, &ws))
             continue;
         if (keep_id && !strcmp(p->rows[i].id, keep_id))
             p->sel = p->n_shown;
         p->shown[p->n_shown++] = i;
     }
-    free(f);
+    words_done(&ws);
+}
+
+static void refilter(struct picker *p, const char *keep_id)
+{
+    refilter_rows(p, keep_id, false);
 }
 
 static void add_row(struct picker *p, const char *id, const char *const cells[PICKER_CELLS])
@@ -146,7 +169,7 @@ void picker_filter_append(struct picker *p, const char *utf8)
 
     free(p->filter);
     p->filter = f;
-    refilter(p, NULL);
+    refilter_rows(p, NULL, true);
 }
 
 void picker_filter_backspace(struct picker *p)
