@@ -18,7 +18,11 @@
 
 #define DEFAULT_LEASE_MS (10LL * 60 * 1000)
 #define DEFAULT_RATE_PER_MIN 240
-#define DEFAULT_BURST 10
+/* A backlog of up to 50 calls goes out at once (a rep back online after a dead spell);
+ * with the refill no minute carries more than 50 + 240 requests, under the API's 500. */
+#define DEFAULT_BURST 50
+/* rate + burst stays under this, so a minute never reaches the API's 500 */
+#define MAX_PER_MINUTE 480
 #define DEFAULT_BACKOFF_BASE_MS 2000LL
 #define DEFAULT_BACKOFF_MAX_MS (15LL * 60 * 1000)
 #define DEFAULT_SETTLE_MS 2000LL
@@ -218,7 +222,8 @@ void outbox_options_from_env(struct outbox_options *opt)
 
     if (v && str_to_nonneg(v, 450, &n) && n > 0) {
         opt->rate_per_min = (int)n;
-        opt->burst = (int)(n / 24 > DEFAULT_BURST ? n / 24 : DEFAULT_BURST);
+        opt->burst = (int)(n + DEFAULT_BURST <= MAX_PER_MINUTE ? DEFAULT_BURST
+                                                                : MAX_PER_MINUTE - n);
     }
     v = getenv("AMPLECALL_OUTBOX_SETTLE_MS");
     if (v && str_to_nonneg(v, 600000, &n) && n > 0)

@@ -37,7 +37,7 @@ const char *outbox_status_name(enum outbox_status st);
 struct outbox_options {
     long long lease_ms;         /* 0 = 10 min; must exceed two request timeouts */
     int rate_per_min;           /* 0 = 240 requests a minute (the API allows 500) */
-    int burst;                  /* 0 = 10 requests at once */
+    int burst;                  /* 0 = 50 requests at once */
     long long backoff_base_ms;  /* 0 = 2 s: first retry delay */
     long long backoff_max_ms;   /* 0 = 15 min */
     long long settle_ms;        /* 0 = 2 s: an unknown call waits this long before its lookup,
@@ -48,8 +48,8 @@ struct outbox_options {
 };
 
 /* Overrides from the environment, for tuning and tests: AMPLECALL_OUTBOX_RATE (requests a
- * minute, 1-450; the burst grows with it) and AMPLECALL_OUTBOX_SETTLE_MS (1-600000).
- * Malformed values are ignored. */
+ * minute, 1-450; the burst of 50 shrinks so that rate + burst stays within 480) and
+ * AMPLECALL_OUTBOX_SETTLE_MS (1-600000). Malformed values are ignored. */
 void outbox_options_from_env(struct outbox_options *opt);
 
 struct outbox;
