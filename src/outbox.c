@@ -451,6 +451,12 @@ static void finish_spooled(struct job *j, enum outbox_status st, const struct st
             j->res.message = xasprintf("cannot move the call to the outbox: %s",
                                        err ? err : "its record was not adopted");
     }
+    else if (st == OUTBOX_SENT && spool_count(ob->spool_dir, SPOOL_ADOPT_AT) >= SPOOL_ADOPT_AT &&
+             !need_store(ob, &err)) {
+        /* only scripts log here and nothing else opens the store: adopt now and then */
+        free(err);
+        err = NULL;
+    }
     free(err);
     free(key);
 }

@@ -456,6 +456,20 @@ static int adopt_one(struct store *s, int dir_fd, const char *name, long long no
     return rc;
 }
 
+int spool_count(const char *dir, int cap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while (n < cap && (e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.' && has_suffix(e->d_name, SUFFIX);
+    closedir(d);
+    return n;
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -60,6 +60,13 @@ void spool_record_done(struct spool_record *r);
  * line is not a complete, valid record. r must be initialised. */
 bool spool_parse(const char *text, size_t len, struct spool_record *r, char **err);
 
+/* A one-shot sender opens the store (adopting the spool) once this many records wait, so
+ * the directory stays short when nothing else ever opens the store. */
+#define SPOOL_ADOPT_AT 64
+
+/* Number of records waiting in dir, counting no further than cap; 0 when dir is missing. */
+int spool_count(const char *dir, int cap);
+
 /* Adopt every record in dir that no live writer holds into s, then delete its file. A file
  * that cannot be parsed is renamed to <name>.bad and kept for a human; a dot file left by a
  * writer that died before its record was complete (so before its request) is deleted after

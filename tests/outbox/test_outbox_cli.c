@@ -24,6 +24,7 @@
 
 #include "cli_env.h"
 #include "fakectl.h"
+#include "spool.h"
 #include "store.h"
 #include "util.h"
 
@@ -617,6 +618,36 @@ static void outbox__a_sent_log_leaves_sqlite_alone_until_a_reader_adopts_it(void
     free(p);
 }
 
+/* When nothing but `log` runs, the spool is adopted once it holds SPOOL_ADOPT_AT records. */
+static void outbox__a_long_spool_is_adopted_by_log_itself(void **state)
+{
+    char *p = db_path(), *spool = xasprintf("%s/state/amplecall/spool", home), *err = NULL;
+    struct store *s;
+    struct store_rows rows;
+
+    for (int i = 0; i < SPOOL_ADOPT_AT; i++) {
+        char dur[8];
+        struct cli_run r;
+
+        if (i == SPOOL_ADOPT_AT - 1) {
+            assert_int_equal(access(p, F_OK), -1);
+            assert_int_equal(spool_count(spool, 1000), SPOOL_ADOPT_AT - 1);
+        }
+        snprintf(dur, sizeof(dur), "%d", 500 + i);
+        r = run(LOG_ARGS(dur, ));
+        expect_status(&r, 0);
+        cli_run_done(&r);
+    }
+    assert_int_equal(spool_count(spool, 1000), 0);
+    s = open_db();
+    assert_true(store_list(s, false, 0, &rows, &err));
+    assert_int_equal(rows.n, SPOOL_ADOPT_AT);
+    store_rows_done(&rows);
+    store_close(s);
+    free(spool);
+    free(p);
+}
+
 /* ---- commands ---- */
 
 static void outbox__history_and_drop_commands_show_and_discard_calls(void **state)
@@ -714,6 +745,7 @@ int main(void)
         T(outbox__accepted_but_response_lost_is_found_not_duplicated),
         T(outbox__two_processes_flushing_together_send_each_call_once),
         T(outbox__a_sent_log_leaves_sqlite_alone_until_a_reader_adopts_it),
+        T(outbox__a_long_spool_is_adopted_by_log_itself),
         T(outbox__history_and_drop_commands_show_and_discard_calls),
         T(outbox__crash_test_every_call_is_on_the_server_exactly_once),
     };
