@@ -678,6 +678,16 @@ static enum outbox_status job_collect(struct job *j, struct api_result *res,
 
 /* ---- blocking ---- */
 
+/* The job's row for a call written ahead just now: its first attempt, a POST, no lookup. */
+static void fresh_row(struct job *j, const struct call *c, long long now)
+{
+    call_copy(&j->row.call, c);
+    j->row.state = STORE_PENDING;
+    j->row.attempts = 1;
+    j->row.first_attempt_at = now;
+    j->row.last_attempt_at = now;
+}
+
 static bool insert_job(struct outbox *ob, struct job *j, const struct call *c,
                        const char *draft_slot, char **err)
 {
@@ -686,11 +696,7 @@ static bool insert_job(struct outbox *ob, struct job *j, const struct call *c,
 
     if (!store_insert_sending(ob->store, &n, &ob->lease, now, &j->row.id, err))
         return false;
-    call_copy(&j->row.call, c);
-    j->row.state = STORE_PENDING; /* a fresh call: post, no lookup */
-    j->row.attempts = 1;
-    j->row.first_attempt_at = now;
-    j->row.last_attempt_at = now;
+    fresh_row(j, c, now);
     return true;
 }
 
@@ -705,11 +711,7 @@ static bool spool_job(struct outbox *ob, struct job *j, const struct call *c)
     free(err);
     if (!j->spool)
         return false;
-    call_copy(&j->row.call, c);
-    j->row.state = STORE_PENDING; /* a fresh call: post, no lookup */
-    j->row.attempts = 1;
-    j->row.first_attempt_at = now;
-    j->row.last_attempt_at = now;
+    fresh_row(j, c, now);
     return true;
 }
 

@@ -3,16 +3,16 @@ STORE_UNIT_TESTS = tests/unit/test_store tests/unit/test_spool tests/unit/test_o
 check_PROGRAMS += $(STORE_UNIT_TESTS)
 TESTS += $(STORE_UNIT_TESTS)
 
-tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/tmptree.h
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
 
-tests_unit_test_spool_SOURCES = tests/unit/test_spool.c
+tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tmptree.h
 tests_unit_test_spool_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_spool_LDADD = $(UNIT_LDADD)
 
 # The engine runs against the fake API server (a separate process on 127.0.0.1).
-tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c
+tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/tmptree.h
 tests_unit_test_outbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_test_outbox_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
 tests_unit_test_outbox_DEPENDENCIES = src/libamplecall.a tests/fake/libfakectl.a tests/fake/fakeapi

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "outbox.h"
 #include "store.h"
+#include "tmptree.h"
 #include "util.h"
 
 static struct fake *fk;
@@ -28,14 +29,6 @@ static struct store *st;
 static struct api *api;
 
 /* ---- fixtures ---- */
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static struct api *make_api(const char *key)
 {
@@ -63,12 +56,11 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-    char tmpl[] = "/tmp/amplecall-outbox-XXXXXX";
     char *err = NULL;
 
-    if (!mkdtemp(tmpl) || !fake_reset(fk))
+    dir = tmptree_new("outbox");
+    if (!dir || !fake_reset(fk))
         return -1;
-    dir = xstrdup(tmpl);
     db_path = xasprintf("%s/amplecall.db", dir);
     st = store_open(db_path, &err);
     if (!st) {
@@ -83,7 +75,7 @@ static int teardown(void **state)
 {
     api_free(api);
     store_close(st);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmptree_remove(dir);
     free(dir);
     free(db_path);
     return 0;

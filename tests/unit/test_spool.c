@@ -19,6 +19,7 @@
 
 #include "spool.h"
 #include "store.h"
+#include "tmptree.h"
 #include "util.h"
 
 #define BASE "http://127.0.0.1:9"
@@ -29,21 +30,11 @@ static char *dir;       /* the temp root */
 static char *db_path;   /* <root>/state/amplecall/amplecall.db */
 static char *spool_dir; /* <root>/state/amplecall/spool */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state)
 {
-    char tmpl[] = "/tmp/amplecall-spool-XXXXXX";
-
-    if (!mkdtemp(tmpl))
+    dir = tmptree_new("spool");
+    if (!dir)
         return -1;
-    dir = xstrdup(tmpl);
     db_path = xasprintf("%s/state/amplecall/amplecall.db", dir);
     spool_dir = spool_dir_for(db_path);
     return 0;
@@ -51,7 +42,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmptree_remove(dir);
     free(dir);
     free(db_path);
     free(spool_dir);

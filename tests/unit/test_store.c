@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "tmptree.h"
 #include "util.h"
 
 #define BASE "http://127.0.0.1:9"
@@ -25,28 +26,18 @@
 static char *dir;
 static char *db_path;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state)
 {
-    char tmpl[] = "/tmp/amplecall-store-XXXXXX";
-
-    if (!mkdtemp(tmpl))
+    dir = tmptree_new("store");
+    if (!dir)
         return -1;
-    dir = xstrdup(tmpl);
     db_path = xasprintf("%s/state/amplecall/amplecall.db", dir);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmptree_remove(dir);
     free(dir);
     free(db_path);
     return 0;
