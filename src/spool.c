@@ -209,10 +209,14 @@ const char *spool_key(const struct spool_file *f)
     return f->key;
 }
 
+/* Not synced: the call itself was on disk before its request left. If the system goes down
+ * before the page cache reaches the disk, the record reads as an attempt of unknown outcome,
+ * which the outbox resolves by looking the call up, never by a blind resend. A process
+ * killed after the write() loses nothing: the kernel has the line. */
 bool spool_finish(struct spool_file *f, const struct store_outcome *o, long long at, char **err)
 {
     char *line = outcome_line(o, at);
-    bool ok = write_all(f->fd, line, strlen(line)) && fdatasync(f->fd) == 0;
+    bool ok = write_all(f->fd, line, strlen(line));
 
     if (!ok)
         *err = xasprintf("cannot record the outcome in %s: %s", f->name, strerror(errno));
@@ -481,7 +485,7 @@ int spool_adopt_all(struct store *s, const char *dir, long long now, char **err)
     struct dirent *e;
     char **names = NULL;
     size_t n_names = 0, cap = 0;
-    int n = 0;
+    int n, n_adopted = 0;
 
     *err = NULL;
     if (!d) {
@@ -507,14 +511,19 @@ int spool_adopt_all(struct store *s, const char *dir, long long now, char **err)
     /* names begin with the time of the attempt: adopt in the order the calls were made */
     if (n_names > 1)
         qsort(names, n_names, sizeof(*names), by_name);
+    /* one record the store refuses must not hold back the others */
     for (size_t i = 0; i < n_names; i++) {
-        int rc = n < 0 ? 0 : adopt_one(s, dirfd(d), names[i], now, err);
-        if (rc < 0)
-            n = -1;
-        else if (n >= 0)
-            n += rc;
+        char *why = NULL;
+        int rc = adopt_one(s, dirfd(d), names[i], now, &why);
+
+        if (rc < 0 && !*err)
+            *err = why;
+        else
+            free(why);
+        n_adopted += rc > 0;
         free(names[i]);
     }
+    n = *err ? -1 : n_adopted;
     free(names);
     closedir(d);
     return n;

@@ -11,10 +11,11 @@
  *
  * Safety: the writer writes the record under a dot name, syncs it, renames it into place and
  * syncs the directory before its request leaves, and holds an exclusive flock on it until
- * it has appended the outcome; an adopter takes only files it can lock. So a call in flight
- * is never adopted, a record is never seen half written, and a writer killed mid-request
- * leaves a record without an outcome: adopted as a sending row under a dead owner's lease,
- * which the outbox turns unknown and resolves by lookup, never by a blind resend.
+ * it has appended the outcome (unsynced: an outcome lost to a system crash only means a
+ * lookup); an adopter takes only files it can lock. So a call in flight is never adopted, a
+ * record is never seen half written, and a writer killed mid-request leaves a record
+ * without an outcome: adopted as a sending row under a dead owner's lease, which the outbox
+ * turns unknown and resolves by lookup, never by a blind resend.
  * No network, no curses. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,8 +37,9 @@ struct spool_file *spool_begin(const char *dir, const struct call *c, const char
                                const struct store_lease *lease, long long at, char **err);
 /* "spool:<file name>": the external key the record is adopted under; borrowed. */
 const char *spool_key(const struct spool_file *f);
-/* Append the attempt's outcome (at time `at`) and sync it. false with *err (owned) when it
- * could not be written; the record then reads as an attempt of unknown outcome. */
+/* Append the attempt's outcome (at time `at`); not synced (see spool.c). false with *err
+ * (owned) when it could not be written; the record then reads as an attempt of unknown
+ * outcome. */
 bool spool_finish(struct spool_file *f, const struct store_outcome *o, long long at, char **err);
 /* Unlock and free; the file stays for adoption. NULL is a no-op. */
 void spool_close(struct spool_file *f);

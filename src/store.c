@@ -1098,6 +1098,7 @@ int store_adopt(struct store *s, const struct store_new *n, const struct store_l
                 long long at, const struct store_outcome *o, long long outcome_at, long long *id,
                 char **err)
 {
+    struct store_outcome unclaimed;
     int found;
 
     if (!n->external_key) {
@@ -1107,6 +1108,19 @@ int store_adopt(struct store *s, const struct store_new *n, const struct store_l
     if (!begin(s, err))
         return -1;
     found = id_for_key(s, n->external_key, id, err);
+    if (found == 0 && o && o->state == STORE_SENT && o->remote_id) {
+        /* A lookup of another row took this server call for its own while the record
+         * waited (two calls alike in every field). Both were sent; keep this one as sent
+         * without the id rather than refuse it forever on the unique index. */
+        int known = store_remote_id_is_known(s, o->remote_id, err);
+        if (known < 0)
+            found = -1;
+        else if (known) {
+            unclaimed = *o;
+            unclaimed.remote_id = NULL;
+            o = &unclaimed;
+        }
+    }
     if (found == 0 && (!insert_row(s, n, lease, at, id, err) ||
                        (o && !finish_locked(s, *id, lease, o, outcome_at, err))))
         found = -1;

@@ -442,6 +442,56 @@ static void spool__a_rejected_or_pending_outcome_is_adopted_with_its_details(voi
     store_close(s);
 }
 
+/* Two calls alike in every field: a lookup for one stored call took the server call that a
+ * spooled record names. The record is still adopted (as sent, without the id), not refused
+ * on the unique index at every open. */
+static void spool__a_record_whose_server_id_is_taken_is_adopted_without_it(void **state)
+{
+    struct store_lease l, me;
+    struct spool_file *f;
+    struct store *s = open_ok();
+    struct store_new n;
+    struct store_row r;
+    struct store_rows rows;
+    struct store_claim_query q = {.api_base = BASE, .settle_ms = 1};
+    struct call c;
+    long long id;
+    bool is_new;
+    char *err = NULL;
+
+    make_call(&c, "67");
+    n = (struct store_new){.call = &c, .api_base = BASE};
+    assert_true(store_enqueue(s, &n, T0, &id, &is_new, &err));
+    store_lease_init_self(&me, 60000);
+    store_row_init(&r);
+    assert_int_equal(store_claim(s, &q, &me, T0 + 1, &r, &err), 1);
+    store_row_done(&r);
+    {
+        struct store_outcome found = sent;
+        found.resolved_by = "lookup";
+        assert_true(store_finish(s, id, &me, &found, T0 + 2, &err));
+    }
+    call_done(&c);
+
+    store_lease_init_self(&l, 60000);
+    f = begin_ok("67", &l);
+    assert_true(spool_finish(f, &sent, T0 + 3, &err));
+    spool_close(f);
+    assert_int_equal(spool_adopt_all(s, spool_dir, T0 + 4, &err), 1);
+    assert_int_equal(spool_count(spool_dir, 10), 0);
+    assert_true(store_list(s, false, 0, &rows, &err));
+    assert_int_equal(rows.n, 2);
+    for (size_t i = 0; i < rows.n; i++) {
+        assert_int_equal(rows.v[i].state, STORE_SENT);
+        if (rows.v[i].id == id)
+            assert_string_equal(rows.v[i].remote_id, REMOTE);
+        else
+            assert_null(rows.v[i].remote_id);
+    }
+    store_rows_done(&rows);
+    store_close(s);
+}
+
 static void spool__broken_files_are_kept_aside_and_stale_dot_files_dropped(void **state)
 {
     struct store *s;
@@ -501,6 +551,7 @@ int main(void)
         T(spool__a_writer_killed_mid_request_leaves_a_call_of_unknown_outcome),
         T(spool__a_record_is_adopted_once_even_if_its_file_comes_back),
         T(spool__a_rejected_or_pending_outcome_is_adopted_with_its_details),
+        T(spool__a_record_whose_server_id_is_taken_is_adopted_without_it),
         T(spool__broken_files_are_kept_aside_and_stale_dot_files_dropped),
     };
     return RUN_TAP(tests);
