@@ -53,7 +53,7 @@ struct spool_record {
     bool has_outcome;
     struct store_outcome outcome; /* its strings point into the owned copies below */
     long long outcome_at;
-    char *strs[6];             /* owned: error, remote_id, response, errors_json, resolved_by */
+    char *strs[5];             /* owned: error, remote_id, response, errors_json, resolved_by */
 };
 void spool_record_init(struct spool_record *r);
 void spool_record_done(struct spool_record *r);
