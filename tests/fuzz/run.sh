@@ -13,7 +13,7 @@ set -u
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
 all_targets="fuzz_apierr fuzz_lists fuzz_call_record fuzz_sanitize fuzz_validate fuzz_config
-fuzz_csv"
+fuzz_csv fuzz_spool"
 targets=${*:-$all_targets}
 
 # The pure modules each target compiles (util/buf/jsonx are always added).
@@ -26,6 +26,7 @@ modules_for() {
     fuzz_validate) echo "validate.c call.c" ;;
     fuzz_config) echo "settings.c validate.c call.c" ;;
     fuzz_csv) echo "csv.c" ;;
+    fuzz_spool) echo "spool.c store.c call.c" ;;
     *) return 1 ;;
     esac
 }
@@ -64,7 +65,8 @@ cat >"$work/config.h" <<EOC
 #define VERSION "${version:-0}"
 EOC
 
-deps=$(pkg-config --cflags --libs json-c libcurl 2>/dev/null) || deps="-ljson-c -lcurl"
+deps=$(pkg-config --cflags --libs json-c libcurl sqlite3 2>/dev/null) ||
+    deps="-ljson-c -lcurl -lsqlite3"
 cflags="-g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
  -fno-omit-frame-pointer -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE_EXTENDED
  -I$work -I$srcdir/src -I$srcdir/tests/fuzz"
