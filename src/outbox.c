@@ -737,40 +737,47 @@ enum outbox_status outbox_submit(struct outbox *ob, const struct call *c, const 
     return st;
 }
 
-enum outbox_status outbox_retry(struct outbox *ob, long long id, struct api_result *res,
-                                struct call_record *rec, char **err)
+/* Claim stored call id for job j, looking it up first if its state is unknown, ignoring
+ * its backoff but not a Retry-After. 1 claimed; 0 not, with *why OUTBOX_BUSY (being sent
+ * right now) or OUTBOX_NOT_DUE; -1 with *err when the store failed or there is no such
+ * call. The caller frees j unless it was claimed. */
+static int claim_call(struct outbox *ob, struct job *j, long long id, enum outbox_status *why,
+                      char **err)
 {
     struct store_claim_query q = {
         .api_base = ob->api_base, .only_id = id, .is_forced = true,
         .settle_ms = ob->opt.settle_ms};
-    struct job *j = job_new(ob, false, true);
     struct store_row cur;
     int got;
 
-    *err = NULL;
-    if (!need_store(ob, err)) {
-        job_free(j);
-        return OUTBOX_ERROR;
-    }
+    *why = OUTBOX_NOT_DUE;
+    if (!need_store(ob, err))
+        return -1;
     got = store_claim(ob->store, &q, &ob->lease, now_ms(ob), &j->row, err);
+    if (got != 0)
+        return got > 0 ? 1 : -1;
+    store_row_init(&cur);
+    got = store_get(ob->store, id, &cur, err);
+    if (got == 0)
+        *err = xasprintf("there is no call %lld in the outbox", id);
+    else if (got > 0 && cur.state == STORE_SENDING)
+        *why = OUTBOX_BUSY;
+    store_row_done(&cur);
+    return got > 0 ? 0 : -1;
+}
+
+enum outbox_status outbox_retry(struct outbox *ob, long long id, struct api_result *res,
+                                struct call_record *rec, char **err)
+{
+    struct job *j = job_new(ob, false, true);
+    enum outbox_status why;
+    int got;
+
+    *err = NULL;
+    got = claim_call(ob, j, id, &why, err);
     if (got <= 0) {
         job_free(j);
-        if (got < 0)
-            return OUTBOX_ERROR;
-        store_row_init(&cur);
-        got = store_get(ob->store, id, &cur, err);
-        if (got <= 0) {
-            if (got == 0)
-                *err = xasprintf("there is no call %lld in the outbox", id);
-            store_row_done(&cur);
-            return OUTBOX_ERROR;
-        }
-        if (cur.state == STORE_SENDING) {
-            store_row_done(&cur);
-            return OUTBOX_BUSY;
-        }
-        store_row_done(&cur);
-        return OUTBOX_NOT_DUE;
+        return got < 0 ? OUTBOX_ERROR : why;
     }
     start_job(j);
     run_blocking(j);
@@ -895,37 +902,19 @@ bool outbox_submit_async(struct outbox *ob, const struct call *c, const char *dr
 int outbox_retry_async(struct outbox *ob, long long id, outbox_done_fn done, void *ud,
                        enum outbox_status *why, char **err)
 {
-    struct store_claim_query q = {
-        .api_base = ob->api_base, .only_id = id, .is_forced = true,
-        .settle_ms = ob->opt.settle_ms};
     struct job *j = job_new(ob, false, false);
-    struct store_row cur;
     int got;
 
     *err = NULL;
-    *why = OUTBOX_NOT_DUE;
-    if (!need_store(ob, err)) {
+    got = claim_call(ob, j, id, why, err);
+    if (got <= 0) {
         job_free(j);
-        return -1;
+        return got;
     }
-    got = store_claim(ob->store, &q, &ob->lease, now_ms(ob), &j->row, err);
-    if (got > 0) {
-        j->done = done;
-        j->ud = ud;
-        start_job(j);
-        return 1;
-    }
-    job_free(j);
-    if (got < 0)
-        return -1;
-    store_row_init(&cur);
-    got = store_get(ob->store, id, &cur, err);
-    if (got == 0)
-        *err = xasprintf("there is no call %lld in the outbox", id);
-    else if (got > 0 && cur.state == STORE_SENDING)
-        *why = OUTBOX_BUSY;
-    store_row_done(&cur);
-    return got > 0 ? 0 : -1;
+    j->done = done;
+    j->ud = ud;
+    start_job(j);
+    return 1;
 }
 
 void outbox_tick(struct outbox *ob)
