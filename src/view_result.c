@@ -21,10 +21,16 @@ static void row(int y, int x, int w, const char *label, const char *value)
     free(clean);
 }
 
+/* A tri-state flag of the server's call: -1 when it did not say. */
+static const char *yes_no(int flag)
+{
+    return flag < 0 ? "-" : flag ? "yes" : "no";
+}
+
 void view_result_paint(struct app *a)
 {
     const struct call_record *r = &a->result;
-    int w = COLS - 8 > 76 ? 76 : COLS - 8, h = 14;
+    int w = COLS - 8 > 76 ? 76 : COLS - 8, h = 15;
     int x = (COLS - w) / 2, y = (LINES - 2 - h) / 2;
     int in_x = x + 2, in_w = w - 4;
     char dur[64], t[16];
@@ -55,10 +61,11 @@ void view_result_paint(struct app *a)
     else
         snprintf(dur, sizeof(dur), "-");
     row(y + 7, in_x, in_w, "Duration", dur);
-    row(y + 8, in_x, in_w, "Answered", r->answered < 0 ? "-" : r->answered ? "yes" : "no");
-    tui_put(y + 10, in_x, in_w, "Enter: log a new call (From and User are kept)", A_BOLD);
-    tui_put(y + 11, in_x, in_w, "Esc: back to the form    ^Q: quit", A_NORMAL);
-    a->cur_y = y + 10;
+    row(y + 8, in_x, in_w, "Answered", yes_no(r->answered));
+    row(y + 9, in_x, in_w, "Human", yes_no(r->human));
+    tui_put(y + 11, in_x, in_w, "Enter: log a new call (From and User are kept)", A_BOLD);
+    tui_put(y + 12, in_x, in_w, "Esc: back to the form    ^Q: quit", A_NORMAL);
+    a->cur_y = y + 11;
     a->cur_x = in_x;
 }
 

@@ -666,6 +666,8 @@ static void form__submit_logs_the_call_and_offers_a_fresh_one(void **state)
     see_regex(t, "Contact +.*<contact2@prospect.example>");
     see_regex(t, "Disposition +Interested");
     see_regex(t, "Duration +42 s \\(00:42\\)");
+    see_regex(t, "Answered +yes");
+    see_regex(t, "Human +no");
     /* what the server received, typed per the schema */
     assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
     req = fake_last_request(c->fake, "POST", "/calls");
