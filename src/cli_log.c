@@ -484,7 +484,9 @@ int cmd_log(int argc, char **argv)
         call_copy(&probe, &o.call);
         for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++) {
             const char *v = call_get(&probe, by_name[i]);
-            if (*v && !validate_uuid(v) && (by_name[i] != FIELD_USER || strchr(v, '@')))
+            /* a name in bad UTF-8 stays, so that validate_call names it */
+            if (*v && !validate_uuid(v) && validate_utf8(v, strlen(v), NULL) &&
+                (by_name[i] != FIELD_USER || strchr(v, '@')))
                 call_set(&probe, by_name[i], "00000000-0000-0000-0000-000000000000");
         }
         validate_call(&probe, &errs);

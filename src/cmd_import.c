@@ -625,9 +625,12 @@ int cmd_import(int argc, char **argv)
 
         if (r->state != ROW_VALID)
             continue;
-        rc = resolve_row(&c, &lk, r);
-        if (rc)
-            goto out;
+        /* names in bad UTF-8 are not looked up: validate_call reports them below */
+        if (validate_call_is_utf8(&r->call)) {
+            rc = resolve_row(&c, &lk, r);
+            if (rc)
+                goto out;
+        }
         field_errors_init(&fe);
         validate_call(&r->call, &fe);
         for (size_t k = 0; k < fe.n; k++) {

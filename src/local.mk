@@ -19,7 +19,8 @@ src_libamplecall_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE
 	$(NCURSES_CFLAGS) $(READLINE_CFLAGS)
 
 # Every program that links the core library links the same dependencies.
-AMPLECALL_DEP_LIBS = $(NCURSES_LIBS) $(READLINE_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(SQLITE_LIBS)
+AMPLECALL_DEP_LIBS = $(NCURSES_LIBS) $(READLINE_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(SQLITE_LIBS) \
+	$(UNISTRING_LIBS)
 
 bin_PROGRAMS += src/amplecall
 src_amplecall_SOURCES = src/main.c

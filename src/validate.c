@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unistr.h>
+
 #include "util.h"
 
 #define MAX_DURATION (10LL * 365 * 24 * 3600)
@@ -97,12 +99,33 @@ bool validate_https_url(const char *s)
     return true;
 }
 
+bool validate_utf8(const char *s, size_t len, size_t *bad_offset)
+{
+    /* u8_check is strict: it refuses overlong forms, surrogates, code points above
+     * U+10FFFF, truncated sequences and stray continuation bytes */
+    const uint8_t *bad;
+
+    if (!s)
+        return true;
+    bad = u8_check((const uint8_t *)s, len);
+    if (bad && bad_offset)
+        *bad_offset = (size_t)(bad - (const uint8_t *)s);
+    return bad == NULL;
+}
+
 char *validate_field(enum field_id f, const char *value)
 {
-    char *v = str_trim(value);
+    char *v;
     char *msg = NULL;
     long long n;
+    size_t bad;
 
+    /* before anything else: the JSON body must be UTF-8, and the offset is into the text as
+     * given, not as trimmed */
+    if (value && !validate_utf8(value, strlen(value), &bad))
+        return xasprintf("is not valid UTF-8 (byte 0x%02X at offset %zu)",
+                         (unsigned char)value[bad], bad);
+    v = str_trim(value);
     if (!*v) {
         if (field_is_required(f))
             msg = xstrdup("is required");
@@ -156,4 +179,12 @@ size_t validate_call(const struct call *c, struct field_errors *out)
         }
     }
     return out->n - before;
+}
+
+bool validate_call_is_utf8(const struct call *c)
+{
+    for (int f = 0; f < FIELD_COUNT; f++)
+        if (c->text[f] && !validate_utf8(c->text[f], strlen(c->text[f]), NULL))
+            return false;
+    return true;
 }

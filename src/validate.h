@@ -25,6 +25,11 @@ size_t validate_call(const struct call *c, struct field_errors *out);
 /* Check one field's value only; NULL when fine, else an owned message. */
 char *validate_field(enum field_id f, const char *value);
 
+/* true when s (len bytes, NULL = empty) is valid UTF-8; else false and, when bad_offset is
+ * not NULL, the offset of the first byte that starts no valid sequence */
+bool validate_utf8(const char *s, size_t len, size_t *bad_offset);
+/* true when every field of c is valid UTF-8 (names are then safe to resolve) */
+bool validate_call_is_utf8(const struct call *c);
 bool validate_uuid(const char *s);
 bool validate_phone(const char *s);
 bool validate_https_url(const char *s);
