@@ -548,6 +548,28 @@ static void import__unknown_column_is_refused_before_any_request(void **state)
     free(csv);
 }
 
+static void import__latin1_cells_are_refused_naming_the_field_before_any_lookup(void **state)
+{
+    static const char *const env[] = {"AMPLECALL_USER=" FAKE_USER_ID, NULL};
+    char *csv = write_file("latin1.csv",
+                           "from,to,duration,answered,human,task,disposition,transcription\n"
+                           "+1 415 555 0100,+1 212 555 0021,5,no,no," FAKE_TASK_ID_FIRST
+                           ",,Caf\xC3\xA9\n"
+                           "+1 415 555 0100,+1 212 555 0022,5,no,no," FAKE_TASK_ID_FIRST
+                           ",Int\xE9ress\xE9,Caf\xE9\n");
+    struct cli_run r = run_env(FAKE_API_KEY, env, ARGS("import", csv));
+
+    expect_status(&r, 65);
+    expect_has(r.out, "row 1 (line 2): logged");
+    expect_has(r.out, "row 2 (line 3): invalid, not sent");
+    expect_has(r.out, "transcription: is not valid UTF-8 (byte 0xE9 at offset 3)");
+    expect_has(r.out, "disposition_id: is not valid UTF-8 (byte 0xE9 at offset 3)");
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
+    assert_int_equal(fake_request_count(fk, "GET", "/dispositions"), 0);
+    cli_run_done(&r);
+    free(csv);
+}
+
 /* ---- help ---- */
 
 static void every_command_has_help(void **state)
@@ -586,6 +608,7 @@ int main(void)
         T(import__reports_bad_rows_and_a_rerun_sends_nothing_twice),
         T(import__stops_at_a_server_error_and_resumes_without_duplicates),
         T(import__unknown_column_is_refused_before_any_request),
+        T(import__latin1_cells_are_refused_naming_the_field_before_any_lookup),
         T(every_command_has_help),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

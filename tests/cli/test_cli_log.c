@@ -370,6 +370,47 @@ static void log__transcription_file_is_sent_verbatim(void **state)
     cli_run_done(&r);
 }
 
+static char *write_home_file(const char *name, const char *data, size_t len)
+{
+    char *path = xasprintf("%s/%s", home, name);
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+static void log__latin1_transcription_exits_65_naming_the_field_and_posts_nothing(void **state)
+{
+    char *path = write_home_file("latin1.txt", "Caf\xE9 au lait\n", 13);
+    struct cli_run r = run(BASE_ARGS("--transcription-file", path,));
+
+    expect_status(&r, 65);
+    if (!cli_has(r.err, "(--transcription): is not valid UTF-8 (byte 0xE9 at offset 3)"))
+        fail_msg("stderr: %s", r.err);
+    assert_int_equal(fake_request_count(fk, NULL, NULL), 0);
+    cli_run_done(&r);
+
+    r = run(BASE_ARGS("--transcription", "Caf\xE9",));
+    expect_status(&r, 65);
+    assert_true(cli_has(r.err, "(--transcription): is not valid UTF-8 (byte 0xE9 at offset 3)"));
+    assert_int_equal(fake_request_count(fk, NULL, NULL), 0);
+    cli_run_done(&r);
+    free(path);
+}
+
+static void log__name_in_bad_utf8_is_refused_not_looked_up(void **state)
+{
+    struct cli_run r = run(BASE_ARGS("--disposition", "Int\xE9ress\xE9",));
+
+    expect_status(&r, 65);
+    if (!cli_has(r.err, "(--disposition_id): is not valid UTF-8 (byte 0xE9 at offset 3)"))
+        fail_msg("stderr: %s", r.err);
+    assert_int_equal(fake_request_count(fk, NULL, NULL), 0);
+    cli_run_done(&r);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup(name, reset)
@@ -393,6 +434,8 @@ int main(void)
         T(log__usage_errors_exit_64_and_help_exits_0),
         T(log__user_email_is_resolved_through_get_users),
         T(log__transcription_file_is_sent_verbatim),
+        T(log__latin1_transcription_exits_65_naming_the_field_and_posts_nothing),
+        T(log__name_in_bad_utf8_is_refused_not_looked_up),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, setup, teardown);
