@@ -466,10 +466,26 @@ int cmd_log(int argc, char **argv)
     if (!o.call.text[FIELD_USER] && s.user)
         call_set(&o.call, FIELD_USER, s.user);
     if (o.transcription_file) {
-        char *text = buf_read_file(o.transcription_file, MAX_TRANSCRIPTION, NULL, &err);
+        size_t len;
+        char *text = buf_read_file(o.transcription_file, MAX_TRANSCRIPTION, &len, &err);
+        const char *nul;
         if (!text) {
             fprintf(stderr, "amplecall log: %s\n", err);
             rc = EXIT_USAGE;
+            goto out;
+        }
+        /* the call holds C strings: a NUL would silently cut the transcription short */
+        nul = memchr(text, '\0', len);
+        if (nul) {
+            char *name = strcmp(o.transcription_file, "-") ? sanitize_line(o.transcription_file)
+                                                           : xstrdup("standard input");
+            fprintf(stderr,
+                    "amplecall log: %s: a NUL byte at offset %zu; a transcription must be "
+                    "text\n",
+                    name, (size_t)(nul - text));
+            free(name);
+            free(text);
+            rc = EXIT_INVALID;
             goto out;
         }
         call_set(&o.call, FIELD_TRANSCRIPTION, text);

@@ -411,6 +411,21 @@ static void log__name_in_bad_utf8_is_refused_not_looked_up(void **state)
     cli_run_done(&r);
 }
 
+static void log__transcription_file_with_a_nul_is_refused_naming_file_and_offset(void **state)
+{
+    /* the name carries an escape sequence: it must reach the terminal sanitised */
+    char *path = write_home_file("nul\033[31m.txt", "Hi Dana\0 and the rest", 22);
+    struct cli_run r = run(BASE_ARGS("--transcription-file", path,));
+
+    expect_status(&r, 65);
+    if (!cli_has(r.err, "nul.txt: a NUL byte at offset 7"))
+        fail_msg("stderr: %s", r.err);
+    assert_false(cli_has(r.err, "\033"));
+    assert_int_equal(fake_request_count(fk, NULL, NULL), 0);
+    cli_run_done(&r);
+    free(path);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup(name, reset)
@@ -436,6 +451,7 @@ int main(void)
         T(log__transcription_file_is_sent_verbatim),
         T(log__latin1_transcription_exits_65_naming_the_field_and_posts_nothing),
         T(log__name_in_bad_utf8_is_refused_not_looked_up),
+        T(log__transcription_file_with_a_nul_is_refused_naming_file_and_offset),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, setup, teardown);
