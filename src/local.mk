@@ -7,6 +7,7 @@ CORE_SOURCES = \
 	src/sanitize.c src/sanitize.h \
 	src/call.c src/call.h \
 	src/validate.c src/validate.h \
+	src/baseurl.c src/baseurl.h \
 	src/apierr.c src/apierr.h \
 	src/http.c src/http.h \
 	src/curl_dl.c src/curl_dl.h \

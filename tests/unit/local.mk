@@ -8,6 +8,7 @@ CORE_UNIT_TESTS = \
 	tests/unit/test_sanitize \
 	tests/unit/test_call \
 	tests/unit/test_validate \
+	tests/unit/test_baseurl \
 	tests/unit/test_apierr \
 	tests/unit/test_api_parse \
 	tests/unit/test_http
@@ -26,6 +27,9 @@ tests_unit_test_call_LDADD = $(UNIT_LDADD)
 tests_unit_test_validate_SOURCES = tests/unit/test_validate.c
 tests_unit_test_validate_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_validate_LDADD = $(UNIT_LDADD)
+tests_unit_test_baseurl_SOURCES = tests/unit/test_baseurl.c
+tests_unit_test_baseurl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_baseurl_LDADD = $(UNIT_LDADD)
 tests_unit_test_apierr_SOURCES = tests/unit/test_apierr.c
 tests_unit_test_apierr_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_apierr_LDADD = $(UNIT_LDADD)
