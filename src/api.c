@@ -38,6 +38,7 @@ struct api_op {
     size_t n_seen;
     size_t n_pages; /* requests made */
     size_t max_items;
+    bool is_exhaustive; /* a look-up: the whole list or a failure, never a part */
     struct api_op *prev, *next;
 };
 
@@ -198,14 +199,15 @@ static bool add_call(json_object *o, void *list)
 }
 
 /* Find the array of items: under key, else (the docs are unsure of some wrappers) a bare
- * top-level array, else the only other array of objects in the top-level object. */
-static json_object *find_items(json_object *root, const char *key)
+ * top-level array, else the only other array of objects in the top-level object. A strict
+ * reader (a look-up that must know it saw everything) takes the documented key only. */
+static json_object *find_items(json_object *root, const char *key, bool is_strict)
 {
     json_object *arr = jsonx_get(root, key, json_type_array);
     json_object *found = NULL;
     int count = 0;
 
-    if (arr)
+    if (arr || is_strict)
         return arr;
     if (json_object_is_type(root, json_type_array))
         return root;
@@ -221,8 +223,10 @@ static json_object *find_items(json_object *root, const char *key)
     return count == 1 ? found : NULL;
 }
 
-static bool parse_page(const char *json, size_t len, const char *key, item_adder add,
-                       void *list, char **next, char **err)
+/* A strict page refuses an item it cannot read rather than skip it: the skipped one could
+ * be the call a look-up is looking for. */
+static bool parse_page_ext(const char *json, size_t len, const char *key, item_adder add,
+                           void *list, bool is_strict, char **next, char **err)
 {
     json_object *root = jsonx_parse(json, len);
     json_object *items, *links, *nx;
@@ -235,7 +239,7 @@ static bool parse_page(const char *json, size_t len, const char *key, item_adder
         *err = xstrdup("the response is not valid JSON");
         return false;
     }
-    items = find_items(root, key);
+    items = find_items(root, key, is_strict);
     if (!items) {
         *err = xasprintf("the response has no \"%s\" list", key);
         json_object_put(root);
@@ -244,16 +248,31 @@ static bool parse_page(const char *json, size_t len, const char *key, item_adder
     n = json_object_array_length(items);
     for (size_t i = 0; i < n; i++) {
         json_object *item = json_object_array_get_idx(items, i);
-        if (json_object_is_type(item, json_type_object))
-            add(item, list);
+        bool is_added = json_object_is_type(item, json_type_object) && add(item, list);
+        if (!is_added && is_strict) {
+            *err = xasprintf("item %zu of the \"%s\" list cannot be read", i + 1, key);
+            json_object_put(root);
+            return false;
+        }
     }
     links = jsonx_get(root, "_links", json_type_object);
     nx = jsonx_get(links, "next", json_type_object);
     href = jsonx_str(nx, "href");
     if (href && *href)
         *next = xstrdup(href);
+    else if (is_strict && nx) {
+        *err = xstrdup("the response's next link has no href");
+        json_object_put(root);
+        return false;
+    }
     json_object_put(root);
     return true;
+}
+
+static bool parse_page(const char *json, size_t len, const char *key, item_adder add,
+                       void *list, char **next, char **err)
+{
+    return parse_page_ext(json, len, key, add, list, false, next, err);
 }
 
 bool api_parse_dispositions(const char *json, size_t len, struct disposition_list *out,
@@ -278,6 +297,12 @@ bool api_parse_calls(const char *json, size_t len, struct call_list *out, char *
                      char **err)
 {
     return parse_page(json, len, "calls", add_call, out, next, err);
+}
+
+bool api_parse_calls_strict(const char *json, size_t len, struct call_list *out, char **next,
+                            char **err)
+{
+    return parse_page_ext(json, len, "calls", add_call, out, true, next, err);
 }
 
 /* ---- results -------------------------------------------------------------------------- */
@@ -381,6 +406,10 @@ static void result_from_response(struct api_result *res, const struct api_op *op
     res->outcome = resp->outcome;
     res->status = resp->status;
     res->retry_after = resp->retry_after;
+    res->is_body_sent = resp->is_body_sent;
+    res->server_date_ms = resp->server_date_ms;
+    res->local_date_ms = resp->local_date_ms;
+    res->n_pages = op->n_pages;
     res->body = resp->body;
     res->body_len = resp->body_len;
     resp->body = NULL;
@@ -520,7 +549,9 @@ static void op_report(struct api_op *op, struct api_result *res, struct call_rec
     }
 }
 
-static void finish_post_call(struct api_op *op, struct api_result *res, bool body_sent)
+/* What the answer means for the call is the outbox's verdict (outbox_verdict); here only
+ * the facts: a readable call, or a message saying why not. */
+static void finish_post_call(struct api_op *op, struct api_result *res)
 {
     struct call_record rec;
     char *err = NULL;
@@ -532,22 +563,9 @@ static void finish_post_call(struct api_op *op, struct api_result *res, bool bod
             call_record_done(&rec);
             return;
         }
-        /* A 2xx we cannot read: the call may exist. Never claim success, never resend. */
-        res->is_unknown = true;
-        res->message = xasprintf("the API answered HTTP %ld but the body is not a call (%s); "
-                                 "the call may or may not have been logged",
+        res->message = xasprintf("the API answered HTTP %ld but the body is not a call (%s)",
                                  res->status, err);
         free(err);
-    } else if (body_sent && (res->outcome == HTTP_OUT_TIMEOUT ||
-                             res->outcome == HTTP_OUT_CONNECT ||
-                             res->outcome == HTTP_OUT_TRANSPORT ||
-                             res->outcome == HTTP_OUT_TOO_LARGE)) {
-        char *m = res->message;
-        res->is_unknown = true;
-        res->message = xasprintf("%s after the call was sent; it may or may not have been "
-                                 "logged",
-                                 m);
-        free(m);
     }
     op_report(op, res, NULL);
 }
@@ -563,6 +581,8 @@ static bool parse_list_page(struct api_op *op, const struct api_result *res, cha
     case OP_USERS:
         return api_parse_users(res->body, res->body_len, &op->users, next, err);
     case OP_CALLS:
+        if (op->is_exhaustive)
+            return api_parse_calls_strict(res->body, res->body_len, &op->calls, next, err);
         return api_parse_calls(res->body, res->body_len, &op->calls, next, err);
     case OP_POST_CALL:
         break;
@@ -584,7 +604,7 @@ static void on_http_done(struct http_response *resp, void *ud)
     api_result_init(&res);
     result_from_response(&res, op, resp);
     if (op->kind == OP_POST_CALL) {
-        finish_post_call(op, &res, resp->is_body_sent);
+        finish_post_call(op, &res);
         goto out;
     }
     if (res.outcome != HTTP_OUT_OK) {
@@ -605,6 +625,15 @@ static void on_http_done(struct http_response *resp, void *ud)
         free(next);
         api_result_done(&res);
         return;
+    }
+    if (next) {
+        /* a loop, the page cap or the item cap ended the load before the list did */
+        res.is_incomplete = true;
+        if (op->is_exhaustive)
+            res.message = xasprintf("%s did not end: %s after %zu pages", op->what,
+                                    already_seen(op, next) ? "its next link loops"
+                                                           : "the page or item cap was reached",
+                                    op->n_pages);
     }
     free(next);
     op_report(op, &res, NULL);
@@ -724,6 +753,7 @@ struct api_op *api_calls_async(struct api *a, const struct calls_query *q, size_
     target = query_target("/calls", &qs);
     op->done.calls = done;
     op->max_items = max_items;
+    op->is_exhaustive = q->is_exhaustive;
     op_request(op, "GET", target, NULL);
     free(target);
     return op;

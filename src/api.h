@@ -42,6 +42,9 @@ bool api_parse_users(const char *json, size_t len, struct user_list *out, char *
                      char **err);
 bool api_parse_calls(const char *json, size_t len, struct call_list *out, char **next,
                      char **err);
+/* For a look-up: the list must be under "calls" and every item must be a readable call. */
+bool api_parse_calls_strict(const char *json, size_t len, struct call_list *out, char **next,
+                            char **err);
 
 /* What became of one API operation. */
 struct api_result {
@@ -54,6 +57,10 @@ struct api_result {
     char *message;          /* owned one-line explanation for a human; NULL on success */
     bool is_unknown;        /* the server may have acted but we cannot tell (e.g. timeout after
                                the body was sent, or a 2xx with an unreadable body) */
+    bool is_body_sent;      /* some of the request went out */
+    bool is_incomplete;     /* a list load stopped before the list's end (loop or cap) */
+    long long server_date_ms, local_date_ms; /* the Date header and our clock (http.h) */
+    size_t n_pages;         /* requests made */
 };
 void api_result_init(struct api_result *r);
 void api_result_done(struct api_result *r);
@@ -84,6 +91,7 @@ struct tasks_query {
 };
 struct calls_query {
     const char *user_id, *from, *to, *start_date_from, *start_date_to; /* NULL = no filter */
+    bool is_exhaustive; /* a look-up: strict parse; a loop or cap is a failure (message set) */
 };
 
 /* Asynchronous forms; the callback runs from http_client_perform. An operation handle is

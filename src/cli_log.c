@@ -30,6 +30,7 @@ struct log_opts {
     const char *transcription_file;
     bool is_json;
     bool is_prompt; /* --prompt: ask for the fields on plain lines (lineprompt.c) */
+    bool is_no_outbox; /* --no-outbox: send without a local record, at the user's word */
     long max_wait_s;
     struct settings_flags flags;
 };
@@ -40,6 +41,7 @@ static void log_usage(FILE *out)
           "                     --human yes|no --task UUID|NAME --user UUID|EMAIL\n"
           "                     [--disposition UUID|NAME] [--transcription TEXT | --transcription-file F]\n"
           "                     [--recording-url URL] [--json] [--max-wait SECS] [--timeout SECS]\n"
+          "                     [--no-outbox]\n"
           "\n"
           "Log one call to POST /calls.\n"
           "\n"
@@ -61,12 +63,16 @@ static void log_usage(FILE *out)
           "                          then review; for screen readers and dumb terminals\n"
           "  --max-wait SECS         longest Retry-After to wait out on HTTP 429 (default 10)\n"
           "  --timeout SECS          give up on a request after SECS (default 30)\n"
+          "  --no-outbox             send even when the call cannot be stored first (no retry,\n"
+          "                          no look-up: an unknown outcome is then yours to check)\n"
           "  --profile NAME          use [profile NAME] of the config file\n"
           "  --config FILE           read FILE instead of ~/.config/amplecall/config\n"
           "  --base-url URL          API base URL (env AMPLECALL_BASE_URL)\n"
           "\n"
-          "Exit status: 0 logged, 1 not sent (--prompt, cancelled), 64 usage, 65 invalid call, 75 temporary failure or unknown\n"
-          "outcome, 77 API key rejected, 78 configuration problem, 70 internal error.\n",
+          "Exit status: 0 logged, 1 not sent (--prompt, cancelled), 64 usage, 65 invalid call,\n"
+          "73 not sent: the call could not be stored first, 75 kept in the outbox (temporary\n"
+          "failure, unknown outcome or needs review), 77 API key rejected (kept), 78\n"
+          "configuration problem, 70 internal error.\n",
           out);
 }
 
@@ -75,7 +81,7 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
 {
     enum { O_FROM = 256, O_TO, O_DURATION, O_ANSWERED, O_HUMAN, O_TASK, O_USER, O_DISPOSITION,
            O_TRANSCRIPTION, O_TRANSCRIPTION_FILE, O_RECORDING_URL, O_JSON, O_MAX_WAIT,
-           O_TIMEOUT, O_PROFILE, O_HELP, O_PROMPT, O_CONFIG, O_BASE_URL };
+           O_TIMEOUT, O_PROFILE, O_HELP, O_PROMPT, O_CONFIG, O_BASE_URL, O_NO_OUTBOX };
     static const struct option longopts[] = {
         {"from", required_argument, NULL, O_FROM},
         {"to", required_argument, NULL, O_TO},
@@ -96,6 +102,7 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
         {"prompt", no_argument, NULL, O_PROMPT},
         {"config", required_argument, NULL, O_CONFIG},
         {"base-url", required_argument, NULL, O_BASE_URL},
+        {"no-outbox", no_argument, NULL, O_NO_OUTBOX},
         {NULL, 0, NULL, 0},
     };
     static const enum field_id field_of[] = {
@@ -153,6 +160,9 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
             break;
         case O_PROMPT:
             o->is_prompt = true;
+            break;
+        case O_NO_OUTBOX:
+            o->is_no_outbox = true;
             break;
         case O_CONFIG:
             o->flags.config_path = optarg;
@@ -294,26 +304,22 @@ static void print_rejection(const struct api_result *res)
     }
 }
 
-static int exit_code_for(const struct api_result *res)
+/* The exit status says what became of the call, as the outbox recorded it. */
+static int exit_code_for(enum outbox_status st, const struct api_result *res)
 {
-    if (res->is_unknown)
-        return EXIT_TEMPFAIL;
-    switch (res->outcome) {
-    case HTTP_OUT_OK:
+    switch (st) {
+    case OUTBOX_SENT:
         return EXIT_LOGGED;
-    case HTTP_OUT_CLIENT_ERROR:
+    case OUTBOX_REJECTED:
         return EXIT_INVALID;
-    case HTTP_OUT_AUTH:
-        return EXIT_AUTH;
-    case HTTP_OUT_RATE_LIMITED:
-    case HTTP_OUT_SERVER_ERROR:
-    case HTTP_OUT_TIMEOUT:
-    case HTTP_OUT_CONNECT:
-    case HTTP_OUT_TRANSPORT:
-    case HTTP_OUT_TOO_LARGE:
+    case OUTBOX_PENDING:
+        return res->outcome == HTTP_OUT_AUTH ? EXIT_AUTH : EXIT_TEMPFAIL;
+    case OUTBOX_UNKNOWN:
+    case OUTBOX_REVIEW:
+    case OUTBOX_BUSY:
+    case OUTBOX_NOT_DUE:
         return EXIT_TEMPFAIL;
-    case HTTP_OUT_OTHER_STATUS:
-    case HTTP_OUT_CANCELLED:
+    case OUTBOX_ERROR:
         break;
     }
     return EXIT_INTERNAL;
@@ -326,44 +332,82 @@ static void sleep_seconds(long s)
         ;
 }
 
-/* One attempt, through the outbox when there is one: the call is stored before the request
- * and its outcome after it, so a temporary failure leaves it pending for `outbox flush`. The
- * first attempt posts; later ones (after a 429) retry the stored row. */
-static enum outbox_status attempt(struct api *api, struct outbox *ob, const struct log_opts *o,
-                                  long long *id, struct api_result *res, struct call_record *rec)
+/* --no-outbox: one POST, nothing stored; the verdict alone tells what happened. */
+static enum outbox_status send_unstored(struct api *api, const struct log_opts *o,
+                                        struct api_result *res, struct call_record *rec)
 {
-    enum outbox_status st;
-    char *err = NULL;
+    bool has_call = api_post_call(api, &o->call, res, rec) && rec->id;
 
-    if (!ob) {
-        api_post_call(api, &o->call, res, rec);
-        return OUTBOX_SENT; /* not stored: the result alone tells */
+    switch (outbox_verdict(res, has_call)) {
+    case STORE_SENT:
+        return OUTBOX_SENT;
+    case STORE_REJECTED:
+        return OUTBOX_REJECTED;
+    case STORE_PENDING:
+        return OUTBOX_PENDING;
+    default:
+        res->is_unknown = true;
+        return OUTBOX_UNKNOWN;
     }
-    if (*id)
-        st = outbox_retry(ob, *id, res, rec, &err);
-    else
-        st = outbox_submit(ob, &o->call, NULL, res, rec, id, &err);
-    if (st == OUTBOX_ERROR)
-        fprintf(stderr, "amplecall log: %s\n", err);
-    free(err);
-    return st;
 }
 
-static void warn_no_outbox(const char *why)
+static void report(enum outbox_status st, const struct api_result *res, long long id,
+                   const struct log_opts *o)
 {
-    fprintf(stderr, "amplecall log: cannot keep the call in the local outbox (%s); sending it "
-                    "without one\n",
-            why);
+    const char *msg = res->message ? res->message : outbox_status_name(st);
+
+    if (st == OUTBOX_PENDING && res->outcome == HTTP_OUT_RATE_LIMITED)
+        fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n", msg,
+                o->max_wait_s);
+    else
+        fprintf(stderr, "amplecall log: %s\n", msg);
+    if (!id) {
+        if (st == OUTBOX_UNKNOWN)
+            fprintf(stderr, "amplecall log: the call was not stored (--no-outbox): check with "
+                            "'amplecall calls' before logging it again\n");
+        else
+            fprintf(stderr, "amplecall log: the call was not stored (--no-outbox) and not "
+                            "logged\n");
+        return;
+    }
+    switch (st) {
+    case OUTBOX_UNKNOWN:
+        fprintf(stderr, "amplecall log: kept as call %lld in the outbox; it is looked up on "
+                        "the server before it is ever sent again ('amplecall outbox flush')\n",
+                id);
+        break;
+    case OUTBOX_REVIEW:
+        fprintf(stderr, "amplecall log: kept as call %lld, to be reviewed: 'amplecall outbox' "
+                        "shows the calls in question, 'amplecall outbox resolve %lld' settles "
+                        "it\n",
+                id, id);
+        break;
+    case OUTBOX_PENDING:
+        if (res->outcome == HTTP_OUT_AUTH)
+            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
+                            "fix the key, then run 'amplecall outbox flush'\n",
+                    id);
+        else
+            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
+                            "'amplecall outbox flush' sends it\n",
+                    id);
+        break;
+    default:
+        fprintf(stderr, "amplecall log: the call is kept as outbox call %lld\n", id);
+        break;
+    }
 }
 
-/* POST the call, waiting out 429s whose Retry-After fits in max_wait. */
+/* Store the call, POST it, record the outcome; wait out 429s whose Retry-After fits in
+ * max_wait. Nothing is sent that could not be stored first, unless --no-outbox. */
 static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
 {
     struct api_result res;
     struct call_record rec;
     struct outbox_options oopt = {0};
     struct outbox *ob = NULL;
-    enum outbox_status st;
+    struct store *store = NULL;
+    enum outbox_status st = OUTBOX_ERROR;
     long long id = 0;
     long waited = 0;
     char *err = NULL;
@@ -371,34 +415,45 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
 
     call_record_init(&rec);
     api_result_init(&res);
-    /* The lease must outlast a lookup plus a POST. Deferred: the call is written ahead to
-     * the spool, and SQLite is opened only if it does not go through at once. */
-    oopt.lease_ms = 2LL * timeout_ms + 60000;
-    ob = outbox_new_deferred(NULL, api, &oopt, &err);
-    if (!ob)
-        warn_no_outbox(err);
-    free(err);
-    for (int n = 0;; n++) {
-        st = attempt(api, ob, o, &id, &res, &rec);
-        if (st == OUTBOX_ERROR && id == 0 && n == 0) {
-            /* nothing was written, nothing sent: go on as before the outbox existed */
-            warn_no_outbox("neither the spool nor the database could be written");
-            outbox_free(ob);
-            ob = NULL;
-            st = attempt(api, ob, o, &id, &res, &rec);
+    if (!o->is_no_outbox) {
+        store = store_open(NULL, &err);
+        if (!store) {
+            fprintf(stderr, "amplecall log: cannot store the call before sending it (%s); it "
+                            "was not sent. Free the state directory, or use --no-outbox to "
+                            "send it unrecorded.\n",
+                    err);
+            free(err);
+            return EXIT_CANTCREAT;
         }
-        if (st == OUTBOX_PENDING && ob && id == 0)
-            break; /* kept in the spool, not the outbox: a retry would post it twice */
-        if (st != OUTBOX_PENDING && st != OUTBOX_SENT)
+        /* the lease must outlast a lookup plus a POST */
+        oopt.lease_ms = 2LL * timeout_ms + 60000;
+        outbox_options_from_env(&oopt);
+        ob = outbox_new(store, api, &oopt);
+    }
+    for (int n = 0;; n++) {
+        if (!ob)
+            st = send_unstored(api, o, &res, &rec);
+        else if (id)
+            st = outbox_retry(ob, id, &res, &rec, &err);
+        else
+            st = outbox_submit(ob, &o->call, NULL, &res, &rec, &id, &err);
+        if (st == OUTBOX_ERROR) {
+            fprintf(stderr, "amplecall log: %s%s\n", err,
+                    id ? "" : "; the call was not stored and not sent. Use --no-outbox to "
+                              "send it unrecorded.");
+            free(err);
+            err = NULL;
             break;
-        if (res.outcome != HTTP_OUT_RATE_LIMITED || res.retry_after < 0 ||
-            waited + res.retry_after > o->max_wait_s || n >= MAX_RATE_RETRIES)
+        }
+        if (!ob || st != OUTBOX_PENDING || res.outcome != HTTP_OUT_RATE_LIMITED ||
+            res.retry_after < 0 || waited + res.retry_after > o->max_wait_s ||
+            n >= MAX_RATE_RETRIES)
             break;
         fprintf(stderr, "amplecall log: rate limited; retrying in %ld s\n", res.retry_after);
         waited += res.retry_after;
         sleep_seconds(res.retry_after);
     }
-    rc = exit_code_for(&res);
+    rc = st == OUTBOX_ERROR ? (id ? EXIT_TEMPFAIL : EXIT_CANTCREAT) : exit_code_for(st, &res);
     if (o->is_json && res.body_len > 0 && (rc == EXIT_LOGGED || rc == EXIT_INVALID)) {
         fwrite(res.body, 1, res.body_len, stdout);
         if (res.body[res.body_len - 1] != '\n')
@@ -409,31 +464,11 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
             print_summary(&rec);
     } else if (rc == EXIT_INVALID) {
         print_rejection(&res);
-    } else if (res.is_unknown) {
-        fprintf(stderr, "amplecall log: outcome unknown: %s\n", res.message);
-        if (id)
-            fprintf(stderr, "amplecall log: kept as call %lld in the outbox; 'amplecall outbox "
-                            "flush' checks the server before sending it again\n",
-                    id);
-        else
-            fprintf(stderr, "amplecall log: check with 'amplecall calls' before logging it "
-                            "again\n");
-    } else {
-        if (res.outcome == HTTP_OUT_RATE_LIMITED)
-            fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n",
-                    res.message, o->max_wait_s);
-        else
-            fprintf(stderr, "amplecall log: %s\n", res.message ? res.message : "request failed");
-        if (id && rc == EXIT_TEMPFAIL)
-            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
-                            "'amplecall outbox flush' sends it\n",
-                    id);
-        else if (id && rc == EXIT_AUTH)
-            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
-                            "fix the key, then run 'amplecall outbox flush'\n",
-                    id);
+    } else if (st != OUTBOX_ERROR) {
+        report(st, &res, id, o);
     }
     outbox_free(ob);
+    store_close(store);
     call_record_done(&rec);
     api_result_done(&res);
     return rc;

@@ -413,6 +413,7 @@ static int send_row(struct cmd_ctx *c, struct store *st, struct outbox *ob, stru
         break;
     case OUTBOX_PENDING:
     case OUTBOX_UNKNOWN:
+    case OUTBOX_REVIEW:
         r->state = ROW_PENDING;
         add_api_problems(r, &res);
         rc = res.outcome == HTTP_OUT_AUTH ? EXIT_AUTH : EXIT_TEMPFAIL;

@@ -8,7 +8,9 @@ enum exit_code {
     EXIT_USAGE = 64,    /* EX_USAGE */
     EXIT_INVALID = 65,  /* EX_DATAERR: client check or API 4xx validation */
     EXIT_INTERNAL = 70, /* EX_SOFTWARE */
-    EXIT_TEMPFAIL = 75, /* EX_TEMPFAIL: network, timeout, 5xx, 429, unknown outcome */
+    EXIT_CANTCREAT = 73, /* EX_CANTCREAT: the call could not be stored, so it was not sent */
+    EXIT_TEMPFAIL = 75, /* EX_TEMPFAIL: kept in the outbox (network, 5xx, 429, unknown
+                           outcome, review) */
     EXIT_CONFIG = 78,   /* EX_CONFIG: unusable configuration */
     EXIT_AUTH = 77,     /* EX_NOPERM: 401/403 */
 };

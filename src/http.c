@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "curl_dl.h" /* after http.h: curl_* calls go through the loaded table */
@@ -26,6 +27,7 @@ struct http_req {
     struct buf resp;
     char errbuf[CURL_ERROR_SIZE];
     long retry_after;
+    long long server_date_ms; /* Date header, 0 none */
     char *early_error; /* set when the request failed before reaching libcurl */
     enum http_outcome early_outcome;
     http_done_fn done;
@@ -210,6 +212,11 @@ const char *http_client_host(const struct http_client *c)
     return c->host;
 }
 
+long http_client_timeout_ms(const struct http_client *c)
+{
+    return c->timeout_ms;
+}
+
 const char *http_client_base_url(const struct http_client *c)
 {
     return c->base_url;
@@ -266,17 +273,33 @@ static long parse_retry_after(const char *v)
     return -1;
 }
 
+/* The trimmed value of header line data when it is header `name` (with its colon). */
+static char *header_value(const char *data, size_t len, const char *name)
+{
+    size_t nlen = strlen(name);
+    char *v, *t;
+
+    if (len <= nlen || len >= 256 || strncasecmp(data, name, nlen) != 0)
+        return NULL;
+    v = xstrndup(data + nlen, len - nlen);
+    t = str_trim(v);
+    free(v);
+    return t;
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     struct http_req *r = ud;
     size_t len = size * n;
-    static const char name[] = "retry-after:";
+    char *v;
 
-    if (len > sizeof(name) - 1 && len < 256 && !strncasecmp(data, name, sizeof(name) - 1)) {
-        char *v = xstrndup(data + sizeof(name) - 1, len - (sizeof(name) - 1));
-        char *t = str_trim(v);
-        r->retry_after = parse_retry_after(t);
-        free(t);
+    if ((v = header_value(data, len, "retry-after:"))) {
+        r->retry_after = parse_retry_after(v);
+        free(v);
+    } else if ((v = header_value(data, len, "date:"))) {
+        /* the server's clock, for the outbox's look-up window (doc/outbox.md) */
+        time_t when = curl_getdate(v, NULL);
+        r->server_date_ms = when > 0 ? (long long)when * 1000 : 0;
         free(v);
     }
     return len;
@@ -346,6 +369,12 @@ static void finish(struct http_req *r, struct http_response *resp)
         resp->body = buf_steal(&r->resp);
     }
     resp->retry_after = r->retry_after;
+    resp->server_date_ms = r->server_date_ms;
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        resp->local_date_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
     if (r->done)
         r->done(resp, r->ud);
     free(resp->body);

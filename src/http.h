@@ -37,6 +37,8 @@ struct http_response {
     long retry_after;  /* seconds from Retry-After (delta or HTTP date), -1 if absent */
     char *error;       /* owned transport error text, NULL when a status arrived */
     bool is_body_sent; /* some of the request went out: a POST may have reached the server */
+    long long server_date_ms; /* the server's Date header (1 s precision), 0 if absent */
+    long long local_date_ms;  /* our wall clock when the response ended, for the skew */
 };
 
 struct http_client;
@@ -64,6 +66,8 @@ void http_client_free(struct http_client *c);
 const char *http_client_host(const struct http_client *c);
 /* borrowed */
 const char *http_client_base_url(const struct http_client *c);
+/* The whole-request timeout in force, in ms. */
+long http_client_timeout_ms(const struct http_client *c);
 
 /* Start a request. target is a path ("/calls"), a path with query, or an absolute href on
  * the same base; body (copied) may be NULL. Never NULL; failures arrive via done. */

@@ -1,14 +1,15 @@
 #ifndef AMPLECALL_OUTBOX_H
 #define AMPLECALL_OUTBOX_H
-/* The outbox engine: every call goes through the store before its first request (write-ahead)
- * and gets its outcome recorded after it, so no call is lost and none is sent twice.
+/* The outbox engine: every call is written to the store before its first request
+ * (write-ahead) and gets its outcome recorded after it, so no call is lost and none is sent
+ * twice. doc/outbox.md is the protocol; this header its interface.
  *
- * - A call whose attempt may have reached the server (timeout after the body went out, a
- *   lost connection, a crash or kill mid-attempt) is STORE_UNKNOWN. Before it is posted again
- *   it is looked up with GET /calls?user_id&to&start_date_from and, when a call with the same
- *   task, to, duration (and from/answered/human when present) is found, recorded as sent.
- * - Pending calls are retried with exponential backoff and jitter, honouring Retry-After,
- *   under a client-side rate limit well below the API's 500 requests a minute.
+ * - What an attempt's outcome means is decided once, by outbox_verdict: sent, rejected,
+ *   pending (the server did not take it: safe to send again) or unknown (it may have).
+ * - An unknown call is looked up (GET /calls, read to its end) after a settle wait of at
+ *   least the request timeout; only a conclusive look-up changes its state: found (sent),
+ *   not there (posted again), or ambiguous (STORE_REVIEW, for a human).
+ * - Every request takes a slot of a machine-wide rate limit kept in the store.
  * - Each attempt holds a lease on its row (store_claim), so two processes never send the
  *   same call.
  *
@@ -29,6 +30,7 @@ enum outbox_status {
     OUTBOX_NOT_DUE,     /* outbox_retry only: the row cannot be attempted now (sent, rejected,
                            settling, or Retry-After not over) */
     OUTBOX_ERROR,       /* the store failed; nothing was sent */
+    OUTBOX_REVIEW,      /* the server holds calls that could be this one; a human decides */
 };
 
 /* "sent", "rejected", ...; borrowed */
@@ -36,45 +38,46 @@ const char *outbox_status_name(enum outbox_status st);
 
 struct outbox_options {
     long long lease_ms;         /* 0 = 10 min; must exceed two request timeouts */
-    int rate_per_min;           /* 0 = 240 requests a minute (the API allows 500) */
-    int burst;                  /* 0 = 50 requests at once */
+    int rate_per_min;           /* 0 = 450 requests a minute for the whole machine (the API
+                                   allows 500); larger values are cut to 450 */
     long long backoff_base_ms;  /* 0 = 2 s: first retry delay */
     long long backoff_max_ms;   /* 0 = 15 min */
-    long long settle_ms;        /* 0 = 2 s: an unknown call waits this long before its lookup,
-                                   so a request still in flight can land first */
-    long long lookup_margin_ms; /* 0 = 10 min: start_date_from = first attempt minus this */
-    long long max_wait_ms;      /* outbox_flush waits at most this for a due row; 0 = 10 s */
+    long long settle_ms;        /* 0 = two request timeouts; never less than one: an unknown
+                                   call waits this long before its lookup, so a request still
+                                   in flight can land first */
+    long long lookup_margin_ms; /* 0 = 10 min: the look-up window's slack while the server's
+                                   clock is not measured (2 min once it is) */
+    long long max_wait_ms;      /* outbox_flush waits at most this for a due row; 0 = 10 s;
+                                   never less than the settle wait */
     long long (*now_ms)(void);  /* wall clock hook; NULL = store_now_ms */
 };
 
 /* Overrides from the environment, for tuning and tests: AMPLECALL_OUTBOX_RATE (requests a
- * minute, 1-450; the burst of 50 shrinks so that rate + burst stays within 480) and
- * AMPLECALL_OUTBOX_SETTLE_MS (1-600000). Malformed values are ignored. */
+ * minute, 1-450) and AMPLECALL_OUTBOX_SETTLE_MS (raised to the request timeout if below).
+ * Malformed values are ignored. */
 void outbox_options_from_env(struct outbox_options *opt);
 
 struct outbox;
 
 /* store and api are borrowed and must outlive the outbox; api may be NULL for an outbox that
- * only lists and drops. opt NULL = defaults. Only rows for api's base URL are sent. */
+ * only lists and drops. opt NULL = defaults. Only rows for api's base URL (in normal form,
+ * baseurl.h) are sent. */
 struct outbox *outbox_new(struct store *store, struct api *api, const struct outbox_options *opt);
-/* An outbox that opens its store (path NULL = store_default_path()) only when it needs it.
- * Until then outbox_submit writes the call ahead to the spool beside the database (spool.h)
- * instead of the store, so a one-shot submit that is sent never opens SQLite; any other
- * outcome moves the call into the store, and every other function opens it first.
- * NULL with *err (owned) when there is no default path (no HOME). */
-struct outbox *outbox_new_deferred(const char *store_path, struct api *api,
-                                   const struct outbox_options *opt, char **err);
-/* Cancels attempts in flight (their rows stay sending and become unknown for the next run,
- * which resolves them by lookup). NULL is a no-op. */
+/* Cancels attempts in flight (their rows become unknown, resolved by lookup by a later run).
+ * NULL is a no-op. */
 void outbox_free(struct outbox *ob);
+/* The base URL in normal form; borrowed. */
+const char *outbox_base(const struct outbox *ob);
+/* The settle wait in force, in ms. */
+long long outbox_settle_ms(const struct outbox *ob);
 
 /* ---- blocking ---- */
 
 /* Write-ahead insert of c (draft_slot may be NULL: the draft deleted once the call is sent),
  * then POST /calls, then the outcome recorded. res (initialised by the caller) gets the API
  * result and rec (zeroed by the caller) the created call when OUTBOX_SENT. *id = the local
- * id (0 for a call of a deferred outbox that was sent from the spool: the store adopts it on
- * its next open). OUTBOX_ERROR with *err (owned) when the store failed (nothing was sent). */
+ * id. When the machine-wide rate limit is used up it waits for a slot. OUTBOX_ERROR with
+ * *err (owned) when the store failed: then nothing was stored and nothing sent. */
 enum outbox_status outbox_submit(struct outbox *ob, const struct call *c, const char *draft_slot,
                                  struct api_result *res, struct call_record *rec, long long *id,
                                  char **err);
@@ -89,6 +92,8 @@ struct outbox_flush_stats {
     int rejected;
     int pending;       /* still pending or unknown after this flush */
     int leased;        /* held by another process */
+    int review;        /* waiting for a human (outbox resolve) */
+    int damaged;       /* quarantined: cannot be read back */
     bool is_auth_failed;    /* 401/403: the key was rejected; the flush stopped */
     bool is_server_down;    /* a temporary failure stopped the flush */
     char *last_error;  /* owned message of the failure that stopped it, NULL none */
@@ -133,8 +138,23 @@ int outbox_in_flight(const struct outbox *ob);
  * [delay/2, delay] from rnd; a Retry-After (seconds, -1 none) is honoured exactly. */
 long long outbox_backoff_ms(const struct outbox_options *opt, int attempts, long retry_after,
                             unsigned rnd);
-/* true when a call found on the server is this stored call: same task, to (digits), duration,
- * and from/answered/human/user/disposition when the server reports them. */
+
+/* The verdict table (doc/outbox.md): what one POST's outcome means for the call. has_call:
+ * a readable call object with an id came back. STORE_SENT, STORE_REJECTED, STORE_PENDING
+ * (the server did not take it) or STORE_UNKNOWN (it may have). */
+enum store_state outbox_verdict(const struct api_result *res, bool has_call);
+
+enum outbox_match {
+    OUTBOX_MATCH_NONE,    /* a field the server reports differs: another call */
+    OUTBOX_MATCH_PARTIAL, /* agrees on all it reports, but leaves out a field we sent */
+    OUTBOX_MATCH_FULL,    /* every field we sent, reported and equal */
+};
+/* Compare a call found on the server with a stored call, field by field: task, to and from
+ * (digits), duration, answered, human, user, disposition, transcription, recording URL. */
+enum outbox_match outbox_record_match(const struct call *c, const struct call_record *r);
+/* outbox_record_match(c, r) == OUTBOX_MATCH_FULL */
 bool outbox_record_matches(const struct call *c, const struct call_record *r);
+/* ISO 8601 ("2026-06-03T17:45:16Z", fraction and offset allowed) as Unix ms, -1 if not. */
+long long outbox_parse_iso_ms(const char *s);
 
 #endif

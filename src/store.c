@@ -17,7 +17,9 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "spool.h"
+#include "baseurl.h"
+#include "buf.h"
+#include "sha256.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -29,7 +31,7 @@ struct store {
 
 static const char *const state_names[STORE_STATE_COUNT] = {
     [STORE_PENDING] = "pending", [STORE_SENDING] = "sending", [STORE_SENT] = "sent",
-    [STORE_REJECTED] = "rejected", [STORE_UNKNOWN] = "unknown",
+    [STORE_REJECTED] = "rejected", [STORE_UNKNOWN] = "unknown", [STORE_REVIEW] = "review",
 };
 
 /* Migration N (1-based) brings user_version N-1 to N. Append only; never edit a shipped one. */
@@ -73,6 +75,61 @@ static const char *const migrations[] = {
     /* When a call last became unknown: its attempt ended, or its owner was found gone. A
      * request of that attempt may still be on its way until then, so it settles from here. */
     "ALTER TABLE calls ADD COLUMN unknown_since INTEGER NOT NULL DEFAULT 0;",
+    /* 3: the state 'review' (a CHECK cannot be altered: the table is rebuilt), a row's
+     * quarantine reason, its content key (calls alike in every field the client sends share
+     * it), the candidates of a review; the machine-wide request log of the rate limit, and
+     * the server's clock as last measured. Keys and base URLs are filled in by C
+     * (migrate_v3_rows). */
+    "CREATE TABLE calls_v3 ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  created_at INTEGER NOT NULL,"
+    "  call_json TEXT NOT NULL,"
+    "  api_base TEXT NOT NULL,"
+    "  state TEXT NOT NULL"
+    "    CHECK (state IN ('pending','sending','sent','rejected','unknown','review')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+    "  first_attempt_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_attempt_at INTEGER NOT NULL DEFAULT 0,"
+    "  done_at INTEGER NOT NULL DEFAULT 0,"
+    "  remote_id TEXT,"
+    "  response TEXT,"
+    "  errors_json TEXT,"
+    "  resolved_by TEXT,"
+    "  external_key TEXT UNIQUE,"
+    "  draft_slot TEXT,"
+    "  lease_token TEXT,"
+    "  lease_host TEXT,"
+    "  lease_pid INTEGER NOT NULL DEFAULT 0,"
+    "  lease_start INTEGER NOT NULL DEFAULT 0,"
+    "  lease_until INTEGER NOT NULL DEFAULT 0,"
+    "  unknown_since INTEGER NOT NULL DEFAULT 0,"
+    "  quarantine TEXT,"
+    "  content_key TEXT NOT NULL DEFAULT '',"
+    "  candidates TEXT"
+    ");"
+    "INSERT INTO calls_v3 (id, created_at, call_json, api_base, state, attempts, last_error,"
+    " last_status, next_attempt_at, first_attempt_at, last_attempt_at, done_at, remote_id,"
+    " response, errors_json, resolved_by, external_key, draft_slot, lease_token, lease_host,"
+    " lease_pid, lease_start, lease_until, unknown_since)"
+    " SELECT id, created_at, call_json, api_base, state, attempts, last_error,"
+    " last_status, next_attempt_at, first_attempt_at, last_attempt_at, done_at, remote_id,"
+    " response, errors_json, resolved_by, external_key, draft_slot, lease_token, lease_host,"
+    " lease_pid, lease_start, lease_until, unknown_since FROM calls;"
+    "DROP TABLE calls;"
+    "ALTER TABLE calls_v3 RENAME TO calls;"
+    "CREATE INDEX calls_by_state ON calls (state, next_attempt_at);"
+    "CREATE UNIQUE INDEX calls_by_remote_id ON calls (remote_id) WHERE remote_id IS NOT NULL;"
+    "CREATE INDEX calls_by_content ON calls (content_key);"
+    "CREATE TABLE rate_log (at INTEGER NOT NULL);"
+    "CREATE INDEX rate_log_by_at ON rate_log (at);"
+    "CREATE TABLE server_clock ("
+    "  api_base TEXT PRIMARY KEY,"
+    "  skew_ms INTEGER NOT NULL,"
+    "  measured_at INTEGER NOT NULL"
+    ");",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -81,7 +138,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 #define ROW_COLUMNS                                                                            \
     "id, created_at, call_json, api_base, state, attempts, last_error, last_status,"           \
     " next_attempt_at, first_attempt_at, last_attempt_at, done_at, remote_id, response,"       \
-    " errors_json, resolved_by, external_key, draft_slot, lease_host, lease_pid, lease_until"
+    " errors_json, resolved_by, external_key, draft_slot, lease_host, lease_pid, lease_until," \
+    " quarantine, content_key, candidates"
 
 /* ---- small helpers ---- */
 
@@ -285,6 +343,45 @@ int store_schema_version(struct store *s)
     return v;
 }
 
+/* Migration 3's part in C: each row's content key and its base URL in normal form. */
+static bool migrate_v3_rows(struct store *s, char **err)
+{
+    sqlite3_stmt *st, *up;
+    int rc;
+
+    if (!prepare(s, "SELECT id, call_json, api_base FROM calls", &st, err))
+        return false;
+    if (!prepare(s, "UPDATE calls SET content_key = ?2, api_base = ?3 WHERE id = ?1", &up, err)) {
+        sqlite3_finalize(st);
+        return false;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct call c;
+        char *base = baseurl_normalise((const char *)sqlite3_column_text(st, 2));
+        char *key = NULL;
+
+        call_init(&c);
+        /* a damaged row keeps an empty key: it is quarantined when it is next claimed */
+        if (call_from_store_json(&c, (const char *)sqlite3_column_text(st, 1)))
+            key = store_content_key(&c, base);
+        sqlite3_reset(up);
+        sqlite3_bind_int64(up, 1, sqlite3_column_int64(st, 0));
+        bind_text(up, 2, key ? key : "");
+        bind_text(up, 3, base);
+        rc = sqlite3_step(up);
+        free(key);
+        free(base);
+        call_done(&c);
+        if (rc != SQLITE_DONE)
+            break;
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, "database");
+    return true;
+}
+
 static bool migrate(struct store *s, char **err)
 {
     int v;
@@ -308,7 +405,7 @@ static bool migrate(struct store *s, char **err)
     }
     for (; v < STORE_SCHEMA_VERSION; v++) {
         char pragma[64];
-        if (!exec_sql(s, migrations[v], err)) {
+        if (!exec_sql(s, migrations[v], err) || (v == 2 && !migrate_v3_rows(s, err))) {
             rollback(s);
             return false;
         }
@@ -323,17 +420,6 @@ static bool migrate(struct store *s, char **err)
         return false;
     }
     return true;
-}
-
-/* Bring in the write-ahead records `amplecall log` left in the spool (spool.h), so every
- * reader sees them. A failure leaves them there for the next open; it is not this open's. */
-static void adopt_spool(struct store *s)
-{
-    char *dir = spool_dir_for(s->path), *err = NULL;
-
-    if (dir && spool_adopt_all(s, dir, store_now_ms(), &err) < 0)
-        free(err);
-    free(dir);
 }
 
 /* Our database is a few hundred KB and each command touches a handful of pages, yet every
@@ -397,7 +483,6 @@ struct store *store_open(const char *path, char **err)
         store_close(s);
         return NULL;
     }
-    adopt_spool(s);
     return s;
 }
 
@@ -505,7 +590,7 @@ int store_draft_latest(struct store *s, char **slot, char **err)
     *slot = NULL;
     if (!prepare(s,
                  "SELECT slot FROM drafts d WHERE NOT EXISTS (SELECT 1 FROM calls c"
-                 " WHERE c.draft_slot = d.slot AND c.state IN ('pending','sending','unknown'))"
+                 " WHERE c.draft_slot = d.slot AND c.state IN ('pending','sending','unknown','review'))"
                  " ORDER BY updated_at DESC LIMIT 1",
                  &st, err))
         return -1;
@@ -530,7 +615,7 @@ bool store_draft_slots(struct store *s, char ***slots, size_t *n, char **err)
     *n = 0;
     if (!prepare(s,
                  "SELECT slot FROM drafts d WHERE NOT EXISTS (SELECT 1 FROM calls c"
-                 " WHERE c.draft_slot = d.slot AND c.state IN ('pending','sending','unknown'))"
+                 " WHERE c.draft_slot = d.slot AND c.state IN ('pending','sending','unknown','review'))"
                  " ORDER BY updated_at DESC",
                  &st, err))
         return false;
@@ -690,6 +775,9 @@ void store_row_done(struct store_row *r)
     free(r->external_key);
     free(r->draft_slot);
     free(r->lease_host);
+    free(r->damage);
+    free(r->content_key);
+    free(r->candidates);
     store_row_init(r);
 }
 
@@ -704,19 +792,20 @@ void store_rows_done(struct store_rows *rows)
     rows->n = 0;
 }
 
-/* Fill r from a statement selecting ROW_COLUMNS. */
-static bool row_read(sqlite3_stmt *st, struct store_row *r, char **err)
+/* Fill r from a statement selecting ROW_COLUMNS. A row that cannot be read back is still
+ * returned, with r->damage saying why (its call left empty), so one bad row never hides
+ * the others. */
+static void row_read(sqlite3_stmt *st, struct store_row *r)
 {
+    const char *state = (const char *)sqlite3_column_text(st, 4);
+
     store_row_done(r);
     r->id = sqlite3_column_int64(st, 0);
     r->created_at = sqlite3_column_int64(st, 1);
-    if (!call_from_store_json(&r->call, (const char *)sqlite3_column_text(st, 2))) {
-        if (err)
-            *err = xasprintf("stored call %lld is damaged", r->id);
-        return false;
-    }
     r->api_base = col_text(st, 3);
-    r->state = store_state_from_name((const char *)sqlite3_column_text(st, 4));
+    if (!r->api_base)
+        r->api_base = xstrdup("");
+    r->state = store_state_from_name(state);
     r->attempts = sqlite3_column_int(st, 5);
     r->last_error = col_text(st, 6);
     r->last_status = (long)sqlite3_column_int64(st, 7);
@@ -733,7 +822,130 @@ static bool row_read(sqlite3_stmt *st, struct store_row *r, char **err)
     r->lease_host = col_text(st, 18);
     r->lease_pid = (pid_t)sqlite3_column_int64(st, 19);
     r->lease_until = sqlite3_column_int64(st, 20);
-    return true;
+    r->damage = col_text(st, 21);
+    r->content_key = col_text(st, 22);
+    r->candidates = col_text(st, 23);
+    if (!r->damage && r->state == STORE_STATE_COUNT)
+        r->damage = xasprintf("its state '%s' is not one this program knows",
+                              state ? state : "(none)");
+    if (!r->damage && !call_from_store_json(&r->call, (const char *)sqlite3_column_text(st, 2)))
+        r->damage = xstrdup("its call cannot be read back");
+    if (r->damage) {
+        call_done(&r->call);
+        call_init(&r->call);
+    }
+}
+
+/* Put a damaged row aside: it is never claimed again; `outbox drop` removes it. */
+static bool quarantine_locked(struct store *s, long long id, const char *why, char **err)
+{
+    sqlite3_stmt *st;
+
+    if (!prepare(s, "UPDATE calls SET quarantine = ?2, lease_token = NULL, lease_host = NULL,"
+                    " lease_pid = 0, lease_start = 0, lease_until = 0 WHERE id = ?1",
+                 &st, err))
+        return false;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, why);
+    return step_done(s, st, err);
+}
+
+/* ---- the machine-wide rate limit ---- */
+
+/* Within a transaction: take a request slot if fewer than limit requests were made in the
+ * last window_ms by any process using this store. true with *wait_ms 0 when taken, or
+ * with *wait_ms > 0 (when the oldest slot frees) when not. limit <= 0: no limit. */
+static bool rate_take_locked(struct store *s, int limit, long long window_ms, long long now,
+                             long long *wait_ms, char **err)
+{
+    sqlite3_stmt *st;
+    long long n = 0, oldest = 0;
+
+    *wait_ms = 0;
+    if (limit <= 0)
+        return true;
+    if (!prepare(s, "DELETE FROM rate_log WHERE at <= ?1 OR at > ?2", &st, err))
+        return false;
+    sqlite3_bind_int64(st, 1, now - window_ms);
+    sqlite3_bind_int64(st, 2, now + window_ms); /* a clock set back must not block forever */
+    if (!step_done(s, st, err))
+        return false;
+    if (!prepare(s, "SELECT COUNT(*), MIN(at) FROM rate_log", &st, err))
+        return false;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+        oldest = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (n >= limit) {
+        *wait_ms = oldest + window_ms - now;
+        if (*wait_ms < 1)
+            *wait_ms = 1;
+        return true;
+    }
+    if (!prepare(s, "INSERT INTO rate_log (at) VALUES (?1)", &st, err))
+        return false;
+    sqlite3_bind_int64(st, 1, now);
+    return step_done(s, st, err);
+}
+
+int store_rate_take(struct store *s, int limit, long long window_ms, long long now,
+                    long long *wait_ms, char **err)
+{
+    if (!begin(s, err))
+        return -1;
+    if (!rate_take_locked(s, limit, window_ms, now, wait_ms, err) || !commit(s, err)) {
+        rollback(s);
+        return -1;
+    }
+    return *wait_ms == 0;
+}
+
+/* ---- content keys ---- */
+
+static void key_phone(struct sha256 *h, const char *p)
+{
+    for (; p && *p; p++)
+        if (*p >= '0' && *p <= '9')
+            sha256_update(h, p, 1);
+    sha256_update(h, "", 1);
+}
+
+static void key_text(struct sha256 *h, const char *t, bool is_folded)
+{
+    for (; t && *t; t++) {
+        char c = is_folded && *t >= 'A' && *t <= 'Z' ? (char)(*t - 'A' + 'a') : *t;
+        sha256_update(h, &c, 1);
+    }
+    sha256_update(h, "", 1);
+}
+
+char *store_content_key(const struct call *c, const char *api_base)
+{
+    struct sha256 h;
+    unsigned char d[32];
+    char hex[65], num[32];
+    long long duration = -1;
+    static const enum field_id ids[] = {FIELD_TASK, FIELD_USER, FIELD_DISPOSITION};
+
+    sha256_init(&h);
+    key_text(&h, api_base, false);
+    key_phone(&h, call_get(c, FIELD_FROM));
+    key_phone(&h, call_get(c, FIELD_TO));
+    if (!str_to_nonneg(call_get(c, FIELD_DURATION), 1LL << 40, &duration))
+        duration = -1;
+    snprintf(num, sizeof(num), "%lld/%d/%d", duration,
+             call_parse_bool(call_get(c, FIELD_ANSWERED)),
+             call_parse_bool(call_get(c, FIELD_HUMAN)));
+    key_text(&h, num, false);
+    for (size_t i = 0; i < ARRAY_LEN(ids); i++)
+        key_text(&h, call_get(c, ids[i]), true);
+    key_text(&h, call_get(c, FIELD_TRANSCRIPTION), false);
+    key_text(&h, call_get(c, FIELD_RECORDING_URL), false);
+    sha256_final(&h, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    return xstrdup(hex);
 }
 
 /* The row filed under key: 1 with *id, 0 none, -1 error. */
@@ -759,20 +971,27 @@ static bool insert_row(struct store *s, const struct store_new *n, const struct 
 {
     sqlite3_stmt *st;
     char *json = call_to_store_json(n->call);
+    char *base = baseurl_normalise(n->api_base ? n->api_base : "");
+    char *key = store_content_key(n->call, base);
     bool ok;
 
     if (!prepare(s,
                  "INSERT INTO calls (created_at, call_json, api_base, state, attempts,"
                  " next_attempt_at, first_attempt_at, last_attempt_at, external_key, draft_slot,"
-                 " lease_token, lease_host, lease_pid, lease_start, lease_until)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?1, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 " lease_token, lease_host, lease_pid, lease_start, lease_until, content_key)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?1, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                  &st, err)) {
         free(json);
+        free(base);
+        free(key);
         return false;
     }
     sqlite3_bind_int64(st, 1, now);
     bind_text(st, 2, json);
-    bind_text(st, 3, n->api_base ? n->api_base : "");
+    bind_text(st, 3, base);
+    bind_text(st, 14, key);
+    free(base);
+    free(key);
     bind_text(st, 4, l ? "sending" : "pending");
     sqlite3_bind_int(st, 5, l ? 1 : 0);
     sqlite3_bind_int64(st, 6, l ? now : 0);
@@ -790,11 +1009,42 @@ static bool insert_row(struct store *s, const struct store_new *n, const struct 
     return ok;
 }
 
+/* A pending row's next attempt, within a transaction. */
+static bool schedule_locked(struct store *s, long long id, long long at, char **err)
+{
+    sqlite3_stmt *st;
+
+    if (!prepare(s, "UPDATE calls SET next_attempt_at = ?2 WHERE id = ?1", &st, err))
+        return false;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    return step_done(s, st, err);
+}
+
 bool store_insert_sending(struct store *s, const struct store_new *n,
                           const struct store_lease *lease, long long now, long long *id,
-                          char **err)
+                          long long *rate_wait_ms, char **err)
 {
-    return insert_row(s, n, lease, now, id, err);
+    long long wait = 0;
+
+    /* the request slot and the write-ahead row in one transaction: one sync for both */
+    if (!begin(s, err))
+        return false;
+    if (!rate_take_locked(s, n->rate_limit, STORE_RATE_WINDOW_MS, now, &wait, err))
+        goto fail;
+    /* no slot: the call is stored all the same, pending until the slot frees */
+    if (!insert_row(s, n, wait ? NULL : lease, now, id, err))
+        goto fail;
+    if (wait && !schedule_locked(s, *id, now + wait, err))
+        goto fail;
+    if (!commit(s, err))
+        goto fail;
+    if (rate_wait_ms)
+        *rate_wait_ms = wait;
+    return true;
+fail:
+    rollback(s);
+    return false;
 }
 
 bool store_enqueue(struct store *s, const struct store_new *n, long long now, long long *id,
@@ -889,7 +1139,7 @@ bool store_reap_stale(struct store *s, long long now, int *n, char **err)
 /* WHERE clause shared by claim and next_due; binds ?1 api_base, ?2 only_id, ?3 forced,
  * ?4 settle_ms, ?5 attempted_before, ?6 now. */
 #define DUE_FILTER                                                                             \
-    " state IN ('pending','unknown')"                                                          \
+    " state IN ('pending','unknown') AND quarantine IS NULL"                                   \
     " AND (?1 IS NULL OR api_base = ?1) AND (?2 = 0 OR id = ?2)"                               \
     " AND (?5 = 0 OR last_attempt_at < ?5)"
 
@@ -913,40 +1163,55 @@ static void bind_query(sqlite3_stmt *st, const struct store_claim_query *q, long
     " WHEN ?3 THEN (CASE WHEN last_status = 429 THEN next_attempt_at ELSE 0 END)"               \
     " ELSE next_attempt_at END)"
 
-int store_claim(struct store *s, const struct store_claim_query *q,
-                const struct store_lease *lease, long long now, struct store_row *out,
-                char **err)
+int store_claim(struct store *s, struct store_claim_query *q, const struct store_lease *lease,
+                long long now, struct store_row *out, char **err)
 {
     sqlite3_stmt *st;
+    long long wait = 0;
     int rc;
 
+    q->rate_wait_ms = 0;
     if (!begin(s, err))
         return -1;
     if (!reap_locked(s, now, NULL, err))
         goto fail;
-    if (!prepare(s,
-                 "SELECT " ROW_COLUMNS " FROM calls WHERE" DUE_FILTER " AND " DUE_TIME " <= ?6"
-                 " ORDER BY created_at, id LIMIT 1",
-                 &st, err))
-        goto fail;
-    bind_query(st, q, now);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
+    for (;;) {
+        if (!prepare(s,
+                     "SELECT " ROW_COLUMNS " FROM calls WHERE" DUE_FILTER " AND " DUE_TIME
+                     " <= ?6 ORDER BY created_at, id LIMIT 1",
+                     &st, err))
+            goto fail;
+        bind_query(st, q, now);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+            sqlite3_finalize(st);
+            if (!commit(s, err))
+                goto fail;
+            return 0;
+        }
+        if (rc != SQLITE_ROW) {
+            fail(s, err, "database");
+            sqlite3_finalize(st);
+            goto fail;
+        }
+        row_read(st, out);
         sqlite3_finalize(st);
+        if (!out->damage)
+            break;
+        /* a damaged row is put aside, and the next one is tried */
+        if (!quarantine_locked(s, out->id, out->damage, err))
+            goto fail;
+    }
+    /* the request this claim is for needs a slot of the machine-wide limit */
+    if (!rate_take_locked(s, q->rate_limit, STORE_RATE_WINDOW_MS, now, &wait, err))
+        goto fail;
+    if (wait) {
+        q->rate_wait_ms = wait;
+        store_row_done(out);
         if (!commit(s, err))
             goto fail;
         return 0;
     }
-    if (rc != SQLITE_ROW) {
-        fail(s, err, "database");
-        sqlite3_finalize(st);
-        goto fail;
-    }
-    if (!row_read(st, out, err)) {
-        sqlite3_finalize(st);
-        goto fail;
-    }
-    sqlite3_finalize(st);
     if (!prepare(s,
                  "UPDATE calls SET state = 'sending', attempts = attempts + 1,"
                  " first_attempt_at = CASE WHEN first_attempt_at = 0 THEN ?2"
@@ -1043,6 +1308,23 @@ static bool finish_locked(struct store *s, long long id, const struct store_leas
         if (!step_done(s, st, err))
             return false;
     }
+    if (is_sent && o->remote_id && (!o->resolved_by || strcmp(o->resolved_by, "lookup") != 0)) {
+        /* The server's answer is a fact; a look-up that took this server call for another
+         * row was an inference, and that row goes back to be checked again. */
+        if (!prepare(s,
+                     "UPDATE calls SET state = 'unknown', remote_id = NULL, resolved_by = NULL,"
+                     " done_at = 0, unknown_since = ?3, next_attempt_at = ?3,"
+                     " last_error = 'its look-up had taken the server call of another; "
+                     "checking again' WHERE remote_id = ?1 AND id <> ?2"
+                     " AND resolved_by = 'lookup'",
+                     &st, err))
+            return false;
+        bind_text(st, 1, o->remote_id);
+        sqlite3_bind_int64(st, 2, id);
+        sqlite3_bind_int64(st, 3, now);
+        if (!step_done(s, st, err))
+            return false;
+    }
     /* A sent outcome is a fact about the server and wins even over a lost lease; anything
      * else is only the holder's to record. */
     if (!prepare(s,
@@ -1050,7 +1332,7 @@ static bool finish_locked(struct store *s, long long id, const struct store_leas
                  " remote_id = COALESCE(?5, remote_id), response = COALESCE(?6, response),"
                  " errors_json = ?7, resolved_by = ?8, next_attempt_at = ?9, done_at = ?10,"
                  " lease_token = NULL, lease_host = NULL, lease_pid = 0, lease_start = 0,"
-                 " lease_until = 0, unknown_since = ?13"
+                 " lease_until = 0, unknown_since = ?13, candidates = ?14"
                  " WHERE id = ?1 AND ((?11 AND state <> 'sent')"
                  " OR (state = 'sending' AND lease_token = ?12))",
                  &st, err))
@@ -1068,6 +1350,7 @@ static bool finish_locked(struct store *s, long long id, const struct store_leas
     sqlite3_bind_int(st, 11, is_sent);
     bind_text(st, 12, lease ? lease->token : "");
     sqlite3_bind_int64(st, 13, o->state == STORE_UNKNOWN ? now : 0);
+    bind_text(st, 14, o->state == STORE_REVIEW ? o->candidates : NULL);
     if (!step_done(s, st, err))
         return false;
     if (sqlite3_changes(s->db) != 1) {
@@ -1094,43 +1377,6 @@ int store_id_for_key(struct store *s, const char *key, long long *id, char **err
     return id_for_key(s, key, id, err);
 }
 
-int store_adopt(struct store *s, const struct store_new *n, const struct store_lease *lease,
-                long long at, const struct store_outcome *o, long long outcome_at, long long *id,
-                char **err)
-{
-    struct store_outcome unclaimed;
-    int found;
-
-    if (!n->external_key) {
-        *err = xstrdup("internal: an adopted record needs its key");
-        return -1;
-    }
-    if (!begin(s, err))
-        return -1;
-    found = id_for_key(s, n->external_key, id, err);
-    if (found == 0 && o && o->state == STORE_SENT && o->remote_id) {
-        /* A lookup of another row took this server call for its own while the record
-         * waited (two calls alike in every field). Both were sent; keep this one as sent
-         * without the id rather than refuse it forever on the unique index. */
-        int known = store_remote_id_is_known(s, o->remote_id, err);
-        if (known < 0)
-            found = -1;
-        else if (known) {
-            unclaimed = *o;
-            unclaimed.remote_id = NULL;
-            o = &unclaimed;
-        }
-    }
-    if (found == 0 && (!insert_row(s, n, lease, at, id, err) ||
-                       (o && !finish_locked(s, *id, lease, o, outcome_at, err))))
-        found = -1;
-    if (found < 0 || !commit(s, err)) {
-        rollback(s);
-        return -1;
-    }
-    return found ? 0 : 1;
-}
-
 int store_get(struct store *s, long long id, struct store_row *out, char **err)
 {
     sqlite3_stmt *st;
@@ -1140,8 +1386,10 @@ int store_get(struct store *s, long long id, struct store_row *out, char **err)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        found = row_read(st, out, err) ? 1 : -1;
+    if (rc == SQLITE_ROW) {
+        row_read(st, out);
+        found = 1;
+    }
     else if (rc != SQLITE_DONE) {
         fail(s, err, "database");
         found = -1;
@@ -1161,7 +1409,8 @@ bool store_list(struct store *s, bool is_outbox_only, size_t limit, struct store
     out->n = 0;
     if (!prepare(s,
                  "SELECT " ROW_COLUMNS " FROM calls WHERE (?1 = 0 OR state IN"
-                 " ('pending','sending','unknown')) ORDER BY created_at DESC, id DESC LIMIT ?2",
+                 " ('pending','sending','unknown','review') OR quarantine IS NOT NULL)"
+                 " ORDER BY created_at DESC, id DESC LIMIT ?2",
                  &st, err))
         return false;
     sqlite3_bind_int(st, 1, is_outbox_only);
@@ -1172,12 +1421,7 @@ bool store_list(struct store *s, bool is_outbox_only, size_t limit, struct store
             out->v = xrealloc(out->v, cap * sizeof(*out->v));
         }
         store_row_init(&out->v[out->n]);
-        if (!row_read(st, &out->v[out->n], err)) {
-            out->n++;
-            sqlite3_finalize(st);
-            store_rows_done(out);
-            return false;
-        }
+        row_read(st, &out->v[out->n]);
         out->n++;
     }
     sqlite3_finalize(st);
@@ -1193,7 +1437,8 @@ long store_count_outbox(struct store *s, char **err)
     sqlite3_stmt *st;
     long n = -1;
 
-    if (!prepare(s, "SELECT COUNT(*) FROM calls WHERE state IN ('pending','sending','unknown')",
+    if (!prepare(s, "SELECT COUNT(*) FROM calls WHERE state IN ('pending','sending','unknown')"
+                    " AND quarantine IS NULL",
                  &st, err))
         return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -1239,7 +1484,7 @@ int store_drop(struct store *s, long long id, long long now, char **err)
         store_row_done(&r);
         return 0;
     }
-    if (r.state == STORE_SENT) {
+    if (r.state == STORE_SENT && !r.damage) {
         *err = xasprintf("call %lld was sent (remote id %s); it cannot be dropped", id,
                          r.remote_id ? r.remote_id : "?");
         goto fail;
@@ -1267,4 +1512,242 @@ fail:
     rollback(s);
     store_row_done(&r);
     return -1;
+}
+
+/* ---- look-ups, review, the server's clock ---- */
+
+enum store_lookup_verdict store_lookup_decide(size_t k, size_t u, size_t n_partial,
+                                              size_t n_sending)
+{
+    if (n_sending > 0)
+        return STORE_LOOKUP_WAIT; /* its answer may still land and name one of these */
+    if (k == 0)
+        return n_partial == 0 ? STORE_LOOKUP_ABSENT : STORE_LOOKUP_REVIEW;
+    return k <= u ? STORE_LOOKUP_FOUND : STORE_LOOKUP_REVIEW;
+}
+
+/* Rows other than id with the same content and base: how many may be on the server
+ * (unknown, review) and how many are being sent right now. */
+static bool count_alike(struct store *s, long long id, size_t *unresolved, size_t *sending,
+                        char **err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!prepare(s,
+                 "SELECT SUM(o.state IN ('unknown','review')), SUM(o.state = 'sending')"
+                 " FROM calls me JOIN calls o ON o.content_key = me.content_key"
+                 " AND o.api_base = me.api_base AND o.id <> me.id"
+                 " WHERE me.id = ?1 AND me.content_key <> '' AND o.quarantine IS NULL",
+                 &st, err))
+        return false;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *unresolved = (size_t)sqlite3_column_int64(st, 0);
+        *sending = (size_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return fail(s, err, "database");
+    return true;
+}
+
+static int remote_id_is_known_locked(struct store *s, const char *remote_id, char **err)
+{
+    return store_remote_id_is_known(s, remote_id, err);
+}
+
+int store_conclude_lookup(struct store *s, long long id, const struct store_lease *lease,
+                          const struct store_lookup *l, long long now, long long retry_at,
+                          enum store_lookup_verdict *verdict, const char **taken, char **err)
+{
+    size_t k = 0, u = 0, n_sending = 0, first = 0;
+    struct store_outcome o = {0};
+    struct buf cands;
+    bool ok = false;
+
+    *taken = NULL;
+    buf_init(&cands, 4u << 20);
+    buf_printf(&cands, "[");
+    if (!begin(s, err)) {
+        buf_done(&cands);
+        return -1;
+    }
+    /* reaped first, so a dead sender's row counts as unresolved, not as sending */
+    if (!reap_locked(s, now, NULL, err) || !count_alike(s, id, &u, &n_sending, err))
+        goto out;
+    u++; /* this row */
+    for (size_t i = 0; i < l->n_full; i++) {
+        int known = remote_id_is_known_locked(s, l->full_ids[i], err);
+        if (known < 0)
+            goto out;
+        if (known)
+            continue; /* another record owns it */
+        if (k++ == 0)
+            first = i;
+        buf_printf(&cands, "%s%s", cands.len > 1 ? "," : "", l->full_json[i]);
+    }
+    for (size_t i = 0; i < l->n_partial; i++)
+        buf_printf(&cands, "%s%s", cands.len > 1 ? "," : "", l->partial_json[i]);
+    buf_printf(&cands, "]");
+    *verdict = store_lookup_decide(k, u, l->n_partial, n_sending);
+    switch (*verdict) {
+    case STORE_LOOKUP_ABSENT:
+        ok = true; /* the row stays ours, sending: the caller posts it now */
+        break;
+    case STORE_LOOKUP_FOUND:
+        o.state = STORE_SENT;
+        o.status = 200;
+        o.remote_id = l->full_ids[first];
+        o.response = l->full_json[first];
+        o.resolved_by = "lookup";
+        ok = finish_locked(s, id, lease, &o, now, err);
+        *taken = l->full_ids[first];
+        break;
+    case STORE_LOOKUP_WAIT:
+        o.state = STORE_UNKNOWN;
+        o.error = "a call alike in every field is being sent right now; checking again later";
+        o.next_attempt_at = retry_at;
+        ok = finish_locked(s, id, lease, &o, now, err);
+        break;
+    case STORE_LOOKUP_REVIEW:
+        o.state = STORE_REVIEW;
+        o.error = k > u ? "the server holds more calls like this one than this machine sent"
+                        : "the server holds calls like this one that cannot be told apart from it";
+        o.candidates = cands.data;
+        ok = finish_locked(s, id, lease, &o, now, err);
+        break;
+    }
+out:
+    if (!ok || !commit(s, err)) {
+        rollback(s);
+        buf_done(&cands);
+        return -1;
+    }
+    buf_done(&cands);
+    return 0;
+}
+
+int store_resolve(struct store *s, long long id, const char *remote_id, long long now,
+                  char **err)
+{
+    struct store_row r;
+    sqlite3_stmt *st;
+    int found;
+
+    store_row_init(&r);
+    if (!begin(s, err))
+        return -1;
+    if (!reap_locked(s, now, NULL, err) || (found = store_get(s, id, &r, err)) < 0)
+        goto fail;
+    if (found == 0) {
+        *err = xasprintf("there is no call %lld in the outbox", id);
+        goto fail;
+    }
+    if (r.damage || (r.state != STORE_REVIEW && r.state != STORE_UNKNOWN &&
+                     r.state != STORE_PENDING)) {
+        *err = xasprintf("call %lld is %s; only a call in review, unknown or pending can be "
+                         "resolved", id, r.damage ? "damaged" : store_state_name(r.state));
+        goto fail;
+    }
+    if (remote_id) {
+        int known = store_remote_id_is_known(s, remote_id, err);
+        if (known < 0)
+            goto fail;
+        if (known) {
+            *err = xasprintf("the server call %s is already recorded for another call", remote_id);
+            goto fail;
+        }
+    }
+    if (!prepare(s,
+                 remote_id
+                     ? "UPDATE calls SET state = 'sent', remote_id = ?2, resolved_by = 'human',"
+                       " done_at = ?3, last_error = NULL, candidates = NULL WHERE id = ?1"
+                     : "UPDATE calls SET state = 'pending', next_attempt_at = ?3,"
+                       " last_error = 'to be sent again, as decided by hand', candidates = NULL"
+                       " WHERE id = ?1",
+                 &st, err))
+        goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, remote_id);
+    sqlite3_bind_int64(st, 3, now);
+    if (!step_done(s, st, err))
+        goto fail;
+    if (remote_id && r.draft_slot) {
+        if (!prepare(s, "DELETE FROM drafts WHERE slot = ?", &st, err))
+            goto fail;
+        bind_text(st, 1, r.draft_slot);
+        if (!step_done(s, st, err))
+            goto fail;
+    }
+    if (!commit(s, err))
+        goto fail;
+    store_row_done(&r);
+    return 1;
+fail:
+    rollback(s);
+    store_row_done(&r);
+    return -1;
+}
+
+long store_count_state(struct store *s, enum store_state state, char **err)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+
+    if (!prepare(s, "SELECT COUNT(*) FROM calls WHERE state = ? AND quarantine IS NULL", &st,
+                 err))
+        return -1;
+    bind_text(st, 1, store_state_name(state));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    else
+        fail(s, err, "database");
+    sqlite3_finalize(st);
+    return n;
+}
+
+bool store_clock_note(struct store *s, const char *api_base, long long skew_ms, long long now,
+                      char **err)
+{
+    sqlite3_stmt *st;
+    char *base = baseurl_normalise(api_base);
+    bool ok;
+
+    if (!prepare(s,
+                 "INSERT OR REPLACE INTO server_clock (api_base, skew_ms, measured_at)"
+                 " VALUES (?1, ?2, ?3)",
+                 &st, err)) {
+        free(base);
+        return false;
+    }
+    bind_text(st, 1, base);
+    sqlite3_bind_int64(st, 2, skew_ms);
+    sqlite3_bind_int64(st, 3, now);
+    ok = step_done(s, st, err);
+    free(base);
+    return ok;
+}
+
+int store_clock_skew(struct store *s, const char *api_base, long long *skew_ms, char **err)
+{
+    sqlite3_stmt *st;
+    char *base = baseurl_normalise(api_base);
+    int rc, found;
+
+    if (!prepare(s, "SELECT skew_ms FROM server_clock WHERE api_base = ?", &st, err)) {
+        free(base);
+        return -1;
+    }
+    bind_text(st, 1, base);
+    rc = sqlite3_step(st);
+    found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (found > 0)
+        *skew_ms = sqlite3_column_int64(st, 0);
+    else if (found < 0)
+        fail(s, err, "database");
+    sqlite3_finalize(st);
+    free(base);
+    return found;
 }

@@ -12,7 +12,7 @@
 #include "call.h"
 
 /* The schema version store_open migrates to. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_state {
     STORE_PENDING = 0, /* waiting to be sent (never reached the server, or safe to resend) */
@@ -20,6 +20,8 @@ enum store_state {
     STORE_SENT,        /* accepted by the API (201), or found there by a lookup */
     STORE_REJECTED,    /* the API rejected it as invalid (4xx); never retried */
     STORE_UNKNOWN,     /* an attempt may have reached the server; resolve by lookup */
+    STORE_REVIEW,      /* the server holds calls that could be this one and no rule can tell
+                          which: a human decides (store_resolve) */
     STORE_STATE_COUNT
 };
 
@@ -118,6 +120,10 @@ struct store_row {
     char *lease_host;        /* owned, NULL when not leased */
     pid_t lease_pid;
     long long lease_until;
+    char *damage;            /* owned: why the row cannot be used (it is quarantined, never
+                                claimed; its call is empty), NULL for a sound row */
+    char *content_key;       /* owned: store_content_key of the call */
+    char *candidates;        /* owned JSON array of the server calls a review is between */
 };
 void store_row_init(struct store_row *r);
 void store_row_done(struct store_row *r);
@@ -134,13 +140,26 @@ struct store_new {
     const char *api_base;
     const char *external_key; /* e.g. "import:<file-hash>:<row>"; unique */
     const char *draft_slot;
+    int rate_limit;           /* store_insert_sending: requests per STORE_RATE_WINDOW_MS for
+                                 the whole machine; 0 = none */
 };
 
-/* Write-ahead insert for an immediate attempt: the row is created STORE_SENDING under
- * lease, attempts 1, first attempt now. *id set. false with *err on failure. */
+/* The window of the machine-wide rate limit (doc/outbox.md). */
+#define STORE_RATE_WINDOW_MS 60000LL
+
+/* Hex SHA-256 over what a look-up compares (numbers as digits, duration, answered, human,
+ * ids case-folded, transcription, recording URL) and the base URL: calls alike in every
+ * field the client sends share it. Owned. */
+char *store_content_key(const struct call *c, const char *api_base);
+
+/* Write-ahead insert for an immediate attempt, in one transaction with a slot of the
+ * machine-wide rate limit (n->rate_limit): the row is created STORE_SENDING under lease,
+ * attempts 1, first attempt now. When no slot is free the row is stored STORE_PENDING, due
+ * when one frees, and *rate_wait_ms (may be NULL) says in how long; else it is 0. *id set.
+ * false with *err on failure: then nothing is stored and the call must not be sent. */
 bool store_insert_sending(struct store *s, const struct store_new *n,
                           const struct store_lease *lease, long long now, long long *id,
-                          char **err);
+                          long long *rate_wait_ms, char **err);
 /* Insert a STORE_PENDING row due now. With an external_key already present nothing is
  * inserted and *id is the existing row (*is_new false). */
 bool store_enqueue(struct store *s, const struct store_new *n, long long now, long long *id,
@@ -156,6 +175,8 @@ struct store_claim_query {
                                    ended (its outcome recorded, or its owner found gone), so
                                    a request still in flight can land first; forced or not */
     long long attempted_before; /* skip rows attempted at or after this time; 0 = no limit */
+    int rate_limit;             /* store_claim takes a slot of the machine-wide limit; 0 none */
+    long long rate_wait_ms;     /* set by store_claim: > 0 when a row was due but no slot */
 };
 
 /* Turn STORE_SENDING rows whose lease expired or whose owner is dead into STORE_UNKNOWN.
@@ -165,9 +186,12 @@ bool store_reap_stale(struct store *s, long long now, int *n, char **err);
  * unknown row matching q, set it STORE_SENDING under lease, count the attempt.
  * 1 claimed (out filled with the row as it was before the claim, so out->state says whether
  * a lookup is needed), 0 nothing due, -1 error. Two connections never claim the same row. */
-int store_claim(struct store *s, const struct store_claim_query *q,
-                const struct store_lease *lease, long long now, struct store_row *out,
-                char **err);
+int store_claim(struct store *s, struct store_claim_query *q, const struct store_lease *lease,
+                long long now, struct store_row *out, char **err);
+/* Take a slot of the machine-wide rate limit (for a request outside a claim, e.g. another
+ * page of a look-up): 1 taken, 0 not (*wait_ms until one frees), -1 error. */
+int store_rate_take(struct store *s, int limit, long long window_ms, long long now,
+                    long long *wait_ms, char **err);
 /* When the next row matching q becomes due: 1 with *when, 0 none, -1 error. Rows leased
  * by a live owner do not count. */
 int store_next_due(struct store *s, const struct store_claim_query *q, long long *when,
@@ -175,7 +199,8 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
 
 /* The outcome of an attempt. Strings are borrowed. */
 struct store_outcome {
-    enum store_state state;    /* STORE_SENT, STORE_REJECTED, STORE_PENDING or STORE_UNKNOWN */
+    enum store_state state;    /* STORE_SENT, STORE_REJECTED, STORE_PENDING, STORE_UNKNOWN or
+                                  STORE_REVIEW */
     long status;               /* HTTP status, 0 none */
     const char *error;         /* human line for pending/unknown/rejected */
     const char *remote_id;     /* sent */
@@ -183,6 +208,7 @@ struct store_outcome {
     const char *errors_json;   /* rejected */
     const char *resolved_by;   /* sent: "response" or "lookup" */
     long long next_attempt_at; /* pending/unknown */
+    const char *candidates;    /* review: JSON array of the server calls in question */
 };
 /* Record the outcome of the holder's attempt and release the lease; a sent call's draft is
  * deleted in the same transaction. A sent outcome is recorded even if the lease was lost
@@ -190,20 +216,14 @@ struct store_outcome {
 bool store_finish(struct store *s, long long id, const struct store_lease *lease,
                   const struct store_outcome *o, long long now, char **err);
 
-/* Adopt a write-ahead record kept outside the database (the spool, spool.h): in one
- * transaction, insert it as a sending row under the writer's lease, attempted at `at`, and
- * record its outcome (NULL: none, the attempt's fate is unknown) as of outcome_at. A record
- * already adopted under n->external_key (required) is left alone. 1 adopted, 0 adopted
- * before (*id either way), -1 error with *err (owned). */
-int store_adopt(struct store *s, const struct store_new *n, const struct store_lease *lease,
-                long long at, const struct store_outcome *o, long long outcome_at, long long *id,
-                char **err);
 /* The row filed under an external key: 1 with *id, 0 none, -1 error with *err (owned). */
 int store_id_for_key(struct store *s, const char *key, long long *id, char **err);
 
-/* 1 found, 0 no such row, -1 error. out must be initialised. */
+/* 1 found (a damaged row too: out->damage set), 0 no such row, -1 error. out must be
+ * initialised. */
 int store_get(struct store *s, long long id, struct store_row *out, char **err);
-/* Rows newest first. is_outbox_only: pending, sending and unknown rows only. limit 0 = all */
+/* Rows newest first, damaged ones included (damage set). is_outbox_only: pending, sending,
+ * unknown, review and quarantined rows only. limit 0 = all */
 bool store_list(struct store *s, bool is_outbox_only, size_t limit, struct store_rows *out,
                 char **err);
 /* Number of pending, sending and unknown rows (for a status bar); -1 on error. */
@@ -211,8 +231,49 @@ long store_count_outbox(struct store *s, char **err);
 /* 1 when a row already carries this remote id (a lookup must not match it twice), 0 not,
  * -1 error. */
 int store_remote_id_is_known(struct store *s, const char *remote_id, char **err);
-/* Delete a row that is not sent and not leased by a live process (its draft goes too).
+/* Delete a row that is not sent (a damaged one may be) and not leased by a live process
+ * (its draft goes too).
  * 1 dropped, 0 no such row, -1 refused or error with *err. */
 int store_drop(struct store *s, long long id, long long now, char **err);
+
+/* ---- Look-ups, review and the server's clock (doc/outbox.md) ---- */
+
+/* What a conclusive look-up decided. */
+enum store_lookup_verdict {
+    STORE_LOOKUP_ABSENT, /* not on the server: post it (the row stays sending, ours) */
+    STORE_LOOKUP_FOUND,  /* one of the matches is this call: recorded sent */
+    STORE_LOOKUP_REVIEW, /* more matches than local calls account for, or only partial ones */
+    STORE_LOOKUP_WAIT,   /* a call alike is being sent right now: unknown, look again later */
+};
+/* The accounting rule: k full matches no local row owns, u local rows alike that may be on
+ * the server (this one included), n_partial partial matches, n_sending rows alike in flight. */
+enum store_lookup_verdict store_lookup_decide(size_t k, size_t u, size_t n_partial,
+                                              size_t n_sending);
+
+/* The server calls a complete look-up found in the call's window. Strings borrowed. */
+struct store_lookup {
+    const char *const *full_ids;     /* matching every field we sent, oldest first */
+    const char *const *full_json;    /* each one as JSON */
+    size_t n_full;
+    const char *const *partial_json; /* agreeing on what they report, missing some of ours */
+    size_t n_partial;
+};
+/* In one transaction: leave out matches another row owns, count the rows alike, decide
+ * (store_lookup_decide) and record it for the holder's row id (unknown due retry_at for
+ * WAIT). *taken: the remote id recorded for FOUND (borrowed from l). 0 or -1 with *err. */
+int store_conclude_lookup(struct store *s, long long id, const struct store_lease *lease,
+                          const struct store_lookup *l, long long now, long long retry_at,
+                          enum store_lookup_verdict *verdict, const char **taken, char **err);
+/* A human's decision on a call in review (or unknown, or pending): remote_id given = it is
+ * that server call (refused if another row owns it), NULL = send it again. 1 or -1. */
+int store_resolve(struct store *s, long long id, const char *remote_id, long long now,
+                  char **err);
+/* Number of sound rows in a state (e.g. STORE_REVIEW for a status bar); -1 on error. */
+long store_count_state(struct store *s, enum store_state state, char **err);
+/* The server's clock minus ours, as last measured from a Date header, per base URL. */
+bool store_clock_note(struct store *s, const char *api_base, long long skew_ms, long long now,
+                      char **err);
+/* 1 with *skew_ms, 0 never measured, -1 error. */
+int store_clock_skew(struct store *s, const char *api_base, long long *skew_ms, char **err);
 
 #endif

@@ -16,8 +16,7 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay_sanitize \
 	tests/fuzz/replay_validate \
 	tests/fuzz/replay_config \
-	tests/fuzz/replay_csv \
-	tests/fuzz/replay_spool
+	tests/fuzz/replay_csv
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -61,7 +60,3 @@ tests_fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"fuzz_csv"'
 tests_fuzz_replay_csv_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_csv_LDADD = $(FUZZ_REPLAY_LDADD)
 
-tests_fuzz_replay_spool_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_spool.c
-tests_fuzz_replay_spool_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"fuzz_spool"'
-tests_fuzz_replay_spool_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_spool_LDADD = $(FUZZ_REPLAY_LDADD)

@@ -13,7 +13,7 @@ set -u
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
 all_targets="fuzz_apierr fuzz_lists fuzz_call_record fuzz_sanitize fuzz_validate fuzz_config
-fuzz_csv fuzz_spool"
+fuzz_csv"
 targets=${*:-$all_targets}
 
 # The pure modules each target compiles (util/buf/jsonx are always added).
@@ -26,7 +26,6 @@ modules_for() {
     fuzz_validate) echo "validate.c call.c" ;;
     fuzz_config) echo "settings.c validate.c call.c" ;;
     fuzz_csv) echo "csv.c" ;;
-    fuzz_spool) echo "spool.c store.c call.c" ;;
     *) return 1 ;;
     esac
 }

@@ -1,5 +1,5 @@
 # tests/unit (store.mk): the SQLite store and the outbox engine (issue 5).
-STORE_UNIT_TESTS = tests/unit/test_store tests/unit/test_spool tests/unit/test_outbox
+STORE_UNIT_TESTS = tests/unit/test_store tests/unit/test_outbox
 check_PROGRAMS += $(STORE_UNIT_TESTS)
 TESTS += $(STORE_UNIT_TESTS)
 
@@ -7,9 +7,6 @@ tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/tmptree.h
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
 
-tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tmptree.h
-tests_unit_test_spool_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_spool_LDADD = $(UNIT_LDADD)
 
 # The engine runs against the fake API server (a separate process on 127.0.0.1).
 tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/tmptree.h
