@@ -1751,3 +1751,21 @@ int store_clock_skew(struct store *s, const char *api_base, long long *skew_ms, 
     free(base);
     return found;
 }
+
+int store_requeue(struct store *s, long long id, long long now, char **err)
+{
+    sqlite3_stmt *st;
+
+    /* last_error and last_status stay: they say why the call was refused before */
+    if (!prepare(s,
+                 "UPDATE calls SET state = 'pending', errors_json = NULL, next_attempt_at = ?2,"
+                 " done_at = 0, unknown_since = 0"
+                 " WHERE id = ?1 AND state = 'rejected' AND lease_token IS NULL",
+                 &st, err))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, now);
+    if (!step_done(s, st, err))
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 1 : 0;
+}

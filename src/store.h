@@ -235,6 +235,11 @@ int store_remote_id_is_known(struct store *s, const char *remote_id, char **err)
  * (its draft goes too).
  * 1 dropped, 0 no such row, -1 refused or error with *err. */
 int store_drop(struct store *s, long long id, long long now, char **err);
+/* Queue a rejected call again (pending, due now, errors_json cleared; last_error and
+ * last_status kept), e.g. one an import finds refused for a reason that was not a verdict on
+ * the call (a 404 from a wrong base path). Only a rejected row that no one holds a lease on.
+ * 1 requeued, 0 not applicable (no such row, or not rejected), -1 error with *err (owned). */
+int store_requeue(struct store *s, long long id, long long now, char **err);
 
 /* ---- Look-ups, review and the server's clock (doc/outbox.md) ---- */
 

@@ -45,6 +45,13 @@ const char *cli_binary(void)
 struct cli_run cli_run(const char *home, const char *base_url, const char *key,
                        const char *const *extra_env, const char *const *args)
 {
+    return cli_run_input(home, base_url, key, extra_env, args, NULL);
+}
+
+struct cli_run cli_run_input(const char *home, const char *base_url, const char *key,
+                             const char *const *extra_env, const char *const *args,
+                             const char *stdin_text)
+{
     const char *argv[64];
     char *envp[64];
     int n = 0, e = 0;
@@ -66,7 +73,7 @@ struct cli_run cli_run(const char *home, const char *base_url, const char *key,
     for (int i = 0; extra_env && extra_env[i] && e < 63; i++)
         envp[e++] = xstrdup(extra_env[i]);
     envp[e] = NULL;
-    r.status = run_capture(argv, (const char *const *)envp, NULL, 20000, &r.out, &r.err);
+    r.status = run_capture(argv, (const char *const *)envp, stdin_text, 20000, &r.out, &r.err);
     for (int i = 0; i < e; i++)
         free(envp[i]);
     return r;

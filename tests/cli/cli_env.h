@@ -20,6 +20,10 @@ const char *cli_binary(void);
  * args is NULL-terminated. 20 s bound. */
 struct cli_run cli_run(const char *home, const char *base_url, const char *key,
                        const char *const *extra_env, const char *const *args);
+/* Same, with stdin_text on standard input (NULL: /dev/null). */
+struct cli_run cli_run_input(const char *home, const char *base_url, const char *key,
+                             const char *const *extra_env, const char *const *args,
+                             const char *stdin_text);
 void cli_run_done(struct cli_run *r);
 /* true when s contains needle (NULL-safe) */
 bool cli_has(const char *s, const char *needle);

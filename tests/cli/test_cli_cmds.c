@@ -567,6 +567,265 @@ static void import__latin1_cells_are_refused_naming_the_field_before_any_lookup(
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
     assert_int_equal(fake_request_count(fk, "GET", "/dispositions"), 0);
     cli_run_done(&r);
+/* ---- import: which rows are the same work ---- */
+
+#define ROW_CSV_HEADER "from,to,duration,answered,human,task\n"
+#define ROW(to, dur) "+1 415 555 0100," to "," dur ",no,no," FAKE_TASK_ID_FIRST "\n"
+
+static const char *const user_env[] = {"AMPLECALL_USER=" FAKE_USER_ID, NULL};
+
+static size_t server_calls(struct fake *f)
+{
+    json_object *a = fake_stored_calls(f);
+    size_t n;
+
+    assert_non_null(a);
+    n = json_object_array_length(a);
+    json_object_put(a);
+    return n;
+}
+
+static struct cli_run import_at(struct fake *f, const char *const *args)
+{
+    struct cli_run r = cli_run(home, fake_base_url(f), FAKE_API_KEY, user_env, args);
+    assert_false(cli_has(r.out, FAKE_API_KEY));
+    assert_false(cli_has(r.err, FAKE_API_KEY));
+    return r;
+}
+
+/* Tuesday's unanswered call to the same task, same numbers, same duration, is another call. */
+static void import__the_same_row_in_another_file_is_a_new_call(void **state)
+{
+    char *mon = write_file("monday.csv", ROW_CSV_HEADER ROW("+1 212 555 0031", "0"));
+    char *tue = write_file("tuesday.csv", ROW_CSV_HEADER ROW("+1 212 555 0031", "0"));
+    struct cli_run r = import_at(fk, ARGS("import", mon));
+
+    expect_status(&r, 0);
+    expect_has(r.out, "1 row: 1 logged");
+    cli_run_done(&r);
+    r = import_at(fk, ARGS("import", tue));
+    expect_status(&r, 0);
+    expect_has(r.out, "1 row: 1 logged, 0 already logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 2);
+    free(mon);
+    free(tue);
+}
+
+static void import__a_rerun_after_everything_was_sent_sends_nothing(void **state)
+{
+    const char *text = ROW_CSV_HEADER ROW("+1 212 555 0041", "1") ROW("+1 212 555 0042", "2");
+    char *csv = write_file("calls.csv", text);
+    struct cli_run r = import_at(fk, ARGS("import", csv));
+
+    expect_status(&r, 0);
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 0 logged, 2 already logged");
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
+
+    /* standard input is known by its content: the same text resumes, other text is new */
+    r = cli_run_input(home, fake_base_url(fk), FAKE_API_KEY, user_env, ARGS("import", "-"), text);
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 2 logged");
+    cli_run_done(&r);
+    r = cli_run_input(home, fake_base_url(fk), FAKE_API_KEY, user_env, ARGS("import", "-"), text);
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 0 logged, 2 already logged");
+    cli_run_done(&r);
+    r = cli_run_input(home, fake_base_url(fk), FAKE_API_KEY, user_env, ARGS("import", "-"),
+                      ROW_CSV_HEADER ROW("+1 212 555 0041", "1"));
+    expect_status(&r, 0);
+    expect_has(r.out, "1 row: 1 logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 5);
+    free(csv);
+}
+
+/* The server fails part way (a 503 on the fourth call): the rerun sends the rest, once. */
+static void import__a_rerun_after_a_partial_run_sends_the_rest_once(void **state)
+{
+    char *csv = write_file("calls.csv", ROW_CSV_HEADER ROW("+1 212 555 0051", "1")
+                                            ROW("+1 212 555 0052", "2") ROW("+1 212 555 0053", "3")
+                                                ROW("+1 212 555 0054", "4")
+                                                    ROW("+1 212 555 0055", "5"));
+    struct cli_run r;
+
+    assert_true(fake_set_faults(fk, "[{\"method\":\"POST\",\"path\":\"/calls\",\"times\":3,"
+                                    "\"delay_ms\":1},"
+                                    "{\"method\":\"POST\",\"path\":\"/calls\",\"times\":1,"
+                                    "\"status\":503}]"));
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 75);
+    expect_has(r.out, "5 rows: 3 logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 3);
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "5 rows: 2 logged, 3 already logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 5);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 6);
+    free(csv);
+}
+
+/* A test server first, then the real one: both get the calls. The same server under another
+ * spelling of its URL is the same work. */
+static void import__another_base_url_is_new_work(void **state)
+{
+    static const char *const args[] = {"--tasks", "25", NULL};
+    struct fake *fk2 = fake_start(args);
+    char *csv = write_file("calls.csv", ROW_CSV_HEADER ROW("+1 212 555 0061", "1")
+                                            ROW("+1 212 555 0062", "2"));
+    char *same = NULL;
+    struct cli_run r;
+
+    assert_non_null(fk2);
+    r = import_at(fk2, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 2 logged");
+    cli_run_done(&r);
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 2 logged, 0 already logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk2), 2);
+    assert_int_equal(server_calls(fk), 2);
+
+    same = xasprintf("HTTP://LocalHost:%d//", fake_port(fk));
+    r = cli_run(home, same, FAKE_API_KEY, user_env, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 0 logged, 2 already logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 2);
+    assert_int_equal(fake_stop(fk2), 0);
+    free(same);
+    free(csv);
+}
+
+/* A 404 says nothing about the call (a wrong base path, a proxy): the rerun tries it again.
+ * A 422 is a verdict on the call and stays. */
+static void import__a_row_refused_with_404_is_retried_on_rerun(void **state)
+{
+    char *csv = write_file("calls.csv",
+                           ROW_CSV_HEADER ROW("+1 212 555 0071", "1")
+                           "+1 415 555 0100,+1 212 555 0072,2,no,no,"
+                           "0199f0a2-1c3e-7a10-9b7e-00000000ffff\n");
+    struct cli_run r;
+
+    assert_true(fake_set_faults(fk, "{\"method\":\"POST\",\"path\":\"/calls\",\"times\":1,"
+                                    "\"status\":404}"));
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 65);
+    expect_has(r.out, "2 rows: 0 logged, 0 already logged, 0 invalid, 2 rejected");
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
+    assert_int_equal(server_calls(fk), 0);
+
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 65);
+    expect_has(r.out, "row 1 (line 2): logged");
+    expect_has(r.out, "row 2 (line 3): rejected");
+    expect_has(r.out, "2 rows: 1 logged, 0 already logged, 0 invalid, 1 rejected");
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 3);
+    assert_int_equal(server_calls(fk), 1);
+
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 65);
+    expect_has(r.out, "2 rows: 0 logged, 1 already logged, 0 invalid, 1 rejected");
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 3);
+    free(csv);
+}
+
+static void import__dry_run_lists_what_would_happen_and_posts_nothing(void **state)
+{
+    char *csv = write_file("calls.csv",
+                           ROW_CSV_HEADER ROW("+1 212 555 0081", "1") ROW("+1 212 555 0082", "2")
+                               ROW("+1 212 555 0083", "3") ROW("+1 212 555 0084", "ten")
+                                   ROW("+1 212 555 0085", "5")
+                           "+1 415 555 0100,+1 212 555 0086,6,no,no,"
+                           "\x1b]0;owned\x07\x1b[31mEvil\n");
+    char *db = xasprintf("%s/state/amplecall/amplecall.db", home);
+    struct cli_run r, again;
+    struct stat sb;
+
+    /* nothing stored yet: every good row would be sent, and no store is created */
+    r = import_at(fk, ARGS("import", "--dry-run", csv));
+    expect_status(&r, 65);
+    expect_has(r.out, "row 1: send\n");
+    expect_has(r.out, "row 4: invalid: duration: must be a whole number");
+    expect_has(r.out, "row 5: send\n");
+    expect_has(r.out, "row 6: invalid: task_id: no task matches");
+    expect_has(r.out, "Evil");
+    assert_false(cli_has(r.out, "\x1b"));
+    assert_false(cli_has(r.out, "\x07"));
+    expect_has(r.out, "6 rows (dry run, nothing sent): 4 to send, 0 to retry, 0 queued already, "
+                      "0 already sent, 0 rejected, 2 invalid");
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", NULL), 0);
+    assert_int_not_equal(stat(db, &sb), 0);
+
+    /* row 1 sent, row 2 refused with a 404, row 3 kept pending by a 500; the run stops */
+    assert_true(fake_set_faults(fk, "[{\"method\":\"POST\",\"path\":\"/calls\",\"times\":1,"
+                                    "\"delay_ms\":1},"
+                                    "{\"method\":\"POST\",\"path\":\"/calls\",\"times\":1,"
+                                    "\"status\":404},"
+                                    "{\"method\":\"POST\",\"path\":\"/calls\",\"times\":1,"
+                                    "\"status\":500}]"));
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 75);
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 3);
+
+    r = import_at(fk, ARGS("import", "--dry-run", csv));
+    expect_status(&r, 65);
+    expect_has(r.out, "row 1: already sent (#1)\n");
+    expect_has(r.out, "row 2: retry (refused before: HTTP 404)\n");
+    expect_has(r.out, "row 3: queued already (#3)\n");
+    expect_has(r.out, "row 4: invalid: duration: must be a whole number");
+    expect_has(r.out, "row 5: send\n");
+    expect_has(r.out, "row 6: invalid: task_id: no task matches");
+    assert_false(cli_has(r.out, "\x1b"));
+    expect_has(r.out, "6 rows (dry run, nothing sent): 1 to send, 1 to retry, 1 queued already, "
+                      "1 already sent, 0 rejected, 2 invalid");
+    assert_int_equal(fake_request_count(fk, "POST", NULL), 3);
+    /* it changed nothing: the same answer again */
+    again = import_at(fk, ARGS("import", "--dry-run", csv));
+    assert_string_equal(again.out, r.out);
+    cli_run_done(&again);
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", NULL), 3);
+
+    /* the real run sends rows 2, 3 and 5 */
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 65);
+    expect_has(r.out, "6 rows: 3 logged, 1 already logged, 2 invalid, 0 rejected");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 4);
+    free(db);
+    free(csv);
+}
+
+static void import__two_identical_rows_in_one_file_are_two_calls(void **state)
+{
+    char *csv = write_file("calls.csv", ROW_CSV_HEADER ROW("+1 212 555 0091", "0")
+                                            ROW("+1 212 555 0091", "0"));
+    struct cli_run r = import_at(fk, ARGS("import", csv));
+
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 2 logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 2);
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "2 rows: 0 logged, 2 already logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 2);
     free(csv);
 }
 
@@ -609,6 +868,13 @@ int main(void)
         T(import__stops_at_a_server_error_and_resumes_without_duplicates),
         T(import__unknown_column_is_refused_before_any_request),
         T(import__latin1_cells_are_refused_naming_the_field_before_any_lookup),
+        T(import__the_same_row_in_another_file_is_a_new_call),
+        T(import__a_rerun_after_everything_was_sent_sends_nothing),
+        T(import__a_rerun_after_a_partial_run_sends_the_rest_once),
+        T(import__another_base_url_is_new_work),
+        T(import__a_row_refused_with_404_is_retried_on_rerun),
+        T(import__dry_run_lists_what_would_happen_and_posts_nothing),
+        T(import__two_identical_rows_in_one_file_are_two_calls),
         T(every_command_has_help),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -580,6 +580,59 @@ static void outbox__crash_test_every_call_is_on_the_server_exactly_once(void **s
     assert_true(local > iterations / 10);
 }
 
+/* ---- import killed part way ---- */
+
+/* `amplecall import` SIGKILLed while its rows go out one by one (each POST is slowed down):
+ * running the same import again resumes, and in the end every row is on the server exactly
+ * once, including the one whose request was in flight when the process died. */
+static void outbox__an_import_killed_part_way_resumes_and_sends_each_row_once(void **state)
+{
+    enum { ROWS = 8, BASE = 101 };
+    static const char *const env[] = {"AMPLECALL_USER=" FAKE_USER_ID,
+                                      "AMPLECALL_OUTBOX_SETTLE_MS=100", NULL};
+    char *path = xasprintf("%s/calls.csv", home);
+    FILE *f = fopen(path, "w");
+    int counts[ROWS], total, runs = 0;
+    size_t posts;
+    struct cli_run r;
+
+    assert_non_null(f);
+    fputs("from,to,duration,answered,human,task\n", f);
+    for (int i = 0; i < ROWS; i++)
+        fprintf(f, "+1 415 555 0100,+1 212 555 0300,%d,yes,yes,%s\n", BASE + i,
+                FAKE_TASK_ID_FIRST);
+    assert_int_equal(fclose(f), 0);
+
+    assert_true(fake_set_faults(fk, "{\"method\":\"POST\",\"path\":\"/calls\",\"delay_ms\":150}"));
+    assert_true(run_and_kill((const char *const[]){"import", path, NULL}, env, 600000, NULL));
+    server_counts(counts, ROWS, BASE, &total);
+    assert_true(total < ROWS);
+
+    assert_true(fake_set_faults(fk, "[]"));
+    do {
+        struct timespec pause = {0, 300 * 1000000L};
+        nanosleep(&pause, NULL); /* past the settle time of a call left in flight */
+        r = run_at(fake_base_url(fk), env, (const char *const[]){"import", path, NULL});
+        if (r.status != 0 && r.status != 75)
+            fail_msg("import exited %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+        cli_run_done(&r);
+    } while (r.status != 0 && ++runs < 10);
+    assert_int_equal(r.status, 0);
+    server_counts(counts, ROWS, BASE, &total);
+    assert_int_equal(total, ROWS);
+    for (int i = 0; i < ROWS; i++)
+        if (counts[i] != 1)
+            fail_msg("row %d is on the server %d times", i + 1, counts[i]);
+
+    /* and once more: nothing left to send */
+    posts = fake_request_count(fk, "POST", "/calls");
+    r = run_at(fake_base_url(fk), env, (const char *const[]){"import", path, NULL});
+    expect_status(&r, 0);
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), posts);
+    free(path);
+}
+
 /* The fast path: a log that goes through writes its call ahead to the spool, not SQLite;
  * the first reader of the store adopts it, in the order the calls were made. */
 static void outbox__a_sent_log_leaves_sqlite_alone_until_a_reader_adopts_it(void **state)
@@ -747,6 +800,7 @@ int main(void)
         T(outbox__a_sent_log_leaves_sqlite_alone_until_a_reader_adopts_it),
         T(outbox__a_long_spool_is_adopted_by_log_itself),
         T(outbox__history_and_drop_commands_show_and_discard_calls),
+        T(outbox__an_import_killed_part_way_resumes_and_sends_each_row_once),
         T(outbox__crash_test_every_call_is_on_the_server_exactly_once),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -428,6 +428,58 @@ static void store__enqueue_with_an_external_key_is_idempotent(void **state)
     store_close(s);
 }
 
+/* A rejected call queued again: pending and due now, its errors cleared, why it was refused
+ * kept; other states are left alone. */
+static void store__requeue_makes_a_rejected_call_pending_and_nothing_else(void **state)
+{
+    struct store *s = open_ok();
+    struct store_lease l;
+    struct store_row r;
+    struct store_claim_query q = any_due();
+    struct store_outcome refused = {.state = STORE_REJECTED, .status = 404,
+                                    .error = "POST /calls was rejected (HTTP 404)",
+                                    .errors_json = "{\"_errors\":[]}"};
+    struct store_outcome sent = {.state = STORE_SENT, .status = 201, .remote_id = "r-1"};
+    char *err = NULL;
+    long long id, other;
+
+    store_row_init(&r);
+    store_lease_init_self(&l, 60000);
+    id = enqueue(s, "1", "import:k1");
+    other = enqueue(s, "2", "import:k2");
+    /* pending: not applicable */
+    assert_int_equal(store_requeue(s, id, T0, &err), 0);
+    assert_int_equal(store_requeue(s, 999, T0, &err), 0);
+    q.only_id = id;
+    assert_int_equal(store_claim(s, &q, &l, T0, &r, &err), 1);
+    /* leased (sending): not applicable */
+    assert_int_equal(store_requeue(s, id, T0, &err), 0);
+    assert_true(store_finish(s, id, &l, &refused, T0, &err));
+    assert_int_equal(store_requeue(s, id, T0 + 5000, &err), 1);
+    assert_int_equal(store_get(s, id, &r, &err), 1);
+    assert_int_equal(r.state, STORE_PENDING);
+    assert_null(r.errors_json);
+    assert_int_equal(r.next_attempt_at, T0 + 5000);
+    assert_int_equal(r.done_at, 0);
+    assert_int_equal(r.last_status, 404);
+    assert_non_null(r.last_error);
+    assert_string_equal(r.external_key, "import:k1");
+    /* pending again: a second requeue does nothing */
+    assert_int_equal(store_requeue(s, id, T0 + 6000, &err), 0);
+    /* due now: an unforced claim takes it */
+    q.is_forced = false;
+    assert_int_equal(store_claim(s, &q, &l, T0 + 5000, &r, &err), 1);
+    assert_int_equal(r.attempts, 2);
+    /* sent: never */
+    q.only_id = other;
+    assert_int_equal(store_claim(s, &q, &l, T0 + 5000, &r, &err), 1);
+    assert_true(store_finish(s, other, &l, &sent, T0 + 5000, &err));
+    assert_int_equal(store_requeue(s, other, T0 + 6000, &err), 0);
+    assert_int_equal(state_of(s, other), STORE_SENT);
+    store_row_done(&r);
+    store_close(s);
+}
+
 /* ---- claims and leases ---- */
 
 static void store__claim_respects_schedule_unless_forced_but_honours_retry_after(void **state)
@@ -788,6 +840,7 @@ int main(void)
         T(store__failed_outcome_rolls_back_the_draft_deletion_too),
         T(store__outcome_other_than_sent_needs_the_lease),
         T(store__enqueue_with_an_external_key_is_idempotent),
+        T(store__requeue_makes_a_rejected_call_pending_and_nothing_else),
         T(store__claim_respects_schedule_unless_forced_but_honours_retry_after),
         T(store__a_forced_claim_lets_an_unknown_call_settle_first),
         T(store__a_call_whose_owner_died_settles_from_when_that_was_found),
