@@ -11,6 +11,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "buf.h"
 #include "commands.h"
 #include "jsonx.h"
 #include "sanitize.h"
@@ -125,6 +126,11 @@ static json_object *json_embed(const char *text)
     return o ? o : json_object_new_string(text);
 }
 
+const char *history_state_label(const struct store_row *r)
+{
+    return r->damage ? "damaged" : store_state_name(r->state);
+}
+
 json_object *history_row_json(const struct store_row *r, bool with_response)
 {
     json_object *o = json_object_new_object();
@@ -132,7 +138,10 @@ json_object *history_row_json(const struct store_row *r, bool with_response)
 
     json_object_object_add(o, "id", json_object_new_int64(r->id));
     json_object_object_add(o, "created_at", json_time_or_null(r->created_at));
-    json_object_object_add(o, "state", json_object_new_string(store_state_name(r->state)));
+    json_object_object_add(o, "state", json_object_new_string(history_state_label(r)));
+    json_object_object_add(o, "damage", json_str_or_null(r->damage));
+    if (r->state == STORE_REVIEW)
+        json_object_object_add(o, "candidates", json_embed(r->candidates));
     json_object_object_add(o, "attempts", json_object_new_int(r->attempts));
     json_object_object_add(o, "last_error", json_str_or_null(r->last_error));
     json_object_object_add(o, "last_status",
@@ -194,13 +203,60 @@ void history_print_table(FILE *out, const struct store_rows *rows)
         fputc(' ', out);
         cell(out, *disp ? disp : "-", 12);
         fputc(' ', out);
-        cell(out, store_state_name(r->state), 8);
+        cell(out, history_state_label(r), 8);
         fputc(' ', out);
         cell_ex(out, r->remote_id ? r->remote_id : "-", 36, true);
         fputc('\n', out);
         free(when);
         call_record_done(&rec);
     }
+}
+
+/* The server calls a review is between, one line each, with what differs from ours. */
+static void print_candidates(FILE *out, const struct store_row *r)
+{
+    json_object *a = jsonx_parse(r->candidates ? r->candidates : "", r->candidates ? strlen(r->candidates) : 0);
+    size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *text = json_object_to_json_string_ext(json_object_array_get_idx(a, i),
+                                                          JSON_C_TO_STRING_PLAIN);
+        struct call_record rec;
+        char *id, *when, *missing;
+        struct buf m;
+
+        call_record_init(&rec);
+        if (!call_record_parse(text, strlen(text), &rec, NULL)) {
+            call_record_done(&rec);
+            continue;
+        }
+        buf_init(&m, 1024);
+        if (!rec.transcription && *call_get(&r->call, FIELD_TRANSCRIPTION))
+            buf_printf(&m, " transcription");
+        if (!rec.recording_url && *call_get(&r->call, FIELD_RECORDING_URL))
+            buf_printf(&m, " recording_url");
+        if (!rec.from)
+            buf_printf(&m, " from");
+        if (rec.answered < 0)
+            buf_printf(&m, " answered");
+        if (rec.human < 0)
+            buf_printf(&m, " human");
+        id = sanitize_line(rec.id);
+        when = sanitize_line(rec.start_date ? rec.start_date : "?");
+        missing = m.len ? sanitize_line(m.data) : NULL;
+        fprintf(out, "      candidate %s started %s%s%s\n", id, when,
+                missing ? "; the server does not report:" : "", missing ? missing : "");
+        free(id);
+        free(when);
+        free(missing);
+        buf_done(&m);
+        call_record_done(&rec);
+    }
+    if (n)
+        fprintf(out, "      settle with 'amplecall outbox resolve %lld --sent ID' or "
+                     "'--resend'\n",
+                r->id);
+    json_object_put(a);
 }
 
 void history_print_outbox(FILE *out, const struct store_rows *rows)
@@ -222,14 +278,18 @@ void history_print_outbox(FILE *out, const struct store_rows *rows)
         fputc(' ', out);
         cell(out, call_get(&r->call, FIELD_TO), 18);
         fputc(' ', out);
-        cell(out, store_state_name(r->state), 8);
+        cell(out, history_state_label(r), 8);
         fputc(' ', out);
         cell(out, attempts, 8);
         fputc(' ', out);
         cell(out, next, 19);
         fputc(' ', out);
-        cell_ex(out, r->last_error ? r->last_error : "-", 60, true);
+        cell_ex(out, r->damage ? r->damage : r->last_error ? r->last_error : "-", 60, true);
         fputc('\n', out);
+        if (r->damage)
+            fprintf(out, "      'amplecall outbox drop %lld' removes it\n", r->id);
+        if (r->state == STORE_REVIEW && !r->damage)
+            print_candidates(out, r);
         free(when);
         free(next);
     }

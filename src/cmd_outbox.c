@@ -1,5 +1,6 @@
-/* `amplecall outbox [list|flush|drop ID] [--json] [--yes]`: show the calls waiting to be sent,
- * send them now, or discard one after confirmation. Sending goes through outbox.c, so a flush
+/* `amplecall outbox [list|flush|drop ID|resolve ID --sent REMOTE_ID|--resend] [--json] [--yes]`:
+ * show the calls waiting to be sent, send them now, discard one after confirmation, or
+ * settle one in review by hand. Sending goes through outbox.c, so a flush
  * never sends a call that another process holds or that already reached the server. */
 #include "config.h"
 
@@ -16,10 +17,13 @@
 #include "sanitize.h"
 #include "settings.h"
 #include "util.h"
+#include "validate.h"
 
 struct outbox_cli {
-    const char *action; /* "list", "flush", "drop" */
+    const char *action; /* "list", "flush", "drop", "resolve" */
     long long id;
+    const char *sent_id; /* resolve --sent */
+    bool is_resend;      /* resolve --resend */
     bool is_json;
     bool is_yes;
     struct settings_flags flags;
@@ -30,22 +34,30 @@ static void outbox_usage(FILE *out)
     fputs("Usage: amplecall outbox [list] [--json]\n"
           "       amplecall outbox flush [--json]\n"
           "       amplecall outbox drop ID [--yes]\n"
+          "       amplecall outbox resolve ID --sent REMOTE_ID | --resend\n"
           "\n"
           "Calls that are stored but not yet confirmed by the API: pending (waiting for a\n"
-          "retry), sending (an attempt in progress) and unknown (an attempt may have reached\n"
-          "the server; it is looked up before any resend).\n"
+          "retry), sending (an attempt in progress), unknown (an attempt may have reached\n"
+          "the server; it is looked up before any resend), review (the server holds calls\n"
+          "that could be this one and no rule can tell which) and damaged (cannot be read\n"
+          "back; set aside). See doc/outbox.md.\n"
           "\n"
-          "  list        show them with state, attempts, next attempt and last error (default)\n"
-          "  flush       try to send them now (waits out a short Retry-After)\n"
+          "  list        show them with state, attempts, next attempt, last error, and the\n"
+          "              server calls a review is between (default)\n"
+          "  flush       try to send them now (waits out a short Retry-After and the settle\n"
+          "              wait of a call whose earlier attempt may have arrived)\n"
           "  drop ID     discard one; asks for confirmation on a terminal\n"
+          "  resolve ID --sent REMOTE_ID   the call is that server call: record it as sent\n"
+          "  resolve ID --resend           the call is not on the server: send it again\n"
           "  --json      print JSON\n"
           "  --yes       drop without asking (for scripts)\n"
           "\n" SETTINGS_FLAGS_HELP
-          "Environment: AMPLECALL_OUTBOX_RATE (requests a minute, default 240, at most 450),\n"
-          "AMPLECALL_OUTBOX_SETTLE_MS (wait before checking an interrupted call, default 2000).\n"
+          "Environment: AMPLECALL_OUTBOX_RATE (requests a minute for the whole machine,\n"
+          "default and at most 450), AMPLECALL_OUTBOX_SETTLE_MS (wait before looking up a\n"
+          "call whose attempt may have arrived; default two request timeouts, at least one).\n"
           "\n"
-          "Exit status of flush: 0 nothing left, 75 calls still pending, 65 a call was\n"
-          "rejected, 77 API key rejected.\n",
+          "Exit status of flush: 0 nothing left, 75 calls still pending, unknown or in review,\n"
+          "65 a call was rejected, 77 API key rejected.\n",
           out);
 }
 
@@ -78,11 +90,15 @@ static int parse(int argc, char **argv, struct outbox_cli *o)
             fprintf(stderr, "amplecall outbox: unknown option '%s'\n", a);
             fprintf(stderr, "Try 'amplecall outbox --help'.\n");
             return EXIT_USAGE;
-        } else if (!has_action &&
-                   (!strcmp(a, "list") || !strcmp(a, "flush") || !strcmp(a, "drop"))) {
+        } else if (!strcmp(a, "--sent") && i + 1 < argc) {
+            o->sent_id = argv[++i];
+        } else if (!strcmp(a, "--resend")) {
+            o->is_resend = true;
+        } else if (!has_action && (!strcmp(a, "list") || !strcmp(a, "flush") ||
+                                   !strcmp(a, "drop") || !strcmp(a, "resolve"))) {
             o->action = a;
             has_action = true;
-        } else if (!strcmp(o->action, "drop") && !o->id) {
+        } else if ((!strcmp(o->action, "drop") || !strcmp(o->action, "resolve")) && !o->id) {
             if (!str_to_nonneg(a, 1LL << 62, &o->id) || o->id == 0) {
                 fprintf(stderr, "amplecall outbox: '%s' is not a call ID\n", a);
                 return EXIT_USAGE;
@@ -92,8 +108,23 @@ static int parse(int argc, char **argv, struct outbox_cli *o)
             return EXIT_USAGE;
         }
     }
-    if (!strcmp(o->action, "drop") && !o->id) {
-        fprintf(stderr, "amplecall outbox: drop needs the ID of a call (see 'amplecall outbox')\n");
+    if ((!strcmp(o->action, "drop") || !strcmp(o->action, "resolve")) && !o->id) {
+        fprintf(stderr, "amplecall outbox: %s needs the ID of a call (see 'amplecall outbox')\n",
+                o->action);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(o->action, "resolve") && !o->sent_id == !o->is_resend) {
+        fprintf(stderr, "amplecall outbox: resolve needs one of --sent REMOTE_ID or --resend\n");
+        return EXIT_USAGE;
+    }
+    if (strcmp(o->action, "resolve") != 0 && (o->sent_id || o->is_resend)) {
+        fprintf(stderr, "amplecall outbox: --sent and --resend go with resolve\n");
+        return EXIT_USAGE;
+    }
+    if (o->sent_id && !validate_uuid(o->sent_id)) {
+        char *clean = sanitize_line(o->sent_id);
+        fprintf(stderr, "amplecall outbox: '%s' is not a call id (a UUID)\n", clean);
+        free(clean);
         return EXIT_USAGE;
     }
     return 0;
@@ -149,7 +180,7 @@ static int do_drop(struct store *s, const struct outbox_cli *o)
         rc = found == 0 ? EXIT_INVALID : EXIT_INTERNAL;
         goto out;
     }
-    if (r.state == STORE_SENT) {
+    if (r.state == STORE_SENT && !r.damage) {
         fprintf(stderr, "amplecall outbox: call %lld was sent already; it stays in the history\n",
                 o->id);
         rc = EXIT_INVALID;
@@ -194,6 +225,26 @@ out:
     return rc;
 }
 
+static int do_resolve(struct store *s, const struct outbox_cli *o)
+{
+    char *err = NULL;
+
+    if (store_resolve(s, o->id, o->sent_id, store_now_ms(), &err) < 0) {
+        char *clean = sanitize_line(err);
+        fprintf(stderr, "amplecall outbox: %s\n", clean);
+        free(clean);
+        free(err);
+        return EXIT_INVALID;
+    }
+    if (o->is_json)
+        printf("{\"resolved\": %lld, \"as\": \"%s\"}\n", o->id, o->sent_id ? "sent" : "pending");
+    else if (o->sent_id)
+        printf("Call %lld is recorded as sent (server call %s).\n", o->id, o->sent_id);
+    else
+        printf("Call %lld will be sent again ('amplecall outbox flush' sends it now).\n", o->id);
+    return EXIT_LOGGED;
+}
+
 static int do_flush(struct store *s, const struct outbox_cli *o)
 {
     struct settings set;
@@ -227,7 +278,7 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
         goto out;
     }
     rc = st.is_auth_failed ? EXIT_AUTH
-         : st.pending > 0  ? EXIT_TEMPFAIL
+         : st.pending > 0 || st.review > 0 ? EXIT_TEMPFAIL
          : st.rejected > 0 ? EXIT_INVALID
                            : EXIT_LOGGED;
     if (o->is_json) {
@@ -238,6 +289,8 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
         json_object_object_add(j, "rejected", json_object_new_int(st.rejected));
         json_object_object_add(j, "pending", json_object_new_int(st.pending));
         json_object_object_add(j, "in_progress_elsewhere", json_object_new_int(st.leased));
+        json_object_object_add(j, "review", json_object_new_int(st.review));
+        json_object_object_add(j, "damaged", json_object_new_int(st.damaged));
         json_object_object_add(j, "error", e ? json_object_new_string(e) : NULL);
         puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
         json_object_put(j);
@@ -247,6 +300,10 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
                st.found, st.rejected, st.pending);
         if (st.leased)
             printf(", %d being sent by another amplecall", st.leased);
+        if (st.review)
+            printf(", %d to be reviewed ('amplecall outbox' shows them)", st.review);
+        if (st.damaged)
+            printf(", %d damaged and set aside", st.damaged);
         printf(".\n");
         if (st.last_error) {
             char *e = sanitize_line(st.last_error);
@@ -288,6 +345,8 @@ int cmd_outbox(int argc, char **argv)
         rc = do_flush(s, &o);
     else if (!strcmp(o.action, "drop"))
         rc = do_drop(s, &o);
+    else if (!strcmp(o.action, "resolve"))
+        rc = do_resolve(s, &o);
     else
         rc = do_list(s, &o);
     store_close(s);

@@ -17,6 +17,8 @@ char *history_iso_time(long long ms);
 json_object *history_row_json(const struct store_row *r, bool with_response);
 /* Print rows as one JSON array to out. */
 void history_print_json(FILE *out, const struct store_rows *rows);
+/* "damaged" for a quarantined row, else the state's name; borrowed. */
+const char *history_state_label(const struct store_row *r);
 
 /* History table: id, time, to, contact, disposition, state, remote id. */
 void history_print_table(FILE *out, const struct store_rows *rows);

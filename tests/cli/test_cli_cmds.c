@@ -567,6 +567,9 @@ static void import__latin1_cells_are_refused_naming_the_field_before_any_lookup(
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
     assert_int_equal(fake_request_count(fk, "GET", "/dispositions"), 0);
     cli_run_done(&r);
+    free(csv);
+}
+
 /* ---- import: which rows are the same work ---- */
 
 #define ROW_CSV_HEADER "from,to,duration,answered,human,task\n"

@@ -292,7 +292,7 @@ static void store__latest_draft_skips_one_whose_call_waits_in_the_outbox(void **
     assert_int_equal(store_draft_latest(s, &slot, &err), 1);
     assert_string_equal(slot, "b");
     free(slot);
-    assert_true(store_insert_sending(s, &n, &l, T0 + 20, &id, &err));
+    assert_true(store_insert_sending(s, &n, &l, T0 + 20, &id, NULL, &err));
     assert_int_equal(store_draft_latest(s, &slot, &err), 1);
     assert_string_equal(slot, "a");
     free(slot);
@@ -321,7 +321,7 @@ static void store__sent_outcome_deletes_the_draft_in_the_same_transaction(void *
     store_lease_init_self(&l, 60000);
     make_call(&c, "7");
     assert_true(store_draft_save(s, "form", &d, T0, &err));
-    assert_true(store_insert_sending(s, &n, &l, T0, &id, &err));
+    assert_true(store_insert_sending(s, &n, &l, T0, &id, NULL, &err));
     assert_int_equal(store_get(s, id, &r, &err), 1);
     assert_int_equal(r.state, STORE_SENDING);
     assert_int_equal(r.attempts, 1);
@@ -359,10 +359,10 @@ static void store__failed_outcome_rolls_back_the_draft_deletion_too(void **state
     store_draft_init(&d);
     store_lease_init_self(&l, 60000);
     make_call(&c, "7");
-    assert_true(store_insert_sending(s, &n1, &l, T0, &id1, &err));
+    assert_true(store_insert_sending(s, &n1, &l, T0, &id1, NULL, &err));
     assert_true(store_finish(s, id1, &l, &o, T0, &err));
     assert_true(store_draft_save(s, "form", &d, T0, &err));
-    assert_true(store_insert_sending(s, &n2, &l, T0, &id2, &err));
+    assert_true(store_insert_sending(s, &n2, &l, T0, &id2, NULL, &err));
     /* one remote call cannot be the outcome of two local calls: the update fails ... */
     assert_false(store_finish(s, id2, &l, &o, T0, &err));
     free(err);
@@ -391,7 +391,7 @@ static void store__outcome_other_than_sent_needs_the_lease(void **state)
     store_lease_init_self(&other, 60000);
     assert_string_not_equal(mine.token, other.token);
     make_call(&c, "8");
-    assert_true(store_insert_sending(s, &n, &mine, T0, &id, &err));
+    assert_true(store_insert_sending(s, &n, &mine, T0, &id, NULL, &err));
     assert_false(store_finish(s, id, &other, &pend, T0, &err));
     assert_non_null(strstr(err, "lease"));
     free(err);
@@ -568,7 +568,7 @@ static void store__a_call_whose_owner_died_settles_from_when_that_was_found(void
     dead.pid = kid;
     store_lease_init_self(&l, 60000);
     /* claimed at T0; the owner may have sent its POST just before it was killed */
-    assert_true(store_insert_sending(s, &n, &dead, T0, &id, &err));
+    assert_true(store_insert_sending(s, &n, &dead, T0, &id, NULL, &err));
     /* found gone at T0 + 5000 (this claim reaps it): not due, forced or not, until it settled */
     q.is_forced = true;
     assert_int_equal(store_claim(s, &q, &l, T0 + 5000, &r, &err), 0);
@@ -699,9 +699,9 @@ static void store__expired_lease_or_dead_owner_makes_a_sending_call_unknown(void
     assert_false(store_lease_owner_is_dead(live.host, getpid(), live.start));
     assert_false(store_lease_owner_is_dead("another-host.example", kid, 0));
 
-    assert_true(store_insert_sending(s, &n, &live, T0, &id_live, &err));
-    assert_true(store_insert_sending(s, &n, &dead, T0, &id_dead, &err));
-    assert_true(store_insert_sending(s, &n, &expiring, T0, &id_exp, &err));
+    assert_true(store_insert_sending(s, &n, &live, T0, &id_live, NULL, &err));
+    assert_true(store_insert_sending(s, &n, &dead, T0, &id_dead, NULL, &err));
+    assert_true(store_insert_sending(s, &n, &expiring, T0, &id_exp, NULL, &err));
     assert_true(store_reap_stale(s, T0 + 500, &reaped, &err));
     assert_int_equal(reaped, 1);
     assert_int_equal(state_of(s, id_dead), STORE_UNKNOWN);
@@ -741,9 +741,9 @@ static void store__drop_discards_pending_but_refuses_sent_and_in_progress(void *
     make_call(&c, "2");
     pending = enqueue(s, "2", NULL);
     assert_true(store_draft_save(s, "d", &d, T0, &err));
-    assert_true(store_insert_sending(s, &n, &l, T0, &busy, &err));
+    assert_true(store_insert_sending(s, &n, &l, T0, &busy, NULL, &err));
     assert_true(store_insert_sending(s, &(struct store_new){.call = &c, .api_base = BASE}, &l,
-                                     T0, &done, &err));
+                                     T0, &done, NULL, &err));
     assert_true(store_finish(s, done, &l, &sent, T0, &err));
 
     assert_int_equal(store_drop(s, 999, T0, &err), 0);
