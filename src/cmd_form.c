@@ -1024,12 +1024,12 @@ static void submit_accepted(struct app *a, struct call_record *rec, bool is_foun
     a->view = VIEW_RESULT;
 }
 
-/* What the rep can do about a call that now waits in the outbox; static text. */
-static const char *stored_hint(const struct app *a)
+/* What the rep can do about a call that now waits in the outbox as row id; owned. */
+static char *stored_hint(long long id)
 {
-    (void)a;
-    return " It is saved in the outbox and will be retried in the background. F10 tries again "
-           "now; F7 starts the next call.";
+    return xasprintf(" It is queued in the outbox as #%lld and will be retried in the "
+                     "background. F10 tries again now; F7 starts the next call.",
+                     id);
 }
 
 /* The API rejected the call or the request failed; every field is kept as typed. stored_id
@@ -1038,16 +1038,16 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
 {
     const char *why = res->message ? res->message : http_outcome_name(res->outcome);
     char *clean = sanitize_line(why);
-    const char *hint = stored_id ? stored_hint(a) : NULL;
+    char *hint = stored_id ? stored_hint(stored_id) : NULL;
 
     if (res->is_unknown) {
         a->is_outcome_unknown = true;
         if (stored_id)
             app_message(a, MSG_WARN,
                         "Outcome unknown: %s The call may or may not have been logged. It is "
-                        "kept in the outbox, which checks Amplemarket before it is ever sent "
-                        "again. F7 starts the next call.",
-                        clean);
+                        "queued in the outbox as #%lld, which checks Amplemarket before it is "
+                        "ever sent again. F7 starts the next call.",
+                        clean, stored_id);
         else
             app_message(a, MSG_WARN,
                         "Outcome unknown: %s The call may or may not have been logged; check "
@@ -1082,6 +1082,7 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
                 a->retry_at_ms = clock_now(&a->clock) + res->retry_after * 1000;
                 a->shown_retry_s = -1;
                 app_message(a, MSG_WARN, "Too many requests (HTTP 429).");
+                free(hint);
                 hint = NULL; /* the countdown says it */
             } else {
                 app_message(a, MSG_WARN, "Too many requests (HTTP 429). Nothing was logged%s",
@@ -1107,6 +1108,7 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
             a->message = m;
         }
     }
+    free(hint);
     free(clean);
 }
 
@@ -1983,14 +1985,22 @@ static void on_tick(void *ud)
         if (left <= 0) {
             a->retry_at_ms = 0;
             app_message(a, MSG_INFO, "You can send again now (F10).%s",
-                        a->outbox_id ? " The outbox also sends it by itself." : "");
+                        a->outbox_id ? " The outbox also sends it by itself; F7 starts the next "
+                                       "call."
+                                     : "");
         } else if (left != a->shown_retry_s) {
             a->shown_retry_s = left;
-            app_message(a, MSG_WARN,
-                        "Too many requests (HTTP 429): you can send again in %lld s. %s", left,
-                        a->outbox_id ? "It is saved in the outbox, which sends it then; F7 "
-                                       "starts the next call."
-                                     : "Your entries are kept.");
+            if (a->outbox_id)
+                app_message(a, MSG_WARN,
+                            "Too many requests (HTTP 429): you can send again in %lld s. It is "
+                            "queued in the outbox as #%lld, which sends it then; F7 starts the "
+                            "next call.",
+                            left, a->outbox_id);
+            else
+                app_message(a, MSG_WARN,
+                            "Too many requests (HTTP 429): you can send again in %lld s. Your "
+                            "entries are kept.",
+                            left);
         }
     }
     if (a->outbox)

@@ -144,7 +144,8 @@ static void paint_title(struct app *a)
         tmp = a->logged_id ? xasprintf("logged as %s", a->logged_id) : xstrdup("logged");
         right = tmp;
     } else if (a->outbox_id && !app_has_unsaved(a)) {
-        right = "in the outbox";
+        tmp = xasprintf("queued in the outbox as #%lld", a->outbox_id);
+        right = tmp;
     } else if (form_has_unsent(&a->form)) {
         right = "not sent yet";
     }
