@@ -149,8 +149,14 @@ static void paint_title(struct app *a)
     } else if (form_has_unsent(&a->form)) {
         right = "not sent yet";
     }
-    if (right)
-        tui_put(0, COLS - 1 - text_cols(right), text_cols(right), right, tui_attr(TUI_TITLE));
+    if (right) {
+        /* a remote id comes from the server: however long, it stays right of the title */
+        int cols = text_cols(right), room = COLS - 26;
+
+        if (cols > room)
+            cols = room;
+        tui_put(0, COLS - 1 - cols, cols, right, tui_attr(TUI_TITLE));
+    }
     free(tmp);
 }
 
