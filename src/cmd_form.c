@@ -472,7 +472,8 @@ void app_focus(struct app *a, enum field_id f)
     commit_field(a);
     field_end();
     form_focus(&a->form, f);
-    if (form_kind(f) == FORM_KIND_TEXT && a->view == VIEW_FORM)
+    /* a logged call is read-only: focus only shows where you are */
+    if (form_kind(f) == FORM_KIND_TEXT && a->view == VIEW_FORM && !a->is_logged)
         field_begin(f, form_value(&a->form, f));
     app_dirty(a);
 }
@@ -494,7 +495,7 @@ void app_open_picker(struct app *a, enum field_id f)
 {
     enum pick_kind k = kind_of(f);
 
-    if (form_kind(f) != FORM_KIND_PICK)
+    if (form_kind(f) != FORM_KIND_PICK || a->is_logged)
         return;
     commit_field(a);
     field_end();
@@ -574,6 +575,68 @@ static void ask_with(struct app *a, enum ask_kind k, const char *text)
 static void ask(struct app *a, enum ask_kind k)
 {
     ask_with(a, k, NULL);
+}
+
+/* ---- the logged call ----------------------------------------------------------------------- */
+
+/* Amplemarket has the form's call (remote_id from the server, may be NULL): it stays on
+ * screen as sent, read-only, until the next call, so a reflex cannot send it twice. */
+static void set_logged(struct app *a, const char *remote_id)
+{
+    a->is_logged = true;
+    free(a->logged_id);
+    a->logged_id = remote_id && *remote_id ? sanitize_line(remote_id) : NULL;
+    free(a->logged_hint);
+    a->logged_hint = a->logged_id
+                         ? xasprintf("Logged as %s - F7/Alt-N or Enter: next call", a->logged_id)
+                         : xstrdup("Logged - F7/Alt-N or Enter: next call  F3/^O History");
+    /* a timer left running would save the logged call as a draft to resume */
+    if (a->clock.is_running)
+        clock_stop(&a->clock);
+    a->timer_wall_start = 0;
+    /* nor may a picker or a question still open change it (a background send lands here) */
+    if (a->view == VIEW_PICKER) {
+        picker_free(a->picker);
+        a->picker = NULL;
+        a->view = VIEW_FORM;
+    }
+    if (a->ask != ASK_NONE && a->ask != ASK_RESUME) {
+        a->ask = ASK_NONE;
+        free(a->ask_text);
+        a->ask_text = NULL;
+    }
+    field_end();
+    app_dirty(a);
+}
+
+static void clear_logged(struct app *a)
+{
+    a->is_logged = false;
+    free(a->logged_id);
+    a->logged_id = NULL;
+    free(a->logged_hint);
+    a->logged_hint = NULL;
+}
+
+void app_refuse_logged(struct app *a)
+{
+    app_message(a, MSG_INFO,
+                "This call is logged and cannot be changed. F7/Alt-N or Enter starts the next "
+                "call.");
+}
+
+/* The remote id the store recorded for call id; owned, NULL when not known. */
+static char *stored_remote_id(const struct app *a, long long id)
+{
+    struct store_row r;
+    char *err = NULL, *rid = NULL;
+
+    store_row_init(&r);
+    if (a->store && store_get(a->store, id, &r, &err) == 1 && r.remote_id)
+        rid = xstrdup(r.remote_id);
+    free(err);
+    store_row_done(&r);
+    return rid;
 }
 
 /* ---- drafts -------------------------------------------------------------------------------- */
@@ -661,6 +724,9 @@ static bool slot_is_abandoned(const struct app *a, const char *slot)
 
 static bool is_draft_wanted(const struct app *a)
 {
+    /* the store deleted the logged call's draft; saving it again would resurrect it */
+    if (a->is_logged)
+        return false;
     return form_has_unsent(&a->form) || a->clock.is_running;
 }
 
@@ -715,6 +781,7 @@ static void apply_call(struct app *a, const struct call *c)
 {
     const char *user = call_get(c, FIELD_USER);
 
+    clear_logged(a);
     field_end();
     form_clear_errors(&a->form);
     if (*user && strcmp(user, form_value(&a->form, FIELD_USER))) {
@@ -881,6 +948,10 @@ static void timer_start(struct app *a)
 
 void app_toggle_timer(struct app *a)
 {
+    if (a->is_logged) {
+        app_refuse_logged(a);
+        return;
+    }
     if (a->clock.is_running) {
         long long secs = clock_stop(&a->clock);
         char buf[32];
@@ -940,6 +1011,7 @@ static void submit_accepted(struct app *a, struct call_record *rec, bool is_foun
     set_stored(a, 0);
     form_mark_sent(&a->form);
     form_clear_errors(&a->form);
+    set_logged(a, a->result.id);
     a->is_draft_dirty = false; /* the store deleted the draft with the call's outcome */
     a->draft_due_ms = 0;
     remember_numbers(a);
@@ -952,12 +1024,12 @@ static void submit_accepted(struct app *a, struct call_record *rec, bool is_foun
     a->view = VIEW_RESULT;
 }
 
-/* What the rep can do about a call that now waits in the outbox; static text. */
-static const char *stored_hint(const struct app *a)
+/* What the rep can do about a call that now waits in the outbox as row id; owned. */
+static char *stored_hint(long long id)
 {
-    (void)a;
-    return " It is saved in the outbox and will be retried in the background. F10 tries again "
-           "now; F7 starts the next call.";
+    return xasprintf(" It is queued in the outbox as #%lld and will be retried in the "
+                     "background. F10 tries again now; F7 starts the next call.",
+                     id);
 }
 
 /* The API rejected the call or the request failed; every field is kept as typed. stored_id
@@ -966,16 +1038,16 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
 {
     const char *why = res->message ? res->message : http_outcome_name(res->outcome);
     char *clean = sanitize_line(why);
-    const char *hint = stored_id ? stored_hint(a) : NULL;
+    char *hint = stored_id ? stored_hint(stored_id) : NULL;
 
     if (res->is_unknown) {
         a->is_outcome_unknown = true;
         if (stored_id)
             app_message(a, MSG_WARN,
                         "Outcome unknown: %s The call may or may not have been logged. It is "
-                        "kept in the outbox, which checks Amplemarket before it is ever sent "
-                        "again. F7 starts the next call.",
-                        clean);
+                        "queued in the outbox as #%lld, which checks Amplemarket before it is "
+                        "ever sent again. F7 starts the next call.",
+                        clean, stored_id);
         else
             app_message(a, MSG_WARN,
                         "Outcome unknown: %s The call may or may not have been logged; check "
@@ -1010,6 +1082,7 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
                 a->retry_at_ms = clock_now(&a->clock) + res->retry_after * 1000;
                 a->shown_retry_s = -1;
                 app_message(a, MSG_WARN, "Too many requests (HTTP 429).");
+                free(hint);
                 hint = NULL; /* the countdown says it */
             } else {
                 app_message(a, MSG_WARN, "Too many requests (HTTP 429). Nothing was logged%s",
@@ -1035,6 +1108,7 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
             a->message = m;
         }
     }
+    free(hint);
     free(clean);
 }
 
@@ -1052,9 +1126,12 @@ static void form_outcome(struct app *a, long long id, enum outbox_status st, str
         } else if (res->body && call_record_parse(res->body, res->body_len, &found, NULL)) {
             submit_accepted(a, &found, true);
         } else {
+            char *rid = stored_remote_id(a, id);
             set_stored(a, 0);
             form_mark_sent(&a->form);
+            set_logged(a, rid);
             app_message(a, MSG_OK, "Call %lld was logged.", id);
+            free(rid);
         }
         call_record_done(&found);
         break;
@@ -1269,6 +1346,7 @@ static void submit_stored(struct app *a)
             } else {
                 set_stored(a, 0);
                 form_mark_sent(&a->form);
+                set_logged(a, r.remote_id);
                 app_message(a, MSG_OK, "This call was already logged.");
             }
             call_record_done(&rec);
@@ -1332,6 +1410,10 @@ void app_submit(struct app *a)
         app_message(a, MSG_INFO, "Already sending this call; please wait.");
         return;
     }
+    if (a->is_logged) { /* F10 twice by habit must not log the call twice */
+        ask_with(a, ASK_LOG_AGAIN, "Log this again as a new call? [y/N] ");
+        return;
+    }
     if (a->retry_at_ms && now < a->retry_at_ms) {
         app_message(a, MSG_WARN, "Rate limited: wait %lld s before sending again.",
                     (a->retry_at_ms - now + 999) / 1000);
@@ -1381,6 +1463,7 @@ static void fresh_form(struct app *a)
     a->is_outcome_unknown = false;
     a->retry_at_ms = 0;
     set_stored(a, 0);
+    clear_logged(a);
     next_slot(a);
     a->view = VIEW_FORM;
     app_focus(a, a->form.focus);
@@ -1573,6 +1656,14 @@ static void answer(struct app *a, bool is_yes)
         draft_discard(a);
         reopen_now(a, a->ask_id);
         break;
+    case ASK_LOG_AGAIN:
+        /* the same values as a separate call: a new outbox row in a draft slot of its own */
+        clear_logged(a);
+        a->form.is_modified = true;
+        next_slot(a);
+        app_focus(a, a->form.focus);
+        app_submit(a);
+        break;
     default:
         break;
     }
@@ -1615,6 +1706,10 @@ void app_edit_in_editor(struct app *a)
 
     if (form_kind(f) != FORM_KIND_TEXT)
         return;
+    if (a->is_logged) {
+        app_refuse_logged(a);
+        return;
+    }
     commit_field(a);
     if (!editor || !*editor)
         editor = getenv("EDITOR");
@@ -1779,6 +1874,8 @@ static void on_key(void *ud, const struct loop_key *k)
     if (a->ask != ASK_NONE) {
         if (!k->is_code && !k->is_meta && (k->ch == 'y' || k->ch == 'Y'))
             answer(a, true);
+        else if (a->ask == ASK_LOG_AGAIN)
+            answer(a, false); /* [y/N]: every other key (Enter, a second F10) is no */
         else if (!k->is_code && !k->is_meta && (k->ch == 'n' || k->ch == 'N' || k->ch == 27))
             answer(a, false);
         else if (a->ask == ASK_QUIT && app_is_action(a, k, "quit", 12, 'q'))
@@ -1888,14 +1985,22 @@ static void on_tick(void *ud)
         if (left <= 0) {
             a->retry_at_ms = 0;
             app_message(a, MSG_INFO, "You can send again now (F10).%s",
-                        a->outbox_id ? " The outbox also sends it by itself." : "");
+                        a->outbox_id ? " The outbox also sends it by itself; F7 starts the next "
+                                       "call."
+                                     : "");
         } else if (left != a->shown_retry_s) {
             a->shown_retry_s = left;
-            app_message(a, MSG_WARN,
-                        "Too many requests (HTTP 429): you can send again in %lld s. %s", left,
-                        a->outbox_id ? "It is saved in the outbox, which sends it then; F7 "
-                                       "starts the next call."
-                                     : "Your entries are kept.");
+            if (a->outbox_id)
+                app_message(a, MSG_WARN,
+                            "Too many requests (HTTP 429): you can send again in %lld s. It is "
+                            "queued in the outbox as #%lld, which sends it then; F7 starts the "
+                            "next call.",
+                            left, a->outbox_id);
+            else
+                app_message(a, MSG_WARN,
+                            "Too many requests (HTTP 429): you can send again in %lld s. Your "
+                            "entries are kept.",
+                            left);
         }
     }
     if (a->outbox)
@@ -2159,6 +2264,8 @@ static void app_done(struct app *a)
     free(a->tasks_user);
     free(a->message);
     free(a->result_disposition);
+    free(a->logged_id);
+    free(a->logged_hint);
     call_record_done(&a->result);
     api_free(a->api);
     settings_done(&a->settings);

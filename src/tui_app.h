@@ -45,6 +45,7 @@ enum ask_kind {
     ASK_NEW_CALL,      /* discard the unsent call for a fresh form */
     ASK_SEND_ANOTHER,  /* the stored version may be logged already: log these values too? */
     ASK_REOPEN,        /* replace the unsent call with a rejected one from the history */
+    ASK_LOG_AGAIN,     /* log the logged call again as a new one; only y says yes */
 };
 
 enum msg_kind { MSG_INFO = 0, MSG_OK, MSG_WARN, MSG_ERROR };
@@ -84,6 +85,10 @@ struct app {
     long long shown_retry_s;   /* last countdown value drawn */
     struct call_record result; /* the accepted call (VIEW_RESULT) */
     char *result_disposition;  /* owned display name of its disposition */
+    bool is_logged;            /* the form holds a call Amplemarket has: read-only until the
+                                  next call, so no reflex edits or sends it again */
+    char *logged_id;           /* owned sanitised remote id of that call, NULL = not known */
+    char *logged_hint;         /* owned help line of the logged form */
 
     int form_scroll;      /* first virtual row of the form shown */
     int cur_y, cur_x;     /* where the terminal cursor goes after painting */
@@ -143,6 +148,8 @@ void app_open_history(struct app *a);
 void app_close_history(struct app *a);
 /* Put stored call id (a rejected one) into the form with its error marks. */
 void app_reopen(struct app *a, long long id);
+/* A key would change the logged call (a->is_logged): say why nothing happens. */
+void app_refuse_logged(struct app *a);
 /* Whether the form holds values that exist nowhere else (not sent, not in the outbox). */
 bool app_has_unsaved(const struct app *a);
 void app_edit_in_editor(struct app *a);
@@ -157,7 +164,7 @@ void view_form_paint(struct app *a);
 /* Redraw only the timer digits (cheap tick). */
 void view_form_paint_timer(struct app *a);
 void view_form_key(struct app *a, const struct loop_key *k);
-/* The help line for the current focus; borrowed static text. */
+/* The help line for the current focus; borrowed (static text, or the logged form's hint). */
 const char *view_form_help_line(const struct app *a);
 
 void view_result_paint(struct app *a);

@@ -140,13 +140,23 @@ static void paint_title(struct app *a)
     if (a->is_sending) {
         tmp = xasprintf("%s sending...", app_spinner(a));
         right = tmp;
+    } else if (a->is_logged) {
+        tmp = a->logged_id ? xasprintf("logged as %s", a->logged_id) : xstrdup("logged");
+        right = tmp;
     } else if (a->outbox_id && !app_has_unsaved(a)) {
-        right = "in the outbox";
+        tmp = xasprintf("queued in the outbox as #%lld", a->outbox_id);
+        right = tmp;
     } else if (form_has_unsent(&a->form)) {
         right = "not sent yet";
     }
-    if (right)
-        tui_put(0, COLS - 1 - text_cols(right), text_cols(right), right, tui_attr(TUI_TITLE));
+    if (right) {
+        /* a remote id comes from the server: however long, it stays right of the title */
+        int cols = text_cols(right), room = COLS - 26;
+
+        if (cols > room)
+            cols = room;
+        tui_put(0, COLS - 1 - cols, cols, right, tui_attr(TUI_TITLE));
+    }
     free(tmp);
 }
 
@@ -201,7 +211,7 @@ const char *view_form_help_line(const struct app *a)
     case VIEW_PICKER:
         return "Type to filter  Enter choose  Esc cancel  Up/Down move  F5/^R reload";
     case VIEW_RESULT:
-        return "Enter new call  Esc back to the form  F1/^G help  ^Q quit";
+        return "Enter new call  Esc back to the logged call  F1/^G help  ^Q quit";
     case VIEW_HELP:
         return "Esc close help";
     case VIEW_HISTORY:
@@ -209,6 +219,8 @@ const char *view_form_help_line(const struct app *a)
     default:
         break;
     }
+    if (a->is_logged && a->logged_hint)
+        return a->logged_hint;
     switch (form_kind(a->form.focus)) {
     case FORM_KIND_BOOL:
         return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  Space/y/n Set  ^Q Quit";
@@ -314,7 +326,8 @@ static void paint_timer(struct app *a, int y)
         a->timer_y = y;
         a->timer_x = x + 6;
     } else {
-        tui_put(y, x, COLS - x - 1, "F2/^T starts the call timer", tui_attr(TUI_HINT));
+        if (!a->is_logged) /* a logged call has no timer to start */
+            tui_put(y, x, COLS - x - 1, "F2/^T starts the call timer", tui_attr(TUI_HINT));
         a->timer_y = -1;
     }
 }
@@ -517,11 +530,60 @@ static void pick_key(struct app *a, const struct loop_key *k)
     }
 }
 
+/* A logged call is read-only: moving, help, redraw, quit and the next call; nothing edits. */
+static void logged_key(struct app *a, const struct loop_key *k)
+{
+    if (k->is_code) {
+        switch (k->ch) {
+        case KEY_DOWN:
+            next_field(a);
+            return;
+        case KEY_UP:
+        case KEY_BTAB:
+            prev_field(a);
+            return;
+        case KEY_ENTER:
+            app_new_call(a);
+            return;
+        default:
+            break;
+        }
+    } else if (!k->is_meta) {
+        switch (k->ch) {
+        case '\t':
+            next_field(a);
+            return;
+        case '\r':
+        case '\n':
+            app_new_call(a);
+            return;
+        case 27:
+            app_request_quit(a);
+            return;
+        case '?':
+            a->view = VIEW_HELP;
+            app_dirty(a);
+            return;
+        case 12: /* ^L */
+            a->is_full_redraw = true;
+            app_dirty(a);
+            return;
+        default:
+            break;
+        }
+    }
+    app_refuse_logged(a);
+}
+
 void view_form_key(struct app *a, const struct loop_key *k)
 {
     enum form_kind kind = form_kind(a->form.focus);
     bool is_text = kind == FORM_KIND_TEXT;
 
+    if (a->is_logged) {
+        logged_key(a, k);
+        return;
+    }
     if (is_text && app_is_action(a, k, "editor", 4, 0)) {
         app_edit_in_editor(a);
         return;

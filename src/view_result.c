@@ -64,7 +64,7 @@ void view_result_paint(struct app *a)
     row(y + 8, in_x, in_w, "Answered", yes_no(r->answered));
     row(y + 9, in_x, in_w, "Human", yes_no(r->human));
     tui_put(y + 11, in_x, in_w, "Enter: log a new call (From and User are kept)", A_BOLD);
-    tui_put(y + 12, in_x, in_w, "Esc: back to the form    ^Q: quit", A_NORMAL);
+    tui_put(y + 12, in_x, in_w, "Esc: back to this call, read-only    ^Q: quit", A_NORMAL);
     a->cur_y = y + 11;
     a->cur_x = in_x;
 }
@@ -84,7 +84,7 @@ void view_result_key(struct app *a, const struct loop_key *k)
     case 'n':
         app_new_call(a);
         break;
-    case 27:
+    case 27: /* back to the call as logged (a->is_logged), never an editable copy */
         a->view = VIEW_FORM;
         app_focus(a, a->form.focus);
         app_dirty(a);

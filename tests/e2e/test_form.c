@@ -968,6 +968,170 @@ static void form__a_submit_in_flight_cannot_be_sent_twice(void **state)
     stop(c);
 }
 
+/* ---- after a call is logged ------------------------------------------------------------- */
+
+static size_t stored_count(struct fake *f)
+{
+    json_object *calls = fake_stored_calls(f);
+    size_t n;
+
+    assert_non_null(calls);
+    n = json_object_array_length(calls);
+    json_object_put(calls);
+    return n;
+}
+
+/* owned: the id the fake server gave its stored call i */
+static char *stored_id(struct fake *f, size_t i)
+{
+    json_object *calls = fake_stored_calls(f);
+    char *id;
+
+    assert_non_null(calls);
+    assert_true(i < json_object_array_length(calls));
+    id = xstrdup(json_object_get_string(member(json_object_array_get_idx(calls, i), "id")));
+    json_object_put(calls);
+    return id;
+}
+
+/* Log a valid call, then Esc from the "Call logged" panel: the reflex that sent it twice. */
+static void log_and_go_back(struct ctx *c)
+{
+    struct term *t = c->t;
+
+    wait_ready(c);
+    fill_valid(t);
+    key(t, "F10");
+    see_text(t, "Amplemarket accepted the call");
+    key(t, "Esc");
+    see_gone(t, "Amplemarket accepted the call");
+    see_text(t, "Recording URL");
+}
+
+static void form__a_logged_call_is_not_sent_again_by_reflex(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    log_and_go_back(c);
+    /* the default is no: Enter, Esc and n each send nothing */
+    key(t, "F10");
+    see_text(t, "Log this again as a new call? [y/N]");
+    key(t, "Enter");
+    see_gone(t, "Log this again");
+    key(t, "C-s");
+    see_text(t, "Log this again as a new call? [y/N]");
+    key(t, "Esc");
+    see_gone(t, "Log this again");
+    key(t, "F10");
+    see_text(t, "Log this again as a new call? [y/N]");
+    key(t, "n");
+    see_gone(t, "Log this again");
+    term_wait_quiet(t, 500, 2000);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    assert_int_equal(stored_count(c->fake), 1);
+    stop(c);
+}
+
+static void form__a_logged_call_is_logged_again_only_on_y(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    char *first, *second;
+
+    log_and_go_back(c);
+    key(t, "F10");
+    see_text(t, "Log this again as a new call? [y/N]");
+    key(t, "y");
+    see_text(t, "Amplemarket accepted the call");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 2);
+    assert_int_equal(stored_count(c->fake), 2);
+    first = stored_id(c->fake, 0);
+    second = stored_id(c->fake, 1);
+    assert_string_not_equal(first, second);
+    /* a separate call of its own, not the first one sent again */
+    key(t, "Esc F3");
+    see_text(t, "History: 2 calls from this machine");
+    free(first);
+    free(second);
+    stop(c);
+}
+
+static void form__a_logged_call_is_read_only_and_shows_its_remote_id(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+    char *id, *re;
+
+    log_and_go_back(c);
+    id = stored_id(c->fake, 0);
+    re = xasprintf("Logged as %s - F7/Alt-N or Enter: next call", id);
+    see_text(t, re);
+    free(re);
+    re = xasprintf("^ amplecall - log a call +logged as %s$", id);
+    see_regex(t, re);
+    free(re);
+    /* typing, deleting, toggles, pickers and the timer leave the logged values alone */
+    key(t, "Up Up Up Up Up");
+    see_regex(t, "> \\* To +\\+1 212 555 0199");
+    type(t, "9");
+    key(t, "Backspace C-k C-u");
+    key(t, "Down Down Space n");
+    key(t, "Down Down Backspace x");
+    see_gone(t, "Choose a");
+    key(t, "F2");
+    term_wait_quiet(t, 500, 2000);
+    see_gone(t, "Timer running");
+    see_gone(t, "not sent yet");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    see_regex(t, "Duration +42($| )");
+    see_value(t, ROW_OF(F_ANSWERED), "[x] yes  [ ] no");
+    see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
+    see_regex(t, "Disposition +Interested");
+    see_text(t, "contact2@prospect.example");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    free(id);
+    stop(c);
+}
+
+static void form__one_key_from_the_logged_form_starts_the_next_call(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    log_and_go_back(c);
+    see_text(t, "Logged as");
+    key(t, "F7");
+    see_gone(t, "Logged as");
+    see_text(t, "Ready for the next call");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
+    see_value(t, ROW_OF(F_TO), "");
+    see_regex(t, "Task +Enter to choose");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    /* the next call is editable again */
+    type(t, "+1 212");
+    see_value(t, ROW_OF(F_TO), "+1 212");
+    see_text(t, "not sent yet");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    stop(c);
+}
+
+static void form__enter_on_the_logged_form_starts_the_next_call(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    log_and_go_back(c);
+    see_text(t, "Logged as");
+    key(t, "Enter");
+    see_gone(t, "Logged as");
+    see_text(t, "Ready for the next one");
+    see_value(t, ROW_OF(F_TO), "");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    stop(c);
+}
+
 /* ---- terminal safety, size, colour ------------------------------------------------------ */
 
 static void form__hostile_server_strings_are_inert(void **state)
@@ -1277,6 +1441,11 @@ int main(void)
         cmocka_unit_test(form__rate_limit_counts_down_from_retry_after),
         cmocka_unit_test(form__unknown_outcome_is_never_called_a_success),
         cmocka_unit_test(form__a_submit_in_flight_cannot_be_sent_twice),
+        cmocka_unit_test(form__a_logged_call_is_not_sent_again_by_reflex),
+        cmocka_unit_test(form__a_logged_call_is_logged_again_only_on_y),
+        cmocka_unit_test(form__a_logged_call_is_read_only_and_shows_its_remote_id),
+        cmocka_unit_test(form__one_key_from_the_logged_form_starts_the_next_call),
+        cmocka_unit_test(form__enter_on_the_logged_form_starts_the_next_call),
         cmocka_unit_test(form__hostile_server_strings_are_inert),
         cmocka_unit_test(form__too_small_says_so_and_recovers),
         cmocka_unit_test(form__resize_storm_while_typing_keeps_everything),

@@ -454,6 +454,36 @@ static void form_store__a_hang_up_keeps_what_was_just_typed(void **state)
     stop(c);
 }
 
+static void form_store__a_logged_call_never_comes_back_as_a_draft(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    (void)state;
+    see_form_ready(t);
+    fill_valid(t);
+    key(t, "F10");
+    see_text(t, "Amplemarket accepted the call");
+    see_text(t, "outbox: 0");
+    /* reflexes after the 201: the timer key (and y to its question) on the panel, Esc, a
+     * digit on the form */
+    key(t, "F2 y Esc");
+    see_gone(t, "Amplemarket accepted the call");
+    type(t, "9");
+    term_wait_quiet(t, 1500, 3000); /* past the debounced draft save */
+    assert_int_equal(draft_count(c), 0);
+    assert_true(term_kill(t, SIGKILL));
+    assert_int_equal(term_wait_exit(t, WAIT_MS), 128 + SIGKILL);
+    /* the next session offers nothing: the call is logged, not a draft */
+    term_free(c->t);
+    c->t = t = spawn(c);
+    see_form_ready(t);
+    term_wait_quiet(t, 500, 2000);
+    assert_false(term_find(t, "An unsent call was left", NULL, NULL));
+    assert_int_equal(draft_count(c), 0);
+    stop(c);
+}
+
 static void form_store__without_a_store_the_form_still_sends(void **state)
 {
     /* a state directory that cannot exist: below a regular file */
@@ -491,9 +521,9 @@ static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_backgr
         fake_set_faults(c->fake, "{\"status\":500,\"path\":\"/calls\",\"method\":\"POST\"}"));
     key(t, "F10");
     see_text(t, "server error (HTTP 500)");
-    see_text(t, "saved in the outbox and will be retried");
+    see_text(t, "queued in the outbox as #1 and will be retried");
     see_text(t, "outbox: 1");
-    see_text(t, "in the outbox");
+    see_regex(t, "log a call +queued in the outbox as #1$");
     /* the rep goes on to the next call: a fresh form, nothing to confirm */
     key(t, "F7");
     see_text(t, "Ready for the next call; the last one waits in the outbox");
@@ -726,6 +756,7 @@ int main(void)
         cmocka_unit_test(form_store__sessions_never_take_a_live_sessions_draft),
         cmocka_unit_test(form_store__quitting_on_purpose_discards_the_draft),
         cmocka_unit_test(form_store__a_hang_up_keeps_what_was_just_typed),
+        cmocka_unit_test(form_store__a_logged_call_never_comes_back_as_a_draft),
         cmocka_unit_test(form_store__without_a_store_the_form_still_sends),
         cmocka_unit_test(form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_background),
         cmocka_unit_test(form_store__the_next_session_sends_what_a_killed_one_left_in_the_outbox),
