@@ -1651,6 +1651,17 @@ int store_resolve(struct store *s, long long id, const char *remote_id, long lon
                          "resolved", id, r.damage ? "damaged" : store_state_name(r.state));
         goto fail;
     }
+    {
+        /* a call alike being sent right now may be the very server call named here */
+        size_t unresolved = 0, sending = 0;
+        if (!count_alike(s, id, &unresolved, &sending, err))
+            goto fail;
+        if (sending) {
+            *err = xasprintf("a call alike in every field is being sent right now; resolve "
+                             "call %lld once it is done", id);
+            goto fail;
+        }
+    }
     if (remote_id) {
         int known = store_remote_id_is_known(s, remote_id, err);
         if (known < 0)

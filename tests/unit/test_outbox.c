@@ -185,37 +185,174 @@ static void outbox__backoff_honours_retry_after_exactly(void **state)
     assert_int_equal(outbox_backoff_ms(&o, 1, 0, 12345), 0);
 }
 
-static void outbox__record_match_needs_task_to_and_duration(void **state)
+static void outbox__record_match_compares_every_field_sent(void **state)
 {
     struct call c;
     struct call_record r;
 
     call_record_init(&r);
     make_call(&c, "42");
-    assert_false(outbox_record_matches(&c, NULL));
-    assert_false(outbox_record_matches(&c, &r)); /* nothing reported: no match */
+    assert_int_equal(outbox_record_match(&c, NULL), OUTBOX_MATCH_NONE);
+    /* nothing reported: nothing to tell it from ours, nothing to prove it is ours */
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_PARTIAL);
     r.id = xstrdup("x");
     r.task_id = xstrdup(FAKE_TASK_ID_FIRST);
     r.to = xstrdup("+12125550199"); /* formatted differently by the server */
     r.duration = 42;
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_PARTIAL);
+    r.from = xstrdup("14155550100"); /* the "+" dropped */
+    r.answered = 0;
+    r.human = 0;
+    r.user_id = xstrdup(FAKE_USER_ID);
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_FULL);
     assert_true(outbox_record_matches(&c, &r));
     r.duration = 43;
-    assert_false(outbox_record_matches(&c, &r));
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    r.duration = 41;
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
     r.duration = 42;
     str_set(&r.to, "+1 212 555 0198");
-    assert_false(outbox_record_matches(&c, &r));
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
     str_set(&r.to, "+1 212 555 0199");
+    str_set(&r.from, "+1 415 555 0101");
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    str_set(&r.from, "+1 415 555 0100");
     str_set(&r.task_id, "0199f0a2-1c3e-7a10-9b7e-000000000002");
-    assert_false(outbox_record_matches(&c, &r));
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
     str_set(&r.task_id, FAKE_TASK_ID_FIRST);
     r.answered = 1; /* we said no */
-    assert_false(outbox_record_matches(&c, &r));
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
     r.answered = 0;
-    assert_true(outbox_record_matches(&c, &r));
+    r.human = 1;
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    r.human = 0;
     str_set(&r.user_id, FAKE_USER2_ID);
-    assert_false(outbox_record_matches(&c, &r));
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    str_set(&r.user_id, FAKE_USER_ID);
+    /* a value ours never had makes it another call */
+    str_set(&r.disposition_id, FAKE_DISPO_NEXT_ID);
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    str_set(&r.disposition_id, NULL);
+    str_set(&r.transcription, "Left a message");
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    /* ours has one: the same text (line ends aside) matches, another does not, none is partial */
+    call_set(&c, FIELD_TRANSCRIPTION, "Left a message\nCall back");
+    str_set(&r.transcription, "Left a message\r\nCall back\n");
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_FULL);
+    str_set(&r.transcription, "Left a message\r\nCall back later");
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    str_set(&r.transcription, NULL);
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_PARTIAL);
+    str_set(&r.transcription, "Left a message\nCall back");
+    call_set(&c, FIELD_RECORDING_URL, "https://rec.example/1.mp3");
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_PARTIAL);
+    str_set(&r.recording_url, "https://rec.example/2.mp3");
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    str_set(&r.recording_url, "https://rec.example/1.mp3");
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_FULL);
     call_record_done(&r);
     call_done(&c);
+}
+
+/* Every row of the verdict table in doc/outbox.md, both sides of each boundary. */
+static void outbox__verdict_table(void **state)
+{
+    static const struct {
+        enum http_outcome outcome;
+        long status;
+        bool is_body_sent, has_call;
+        enum store_state want;
+    } rows[] = {
+        {HTTP_OUT_OK, 201, true, true, STORE_SENT},
+        {HTTP_OUT_OK, 200, true, true, STORE_SENT},
+        {HTTP_OUT_OK, 201, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_OK, 204, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_OK, 299, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_CLIENT_ERROR, 400, true, false, STORE_REJECTED},
+        {HTTP_OUT_CLIENT_ERROR, 422, true, false, STORE_REJECTED},
+        {HTTP_OUT_CLIENT_ERROR, 409, true, false, STORE_REJECTED},
+        {HTTP_OUT_CLIENT_ERROR, 404, true, false, STORE_PENDING},
+        {HTTP_OUT_CLIENT_ERROR, 405, true, false, STORE_PENDING},
+        {HTTP_OUT_CLIENT_ERROR, 407, true, false, STORE_REJECTED},
+        {HTTP_OUT_CLIENT_ERROR, 408, true, false, STORE_PENDING},
+        {HTTP_OUT_CLIENT_ERROR, 421, true, false, STORE_PENDING},
+        {HTTP_OUT_CLIENT_ERROR, 425, true, false, STORE_PENDING},
+        {HTTP_OUT_CLIENT_ERROR, 426, true, false, STORE_REJECTED},
+        {HTTP_OUT_AUTH, 401, true, false, STORE_PENDING},
+        {HTTP_OUT_AUTH, 403, true, false, STORE_PENDING},
+        {HTTP_OUT_RATE_LIMITED, 429, true, false, STORE_PENDING},
+        {HTTP_OUT_SERVER_ERROR, 500, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_SERVER_ERROR, 502, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_SERVER_ERROR, 503, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_SERVER_ERROR, 504, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_SERVER_ERROR, 599, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_OTHER_STATUS, 302, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_OTHER_STATUS, 303, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_OTHER_STATUS, 100, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_OTHER_STATUS, 600, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_TIMEOUT, 0, false, false, STORE_PENDING},
+        {HTTP_OUT_TIMEOUT, 0, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_CONNECT, 0, false, false, STORE_PENDING},
+        {HTTP_OUT_CONNECT, 0, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_TRANSPORT, 0, false, false, STORE_PENDING},
+        {HTTP_OUT_TRANSPORT, 0, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_TOO_LARGE, 0, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_CANCELLED, 0, true, false, STORE_UNKNOWN},
+        {HTTP_OUT_CANCELLED, 0, false, false, STORE_PENDING},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct api_result res;
+        api_result_init(&res);
+        res.outcome = rows[i].outcome;
+        res.status = rows[i].status;
+        res.is_body_sent = rows[i].is_body_sent;
+        if (outbox_verdict(&res, rows[i].has_call) != rows[i].want)
+            fail_msg("row %zu (HTTP %ld, outcome %d, sent %d): %s, want %s", i, rows[i].status,
+                     rows[i].outcome, rows[i].is_body_sent,
+                     store_state_name(outbox_verdict(&res, rows[i].has_call)),
+                     store_state_name(rows[i].want));
+        api_result_done(&res);
+    }
+    {
+        /* a 404 that names a field is the API's word on the call */
+        struct api_result res;
+        const char *body = "{\"_errors\":[{\"code\":\"not_found\",\"detail\":\"no such task\","
+                           "\"source\":{\"pointer\":\"/task_id\"}}]}";
+        api_result_init(&res);
+        res.outcome = HTTP_OUT_CLIENT_ERROR;
+        res.status = 404;
+        res.is_body_sent = true;
+        apierr_parse(body, strlen(body), &res.errors);
+        assert_int_equal(outbox_verdict(&res, false), STORE_REJECTED);
+        api_result_done(&res);
+    }
+}
+
+static void outbox__iso_times_parse_with_fraction_and_offset(void **state)
+{
+    assert_int_equal(outbox_parse_iso_ms("2026-06-03T17:45:16Z"), 1780508716000LL);
+    assert_int_equal(outbox_parse_iso_ms("2026-06-03T17:45:16.250Z"), 1780508716000LL);
+    assert_int_equal(outbox_parse_iso_ms("2026-06-03T19:45:16+02:00"), 1780508716000LL);
+    assert_int_equal(outbox_parse_iso_ms("2026-06-03T12:45:16-05:00"), 1780508716000LL);
+    assert_int_equal(outbox_parse_iso_ms("2026-06-03 17:45:16"), -1);
+    assert_int_equal(outbox_parse_iso_ms("2026-13-03T17:45:16Z"), -1);
+    assert_int_equal(outbox_parse_iso_ms("2026-06-03T17:45:16"), -1);
+    assert_int_equal(outbox_parse_iso_ms(NULL), -1);
+}
+
+/* The accounting rule of a conclusive look-up (doc/outbox.md), every branch. */
+static void outbox__lookup_accounting_rule(void **state)
+{
+    assert_int_equal(store_lookup_decide(0, 1, 0, 0), STORE_LOOKUP_ABSENT);
+    assert_int_equal(store_lookup_decide(0, 1, 1, 0), STORE_LOOKUP_REVIEW);
+    assert_int_equal(store_lookup_decide(1, 1, 0, 0), STORE_LOOKUP_FOUND);
+    assert_int_equal(store_lookup_decide(1, 1, 3, 0), STORE_LOOKUP_FOUND);
+    assert_int_equal(store_lookup_decide(2, 1, 0, 0), STORE_LOOKUP_REVIEW);
+    assert_int_equal(store_lookup_decide(2, 2, 0, 0), STORE_LOOKUP_FOUND);
+    assert_int_equal(store_lookup_decide(1, 2, 0, 0), STORE_LOOKUP_FOUND);
+    assert_int_equal(store_lookup_decide(3, 2, 0, 0), STORE_LOOKUP_REVIEW);
+    assert_int_equal(store_lookup_decide(0, 1, 0, 1), STORE_LOOKUP_WAIT);
+    assert_int_equal(store_lookup_decide(1, 1, 0, 1), STORE_LOOKUP_WAIT);
 }
 
 /* ---- the engine against the fake server ---- */
@@ -257,7 +394,7 @@ static void outbox__submit_records_the_created_call_and_deletes_its_draft(void *
     api_result_done(&res);
 }
 
-static void outbox__server_error_leaves_the_call_pending_then_flush_sends_it_once(void **state)
+static void outbox__server_error_leaves_the_call_unknown_then_flush_looks_up_and_sends_it_once(void **state)
 {
     struct api_result res;
     struct call_record rec;
@@ -270,13 +407,14 @@ static void outbox__server_error_leaves_the_call_pending_then_flush_sends_it_onc
     call_record_init(&rec);
     store_row_init(&r);
     set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":503,\"times\":1}");
-    assert_int_equal(submit("62", &id, &res, &rec), OUTBOX_PENDING);
+    /* a 503 may come from a proxy after the backend stored the call: unknown, not pending */
+    assert_int_equal(submit("62", &id, &res, &rec), OUTBOX_UNKNOWN);
     assert_int_equal(res.status, 503);
     get_row(id, &r);
-    assert_int_equal(r.state, STORE_PENDING);
+    assert_int_equal(r.state, STORE_UNKNOWN);
     assert_int_equal(r.last_status, 503);
     assert_non_null(r.last_error);
-    assert_true(r.next_attempt_at >= before + 1000); /* backed off */
+    assert_true(r.next_attempt_at >= before + 1000); /* settles first */
     assert_int_equal(stored_calls(), 0);
     flush(&fs);
     assert_int_equal(fs.sent, 1);
@@ -285,7 +423,8 @@ static void outbox__server_error_leaves_the_call_pending_then_flush_sends_it_onc
     assert_int_equal(r.state, STORE_SENT);
     assert_int_equal(r.attempts, 2);
     assert_int_equal(stored_calls(), 1);
-    assert_int_equal(fake_request_count(fk, "GET", "/calls"), 0); /* 503: no lookup needed */
+    /* looked up first (not there), then posted once */
+    assert_int_equal(fake_request_count(fk, "GET", "/calls"), 1);
     outbox_flush_stats_done(&fs);
     store_row_done(&r);
     call_record_done(&rec);
@@ -620,7 +759,7 @@ static void outbox__background_pauses_after_a_temporary_failure(void **state)
     n = (struct store_new){.call = &c, .api_base = fake_base_url(fk)};
     assert_true(store_enqueue(st, &n, fake_now, &id, &is_new, &err));
     assert_true(store_enqueue(st, &n, fake_now, &id, &is_new, &err));
-    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":500,\"times\":1}");
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":408,\"times\":1}");
     n_notified = 0;
     outbox_set_listener(ob, on_outcome, NULL);
     outbox_tick(ob);
@@ -644,9 +783,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(outbox__backoff_doubles_with_jitter_up_to_a_cap),
         cmocka_unit_test(outbox__backoff_honours_retry_after_exactly),
-        cmocka_unit_test(outbox__record_match_needs_task_to_and_duration),
+        cmocka_unit_test(outbox__record_match_compares_every_field_sent),
+        cmocka_unit_test(outbox__verdict_table),
+        cmocka_unit_test(outbox__iso_times_parse_with_fraction_and_offset),
+        cmocka_unit_test(outbox__lookup_accounting_rule),
         T(outbox__submit_records_the_created_call_and_deletes_its_draft),
-        T(outbox__server_error_leaves_the_call_pending_then_flush_sends_it_once),
+        T(outbox__server_error_leaves_the_call_unknown_then_flush_looks_up_and_sends_it_once),
         T(outbox__accepted_but_lost_response_is_found_by_lookup_not_resent),
         T(outbox__connection_dropped_before_storing_is_looked_up_then_posted),
         T(outbox__two_identical_lost_calls_each_claim_their_own_server_call),
