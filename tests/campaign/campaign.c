@@ -630,14 +630,16 @@ static void class_store_5xx(struct run *r)
         if (chance(r, 70)) {
             char f[64], *j;
 
-            snprintf(f, sizeof(f), "\"store_then_status\":%d", five_xx[rnd(r, 4)]);
+            /* a slow answer now and then, so a kill point can fall mid-request */
+            snprintf(f, sizeof(f), "\"store_then_status\":%d,\"delay_ms\":%d",
+                     five_xx[rnd(r, 4)], chance(r, 50) ? rnd_range(r, 100, 700) : 0);
             j = post_fault(f);
             set_faults(r, j);
             free(j);
         } else {
             set_faults(r, "[]");
         }
-        log_call(r, e, NULL, kill_point(r, 400));
+        log_call(r, e, NULL, kill_point(r, 800));
     }
     drive(r, NULL, NULL);
 }
