@@ -615,7 +615,7 @@ static void class_kill(struct run *r)
         struct entered *e = new_unique_call(r, 100 + i);
 
         /* one run in two is killed, anywhere in its life */
-        log_call(r, e, NULL, chance(r, 50) ? rnd_range(r, 5, 250) : 0);
+        log_call(r, e, NULL, chance(r, 50) ? rnd_range(r, 2, 60) : 0);
     }
     drive(r, NULL, NULL);
 }
