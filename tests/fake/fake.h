@@ -26,6 +26,8 @@ struct fake_reply {
     const char *content_type; /* static */
     int retry_after;          /* seconds; < 0: no Retry-After header */
     bool is_call_stored;      /* a POST /calls stored a call */
+    bool has_date;            /* send this Date header instead of libmicrohttpd's */
+    long date_skew_s;         /* with has_date: the server clock's offset from the real one */
 };
 
 void fake_reply_done(struct fake_reply *r);
@@ -43,11 +45,24 @@ void fake_data_init(int ntasks, bool is_hostile, bool is_all_errors);
 /* Forget stored calls and restore every task to its seeded state. */
 void fake_data_reset(void);
 void fake_data_done(void);
-/* Answer one authenticated API request. next_loop makes list replies link "next" to self. */
+struct fake_fault;
+
+/* The server's clock as the fault queue sets it (fake_faults_clock). */
+struct fake_clock {
+    long skew_s;                /* the server's clock is this far off the real one */
+    bool is_start_at_call_start; /* a stored call's start_date is its commit time - duration */
+};
+
+/* Answer one authenticated API request. f (NULL: none) shapes list replies (next_loop,
+ * endless_pages, list_key) and POST /calls (commit_delay_ms); clock stamps stored calls. */
 void fake_data_handle(const char *method, const char *path, const struct fake_args *args,
-                      const char *body, size_t body_len, bool is_next_loop, struct fake_reply *out);
+                      const char *body, size_t body_len, const struct fake_fault *f,
+                      const struct fake_clock *clock, struct fake_reply *out);
 /* owned: JSON array of stored calls, oldest first */
 json_object *fake_data_calls(void);
+/* Plant calls as if another client had logged them: body is a call object or an array of
+ * them (see README.md). owned: the stored calls as an array; NULL with *err (owned). */
+json_object *fake_data_seed(const char *body, const struct fake_clock *clock, char **err);
 
 /* --- fake_faults.c ----------------------------------------------------------------------- */
 
@@ -62,6 +77,13 @@ struct fake_fault {
     bool is_reset_mid_body;
     bool is_garbage;
     bool is_next_loop;
+    bool is_endless_pages;   /* list replies always have a new "next" link */
+    char *list_key;          /* list replies put their items under this key, or NULL */
+    int store_then_status;   /* 0: none; else handle the request, then answer this status */
+    int commit_delay_ms;     /* 0: none; POST /calls stores the call this long after receipt */
+    bool has_date_skew;      /* clock setting: Date header and stamps off by date_skew_s */
+    long date_skew_s;
+    bool is_start_at_call_start; /* clock setting: start_date = commit time - duration */
     char *body;         /* verbatim reply body, or NULL */
     char *content_type; /* with body, or NULL */
     char *path;         /* prefix the request path must start with, or NULL for all */
@@ -76,8 +98,14 @@ bool fake_faults_set(const char *json, char **err);
 /* Append one fault (takes it). */
 void fake_faults_add(struct fake_fault *f);
 void fake_faults_clear(void);
-/* owned or NULL: a copy of the first queued fault matching the request; counts one use. */
+/* owned or NULL: a copy of the first queued fault matching the request; counts one use.
+ * Faults that only set the clock (date_skew_s, start_date_at_call_start) are never taken. */
 struct fake_fault *fake_faults_take(const char *method, const char *path);
+/* The clock a request sees: the first matching queued fault with date_skew_s gives the skew,
+ * the first with start_date_at_call_start the stamping rule. Uses up nothing. */
+void fake_faults_clock(const char *method, const char *path, struct fake_clock *out);
+/* f only sets the clock, so no request takes it. */
+bool fake_fault_is_clock_only(const struct fake_fault *f);
 struct fake_fault *fake_fault_new(void);
 void fake_fault_free(struct fake_fault *f);
 /* Recompute f->label from its fields. */

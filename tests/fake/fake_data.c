@@ -98,6 +98,7 @@ static struct call *calls; /* guarded by lock: oldest first */
 static size_t ncalls;
 static bool hostile;
 static bool all_errors;
+static unsigned long generation; /* guarded by lock: bumped by every reset */
 
 /* --- helpers ----------------------------------------------------------------------------- */
 
@@ -361,6 +362,7 @@ static void calls_clear_locked(void)
 void fake_data_reset(void)
 {
     pthread_mutex_lock(&lock);
+    generation++; /* a delayed commit still on its way is forgotten */
     calls_clear_locked();
     for (size_t i = 0; i < ntasks; i++) {
         tasks[i].status = tasks[i].seeded_status;
@@ -373,6 +375,7 @@ void fake_data_reset(void)
 void fake_data_done(void)
 {
     pthread_mutex_lock(&lock);
+    generation++;
     calls_clear_locked();
     free(tasks);
     tasks = NULL;
@@ -488,9 +491,13 @@ static json_object *link_json(const char *path, long size, const char *cursor_ke
 }
 
 /* Slice items (takes it, each with an "id") into a page under key, with _links, as reply. */
+#define ENDLESS_CURSOR "endless-"
+
 static void reply_page(struct fake_reply *r, const char *path, const char *key, json_object *items,
-                       const char *const *filters, const struct fake_args *args, bool is_next_loop)
+                       const char *const *filters, const struct fake_args *args,
+                       const struct fake_fault *f)
 {
+    bool is_next_loop = f && f->is_next_loop, is_endless = f && f->is_endless_pages;
     const char *size_s = fake_args_get(args, "page[size]");
     const char *after = fake_args_get(args, "page[after]");
     const char *before = fake_args_get(args, "page[before]");
@@ -509,6 +516,24 @@ static void reply_page(struct fake_reply *r, const char *path, const char *key, 
         }
         if (size > PAGE_SIZE_MAX)
             size = PAGE_SIZE_MAX;
+    }
+    if (is_endless && after && !strncmp(after, ENDLESS_CURSOR, strlen(ENDLESS_CURSOR))) {
+        /* endless_pages: past the real items, every page is empty and links to another */
+        char cur[48];
+
+        snprintf(cur, sizeof(cur), ENDLESS_CURSOR "%ld",
+                 strtol(after + strlen(ENDLESS_CURSOR), NULL, 10) + 1);
+        json_object_put(items);
+        links = json_object_new_object();
+        json_object_object_add(links, "self",
+                               link_json(path, size, "page[after]", after, filters, args));
+        json_object_object_add(links, "next",
+                               link_json(path, size, "page[after]", cur, filters, args));
+        o = json_object_new_object();
+        json_object_object_add(o, f->list_key ? f->list_key : key, json_object_new_array());
+        json_object_object_add(o, "_links", links);
+        reply_json(r, 200, o);
+        return;
     }
     if (after || before) {
         const char *cursor = after ? after : before;
@@ -547,6 +572,10 @@ static void reply_page(struct fake_reply *r, const char *path, const char *key, 
     json_object_object_add(links, "self", self);
     if (is_next_loop) {
         json_object_object_add(links, "next", json_object_get(self));
+    } else if (is_endless && end >= n) {
+        json_object_object_add(links, "next",
+                               link_json(path, size, "page[after]", ENDLESS_CURSOR "1", filters,
+                                         args));
     } else if (end < n) {
         json_object *id;
 
@@ -564,7 +593,7 @@ static void reply_page(struct fake_reply *r, const char *path, const char *key, 
             link_json(path, size, "page[before]", json_object_get_string(id), filters, args));
     }
     o = json_object_new_object();
-    json_object_object_add(o, key, page);
+    json_object_object_add(o, f && f->list_key ? f->list_key : key, page);
     json_object_object_add(o, "_links", links);
     json_object_put(items);
     reply_json(r, 200, o);
@@ -572,7 +601,8 @@ static void reply_page(struct fake_reply *r, const char *path, const char *key, 
 
 /* --- endpoints --------------------------------------------------------------------------- */
 
-static void get_tasks(const struct fake_args *args, bool is_next_loop, struct fake_reply *r)
+static void get_tasks(const struct fake_args *args, const struct fake_fault *f,
+                      struct fake_reply *r)
 {
     static const char *const filters[] = {"automatic", "keyword", "sequence_key", "status", "type",
                                           "user_id",   NULL};
@@ -638,10 +668,11 @@ static void get_tasks(const struct fake_args *args, bool is_next_loop, struct fa
         free(m);
     }
     pthread_mutex_unlock(&lock);
-    reply_page(r, "/tasks", "tasks", items, filters, args, is_next_loop);
+    reply_page(r, "/tasks", "tasks", items, filters, args, f);
 }
 
-static void get_users(const struct fake_args *args, bool is_next_loop, struct fake_reply *r)
+static void get_users(const struct fake_args *args, const struct fake_fault *f,
+                      struct fake_reply *r)
 {
     static const char *const filters[] = {"email", "role", "status", NULL};
     const char *email = fake_args_get(args, "email");
@@ -655,7 +686,7 @@ static void get_users(const struct fake_args *args, bool is_next_loop, struct fa
             continue;
         json_object_array_add(items, user_json(&users[i]));
     }
-    reply_page(r, "/users", "users", items, filters, args, is_next_loop);
+    reply_page(r, "/users", "users", items, filters, args, f);
 }
 
 static void get_dispositions(struct fake_reply *r)
@@ -680,7 +711,8 @@ static void get_dispositions(struct fake_reply *r)
     reply_json(r, 200, o);
 }
 
-static void get_calls(const struct fake_args *args, bool is_next_loop, struct fake_reply *r)
+static void get_calls(const struct fake_args *args, const struct fake_fault *f,
+                      struct fake_reply *r)
 {
     static const char *const filters[] = {"from", "start_date_from", "start_date_to",
                                           "to",   "user_id",         NULL};
@@ -722,7 +754,7 @@ static void get_calls(const struct fake_args *args, bool is_next_loop, struct fa
         json_object_array_add(items, json_object_get(o));
     }
     pthread_mutex_unlock(&lock);
-    reply_page(r, "/calls", "calls", items, filters, args, is_next_loop);
+    reply_page(r, "/calls", "calls", items, filters, args, f);
 }
 
 enum kind { K_STRING, K_INT, K_BOOL };
@@ -803,7 +835,66 @@ static const char *opt_str(json_object *body, const char *key)
     return json_object_get_string(v);
 }
 
-static void post_call(const char *text, size_t len, struct fake_reply *r)
+/* Store call (takes it), stamped at now on the server's clock, and apply its disposition.
+ * Caller holds lock. */
+static void commit_locked(json_object *call, const struct fake_clock *clock)
+{
+    json_object *v;
+    const char *task_id = NULL, *dispo_id = NULL;
+    const struct dispo *dispo = NULL;
+    time_t now = time(NULL) + clock->skew_s, start = now;
+    char stamp[24];
+
+    if (clock->is_start_at_call_start && json_object_object_get_ex(call, "duration", &v))
+        start = now - (time_t)json_object_get_int64(v);
+    format_time(start, stamp);
+    json_object_object_add(call, "start_date", json_object_new_string(stamp));
+    if (json_object_object_get_ex(call, "task_id", &v) && json_object_is_type(v, json_type_string))
+        task_id = json_object_get_string(v);
+    if (json_object_object_get_ex(call, "disposition_id", &v) &&
+        json_object_is_type(v, json_type_string))
+        dispo_id = json_object_get_string(v);
+    if (dispo_id)
+        dispo = dispo_find(dispo_id);
+    /* A "complete" disposition completes the task (the docs: task and sequence lead). */
+    for (size_t i = 0; task_id && dispo && !strcmp(dispo->action, "complete") && i < ntasks; i++)
+        if (!strcmp(tasks[i].id, task_id) && strcmp(tasks[i].status, "completed")) {
+            tasks[i].status = "completed";
+            format_time(now, tasks[i].finished_on);
+        }
+    calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
+    calls[ncalls].obj = call;
+    calls[ncalls].start = start;
+    ncalls++;
+}
+
+/* A call accepted now and stored later (fault commit_delay_ms). */
+struct late_commit {
+    json_object *call;
+    struct fake_clock clock;
+    int delay_ms;
+    unsigned long generation;
+};
+
+static void *late_commit_run(void *arg)
+{
+    struct late_commit *lc = arg;
+    struct timespec ts = {lc->delay_ms / 1000, (long)(lc->delay_ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) == -1)
+        ;
+    pthread_mutex_lock(&lock);
+    if (lc->generation == generation && tasks)
+        commit_locked(lc->call, &lc->clock);
+    else
+        json_object_put(lc->call);
+    pthread_mutex_unlock(&lock);
+    free(lc);
+    return NULL;
+}
+
+static void post_call(const char *text, size_t len, int commit_delay_ms,
+                      const struct fake_clock *clock, struct fake_reply *r)
 {
     json_tokener *tok = json_tokener_new();
     json_object *body = json_tokener_parse_ex(tok, text, (int)len);
@@ -882,7 +973,7 @@ static void post_call(const char *text, size_t len, struct fake_reply *r)
         return;
     }
     new_uuid(id);
-    now = time(NULL);
+    now = time(NULL) + clock->skew_s;
     format_time(now, start);
     call = json_object_new_object();
     json_object_object_add(call, "id", json_object_new_string(id));
@@ -908,17 +999,24 @@ static void post_call(const char *text, size_t len, struct fake_reply *r)
         call, "contact",
         task->has_contact ? contact_json(task->contact_id, task->contact_name, task->contact_email)
                           : NULL);
-    /* A "complete" disposition completes the task (the docs: task and sequence lead). */
-    if (dispo && !strcmp(dispo->action, "complete") && strcmp(task->status, "completed")) {
-        struct task *t = (struct task *)task;
+    if (commit_delay_ms > 0) {
+        /* stored later, by a thread of its own: the reply (and any fault) goes on now */
+        struct late_commit *lc = xmalloc(sizeof(*lc));
+        pthread_t th;
+        pthread_attr_t attr;
 
-        t->status = "completed";
-        format_time(now, t->finished_on);
+        lc->call = json_object_get(call);
+        lc->clock = *clock;
+        lc->delay_ms = commit_delay_ms;
+        lc->generation = generation;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&th, &attr, late_commit_run, lc) != 0)
+            die("fakeapi: cannot start a thread");
+        pthread_attr_destroy(&attr);
+    } else {
+        commit_locked(json_object_get(call), clock);
     }
-    calls = xrealloc(calls, (ncalls + 1) * sizeof(*calls));
-    calls[ncalls].obj = json_object_get(call);
-    calls[ncalls].start = now;
-    ncalls++;
     pthread_mutex_unlock(&lock);
     json_object_put(items);
     json_object_put(body);
@@ -927,24 +1025,164 @@ static void post_call(const char *text, size_t len, struct fake_reply *r)
 }
 
 void fake_data_handle(const char *method, const char *path, const struct fake_args *args,
-                      const char *body, size_t body_len, bool is_next_loop, struct fake_reply *out)
+                      const char *body, size_t body_len, const struct fake_fault *f,
+                      const struct fake_clock *clock, struct fake_reply *out)
 {
+    static const struct fake_clock real_clock = {0, false};
+
     bool is_get = !strcmp(method, "GET");
     char *detail;
 
     if (!strcmp(path, "/calls") && !strcmp(method, "POST"))
-        post_call(body ? body : "", body_len, out);
+        post_call(body ? body : "", body_len, f ? f->commit_delay_ms : 0,
+                  clock ? clock : &real_clock, out);
     else if (!strcmp(path, "/calls") && is_get)
-        get_calls(args, is_next_loop, out);
+        get_calls(args, f, out);
     else if (!strcmp(path, "/calls/dispositions") && is_get)
         get_dispositions(out);
     else if (!strcmp(path, "/tasks") && is_get)
-        get_tasks(args, is_next_loop, out);
+        get_tasks(args, f, out);
     else if (!strcmp(path, "/users") && is_get)
-        get_users(args, is_next_loop, out);
+        get_users(args, f, out);
     else {
         detail = xasprintf("No route matches %s %s", method, path);
         fake_reply_error(out, 404, "not_found", "Not Found", detail);
         free(detail);
     }
+}
+
+/* --- planted calls (POST /_fake/calls) --------------------------------------------------- */
+
+static const char *const seed_fields[] = {
+    "from", "to", "duration", "answered", "human", "task_id", "user_id",
+    "disposition_id", "transcription", "recording_url", "notes", "start_date", "id",
+};
+
+static json_object *seed_one(json_object *in, const struct fake_clock *clock, char **err)
+{
+    json_object *call = json_object_new_object(), *v;
+    const struct task *task = NULL;
+    time_t start = 0;
+    char id[40];
+
+    json_object_object_foreach(in, key, val)
+    {
+        size_t i;
+
+        (void)val;
+        for (i = 0; i < ARRAY_LEN(seed_fields) && strcmp(key, seed_fields[i]); i++)
+            ;
+        if (i == ARRAY_LEN(seed_fields)) {
+            *err = xasprintf("unknown call field \"%s\"", key);
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < 7; i++)
+        if (!json_object_object_get_ex(in, call_fields[i].name, &v) || !v ||
+            !field_type_ok(v, call_fields[i].kind)) {
+            *err = xasprintf("a planted call needs %s as %s", call_fields[i].name,
+                             kind_name(call_fields[i].kind));
+            goto fail;
+        }
+    if (json_object_object_get_ex(in, "start_date", &v) &&
+        (!json_object_is_type(v, json_type_string) || !parse_time(json_object_get_string(v), &start))) {
+        *err = xstrdup("start_date must be an ISO 8601 date-time");
+        goto fail;
+    }
+    if (json_object_object_get_ex(in, "id", &v) && json_object_is_type(v, json_type_string)) {
+        snprintf(id, sizeof(id), "%s", json_object_get_string(v));
+    } else {
+        new_uuid(id);
+    }
+    json_object_object_add(call, "id", json_object_new_string(id));
+    json_object_object_get_ex(in, "disposition_id", &v);
+    json_object_object_add(call, "disposition_id", json_object_get(v));
+    json_object_object_get_ex(in, "duration", &v);
+    json_object_object_add(call, "duration", json_object_get(v));
+    json_object_object_add(call, "external", json_object_new_boolean(1));
+    json_object_object_add(call, "start_date", NULL); /* set on commit (key order) */
+    json_object_object_get_ex(in, "from", &v);
+    json_object_object_add(call, "from", json_object_get(v));
+    json_object_object_get_ex(in, "to", &v);
+    json_object_object_add(call, "to", json_object_get(v));
+    v = NULL;
+    json_object_object_get_ex(in, "notes", &v);
+    json_object_object_add(call, "notes", json_object_get(v));
+    v = NULL;
+    json_object_object_get_ex(in, "transcription", &v);
+    json_object_object_add(call, "transcription", json_object_get(v));
+    if (json_object_object_get_ex(in, "recording_url", &v))
+        json_object_object_add(call, "recording_url", json_object_get(v));
+    json_object_object_get_ex(in, "task_id", &v);
+    json_object_object_add(call, "task_id", json_object_get(v));
+    task = task_find_locked(json_object_get_string(v));
+    json_object_object_get_ex(in, "user_id", &v);
+    json_object_object_add(call, "user_id", json_object_get(v));
+    json_object_object_get_ex(in, "human", &v);
+    json_object_object_add(call, "human", json_object_get(v));
+    json_object_object_get_ex(in, "answered", &v);
+    json_object_object_add(call, "answered", json_object_get(v));
+    json_object_object_add(
+        call, "contact",
+        task && task->has_contact
+            ? contact_json(task->contact_id, task->contact_name, task->contact_email)
+            : NULL);
+    commit_locked(json_object_get(call), clock);
+    if (start) { /* an explicit start_date wins over the clock */
+        char stamp[24];
+
+        format_time(start, stamp);
+        json_object_object_add(call, "start_date", json_object_new_string(stamp));
+        calls[ncalls - 1].start = start;
+    }
+    return call;
+fail:
+    json_object_put(call);
+    return NULL;
+}
+
+json_object *fake_data_seed(const char *body, const struct fake_clock *clock, char **err)
+{
+    json_object *in = json_tokener_parse(body ? body : ""), *out = json_object_new_array();
+    size_t n, stored_before;
+
+    *err = NULL;
+    if (!in || !(json_object_is_type(in, json_type_object) ||
+                 json_object_is_type(in, json_type_array))) {
+        *err = xstrdup("a planted call must be a JSON object or an array of them");
+        goto fail;
+    }
+    if (json_object_is_type(in, json_type_object)) {
+        json_object *arr = json_object_new_array();
+
+        json_object_array_add(arr, in);
+        in = arr;
+    }
+    n = json_object_array_length(in);
+    pthread_mutex_lock(&lock);
+    stored_before = ncalls;
+    for (size_t i = 0; i < n; i++) {
+        json_object *item = json_object_array_get_idx(in, i), *c;
+
+        if (!json_object_is_type(item, json_type_object)) {
+            *err = xstrdup("a planted call must be a JSON object");
+            c = NULL;
+        } else {
+            c = seed_one(item, clock, err);
+        }
+        if (!c) { /* all or nothing */
+            while (ncalls > stored_before)
+                json_object_put(calls[--ncalls].obj);
+            pthread_mutex_unlock(&lock);
+            goto fail;
+        }
+        json_object_array_add(out, c);
+    }
+    pthread_mutex_unlock(&lock);
+    json_object_put(in);
+    return out;
+fail:
+    json_object_put(in);
+    json_object_put(out);
+    return NULL;
 }

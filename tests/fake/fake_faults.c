@@ -33,6 +33,7 @@ void fake_fault_free(struct fake_fault *f)
     free(f->path);
     free(f->method);
     free(f->label);
+    free(f->list_key);
     free(f);
 }
 
@@ -78,6 +79,22 @@ void fake_fault_relabel(struct fake_fault *f)
         label_add_int(&f->label, "oversize_mib", f->oversize_mib);
     if (f->is_next_loop)
         label_add(&f->label, "next_loop");
+    if (f->store_then_status)
+        label_add_int(&f->label, "store_then_status", f->store_then_status);
+    if (f->commit_delay_ms)
+        label_add_int(&f->label, "commit_delay_ms", f->commit_delay_ms);
+    if (f->has_date_skew)
+        label_add_int(&f->label, "date_skew_s", f->date_skew_s);
+    if (f->is_start_at_call_start)
+        label_add(&f->label, "start_date_at_call_start");
+    if (f->is_endless_pages)
+        label_add(&f->label, "endless_pages");
+    if (f->list_key) {
+        char *part = xasprintf("list_key=%s", f->list_key);
+
+        label_add(&f->label, part);
+        free(part);
+    }
     if (!f->label)
         f->label = xstrdup("none");
 }
@@ -92,6 +109,7 @@ static struct fake_fault *fault_copy(const struct fake_fault *f)
     c->path = xstrdup(f->path);
     c->method = xstrdup(f->method);
     c->label = xstrdup(f->label);
+    c->list_key = xstrdup(f->list_key);
     return c;
 }
 
@@ -142,13 +160,17 @@ static const char *const known_keys[] = {
     "status",    "retry_after",    "delay_ms", "drop",         "accept_then_drop",
     "truncated", "reset_mid_body", "garbage",  "oversize_mib", "next_loop",
     "body",      "content_type",   "path",     "method",       "times",
+    "store_then_status", "store_then_drop", "commit_delay_ms", "date_skew_s",
+    "start_date_at_call_start", "endless_pages", "list_key",
 };
 
 static struct fake_fault *fault_parse(json_object *o, char **err)
 {
     struct fake_fault *f = fake_fault_new();
-    long status = 0, retry = -1, delay = 0, mib = 0, times = -1;
-    bool ok;
+    long status = 0, retry = -1, delay = 0, mib = 0, times = -1, sts = 0, commit = 0;
+    long skew = 0;
+    bool ok, is_store_drop = false;
+    json_object *v;
 
     if (!json_object_is_type(o, json_type_object)) {
         *err = xstrdup("a fault must be a JSON object");
@@ -178,9 +200,26 @@ static struct fake_fault *fault_parse(json_object *o, char **err)
          get_bool(o, "garbage", &f->is_garbage, err) &&
          get_bool(o, "next_loop", &f->is_next_loop, err) && get_str(o, "body", &f->body, err) &&
          get_str(o, "content_type", &f->content_type, err) && get_str(o, "path", &f->path, err) &&
-         get_str(o, "method", &f->method, err);
+         get_str(o, "method", &f->method, err) &&
+         get_int(o, "store_then_status", 100, 999, &sts, err) &&
+         get_bool(o, "store_then_drop", &is_store_drop, err) &&
+         get_int(o, "commit_delay_ms", 0, 600000, &commit, err) &&
+         get_int(o, "date_skew_s", -100000000, 100000000, &skew, err) &&
+         get_bool(o, "start_date_at_call_start", &f->is_start_at_call_start, err) &&
+         get_bool(o, "endless_pages", &f->is_endless_pages, err) &&
+         get_str(o, "list_key", &f->list_key, err);
     if (!ok)
         goto fail;
+    if (f->list_key && !*f->list_key) {
+        *err = xstrdup("fault field \"list_key\" must not be empty");
+        goto fail;
+    }
+    /* store_then_drop is accept_then_drop under the name the campaign uses */
+    f->is_accept_then_drop = f->is_accept_then_drop || is_store_drop;
+    f->store_then_status = (int)sts;
+    f->commit_delay_ms = (int)commit;
+    f->has_date_skew = json_object_object_get_ex(o, "date_skew_s", &v);
+    f->date_skew_s = skew;
     f->status = (int)status;
     f->retry_after = (int)retry;
     f->delay_ms = (int)delay;
@@ -257,6 +296,38 @@ void fake_faults_clear(void)
     pthread_mutex_unlock(&lock);
 }
 
+bool fake_fault_is_clock_only(const struct fake_fault *f)
+{
+    return (f->has_date_skew || f->is_start_at_call_start) && !f->status && !f->delay_ms &&
+           !f->oversize_mib && !f->is_drop && !f->is_accept_then_drop && !f->is_truncated &&
+           !f->is_reset_mid_body && !f->is_garbage && !f->is_next_loop && !f->body &&
+           !f->is_endless_pages && !f->list_key && !f->store_then_status &&
+           !f->commit_delay_ms && f->retry_after < 0;
+}
+
+void fake_faults_clock(const char *method, const char *path, struct fake_clock *out)
+{
+    bool has_skew = false, has_start = false;
+
+    out->skew_s = 0;
+    out->is_start_at_call_start = false;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < queue_len; i++) {
+        const struct fake_fault *f = queue[i];
+
+        if (f->times == 0 || (f->path && strncmp(path, f->path, strlen(f->path)) != 0) ||
+            (f->method && strcasecmp(method, f->method) != 0))
+            continue;
+        if (f->has_date_skew && !has_skew) {
+            out->skew_s = f->date_skew_s;
+            has_skew = true;
+        }
+        if (f->is_start_at_call_start && !has_start)
+            out->is_start_at_call_start = has_start = true;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
 struct fake_fault *fake_faults_take(const char *method, const char *path)
 {
     struct fake_fault *hit = NULL;
@@ -269,7 +340,7 @@ struct fake_fault *fake_faults_take(const char *method, const char *path)
             continue;
         if (f->method && strcasecmp(method, f->method) != 0)
             continue;
-        if (f->times == 0)
+        if (f->times == 0 || fake_fault_is_clock_only(f))
             continue;
         hit = fault_copy(f);
         if (f->times > 0 && --f->times == 0) {

@@ -276,6 +276,16 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, const struct fake_re
         snprintf(num, sizeof(num), "%d", rep->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
     }
+    if (rep->has_date) {
+        /* the server's clock, off by the skew (libmicrohttpd then adds no Date of its own) */
+        char date[64];
+        time_t t = time(NULL) + rep->date_skew_s;
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date);
+    }
     ret = MHD_queue_response(c, (unsigned int)rep->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -283,7 +293,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, const struct fake_re
 
 static enum MHD_Result send_text(struct MHD_Connection *c, int status, const char *text)
 {
-    struct fake_reply rep = {status, xstrdup(text), JSON_TYPE, -1, false};
+    struct fake_reply rep = {status, xstrdup(text), JSON_TYPE, -1, false, false, 0};
     enum MHD_Result ret = send_reply(c, &rep, false);
 
     fake_reply_done(&rep);
@@ -319,6 +329,29 @@ static enum MHD_Result handle_control(struct MHD_Connection *c, const char *meth
     }
     if (!strcmp(method, "GET") && !strcmp(path, "/_fake/requests")) {
         text = fake_log_snapshot();
+        ret = send_text(c, 200, text);
+        free(text);
+        return ret;
+    }
+    if (!strcmp(method, "POST") && !strcmp(path, "/_fake/calls")) {
+        struct fake_clock clock;
+        json_object *stored;
+
+        fake_faults_clock("POST", "/calls", &clock);
+        stored = fake_data_seed(r->body ? r->body : "", &clock, &err);
+        if (!stored) {
+            json_object *o = json_object_new_object();
+
+            json_object_object_add(o, "error", json_object_new_string(err));
+            text = fake_json_text(o);
+            json_object_put(o);
+            free(err);
+            ret = send_text(c, 400, text);
+            free(text);
+            return ret;
+        }
+        text = fake_json_text(stored);
+        json_object_put(stored);
         ret = send_text(c, 200, text);
         free(text);
         return ret;
@@ -365,9 +398,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct fake_args args = {0};
     struct fake_reply rep = {0};
     struct fake_fault *f = NULL;
+    struct fake_clock clock;
     json_object *entry;
     enum MHD_Result ret;
-    bool is_drop = false;
+    bool is_drop = false, is_early;
 
     if (!r) { /* no URI callback ran (should not happen); make one */
         r = on_uri(NULL, url, c);
@@ -394,8 +428,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
     rep.retry_after = -1;
     entry = log_entry(c, method, url, r);
+    fake_faults_clock(method, url, &clock);
     f = fake_faults_take(method, url);
-    if (f && f->delay_ms > 0)
+    /* With commit_delay_ms the call is handled at once (and stored commit_delay_ms after
+     * receipt); delay_ms then holds only the reply. */
+    is_early = f && f->commit_delay_ms > 0 && !f->is_drop;
+    if (f && f->delay_ms > 0 && !is_early)
         fault_sleep(f->delay_ms);
     if (f && f->is_drop) {
         log_finish(entry, 0, f);
@@ -411,9 +449,29 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                          "Request body too large");
     } else {
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
-        fake_data_handle(method, url, &args, r->body, r->body_len, f && f->is_next_loop, &rep);
+        fake_data_handle(method, url, &args, r->body, r->body_len, f, &clock, &rep);
         fake_args_done(&args);
         is_drop = f && f->is_accept_then_drop;
+        if (f && f->store_then_status) {
+            /* handled (a POST /calls stored its call); the client is told otherwise */
+            bool is_stored = rep.is_call_stored;
+
+            fake_reply_done(&rep);
+            if (f->store_then_status >= 200 && f->store_then_status < 300) {
+                rep.status = f->store_then_status;
+                rep.body = xstrdup("");
+                rep.content_type = JSON_TYPE;
+            } else {
+                fault_status_reply(&rep, f->store_then_status);
+            }
+            rep.is_call_stored = is_stored;
+        }
+    }
+    if (is_early && f->delay_ms > 0)
+        fault_sleep(f->delay_ms);
+    if (clock.skew_s) {
+        rep.has_date = true;
+        rep.date_skew_s = clock.skew_s;
     }
     if (f) {
         if (f->retry_after >= 0)
@@ -435,7 +493,10 @@ static void usage(FILE *out)
           "               [--fault-drop] [--fault-accept-then-drop] [--fault-truncated]\n"
           "               [--fault-reset-mid-body] [--fault-garbage] [--fault-oversize-mib N]\n"
           "               [--fault-next-loop] [--fault-times N] [--fault-path PREFIX]\n"
-          "               [--fault-method M]\n"
+          "               [--fault-method M] [--fault-store-then-status N]\n"
+          "               [--fault-store-then-drop] [--fault-commit-delay-ms N]\n"
+          "               [--fault-date-skew-s N] [--fault-start-date-at-call-start]\n"
+          "               [--fault-endless-pages] [--fault-list-key KEY] [--fault-body TEXT]\n"
           "Prints \"port=N\" once listening on 127.0.0.1. See tests/fake/README.md.\n",
           out);
 }
@@ -476,6 +537,14 @@ enum {
     OPT_F_TIMES,
     OPT_F_PATH,
     OPT_F_METHOD,
+    OPT_F_STORE_STATUS,
+    OPT_F_STORE_DROP,
+    OPT_F_COMMIT_DELAY,
+    OPT_F_DATE_SKEW,
+    OPT_F_START_AT_CALL,
+    OPT_F_ENDLESS,
+    OPT_F_LIST_KEY,
+    OPT_F_BODY,
     OPT_HELP
 };
 
@@ -501,6 +570,14 @@ static const struct option long_opts[] = {
     {"fault-times", required_argument, NULL, OPT_F_TIMES},
     {"fault-path", required_argument, NULL, OPT_F_PATH},
     {"fault-method", required_argument, NULL, OPT_F_METHOD},
+    {"fault-store-then-status", required_argument, NULL, OPT_F_STORE_STATUS},
+    {"fault-store-then-drop", no_argument, NULL, OPT_F_STORE_DROP},
+    {"fault-commit-delay-ms", required_argument, NULL, OPT_F_COMMIT_DELAY},
+    {"fault-date-skew-s", required_argument, NULL, OPT_F_DATE_SKEW},
+    {"fault-start-date-at-call-start", no_argument, NULL, OPT_F_START_AT_CALL},
+    {"fault-endless-pages", no_argument, NULL, OPT_F_ENDLESS},
+    {"fault-list-key", required_argument, NULL, OPT_F_LIST_KEY},
+    {"fault-body", required_argument, NULL, OPT_F_BODY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -591,6 +668,40 @@ int main(int argc, char **argv)
             break;
         case OPT_F_METHOD:
             str_set(&flag_fault->method, optarg);
+            break;
+        case OPT_F_STORE_STATUS:
+            flag_fault->store_then_status =
+                (int)num_arg("--fault-store-then-status", optarg, 100, 999);
+            has_fault = true;
+            break;
+        case OPT_F_STORE_DROP:
+            flag_fault->is_accept_then_drop = has_fault = true;
+            break;
+        case OPT_F_COMMIT_DELAY:
+            flag_fault->commit_delay_ms = (int)num_arg("--fault-commit-delay-ms", optarg, 0, 600000);
+            has_fault = true;
+            break;
+        case OPT_F_DATE_SKEW:
+            flag_fault->date_skew_s = num_arg("--fault-date-skew-s", optarg, -100000000, 100000000);
+            flag_fault->has_date_skew = has_fault = true;
+            break;
+        case OPT_F_START_AT_CALL:
+            flag_fault->is_start_at_call_start = has_fault = true;
+            break;
+        case OPT_F_ENDLESS:
+            flag_fault->is_endless_pages = has_fault = true;
+            break;
+        case OPT_F_LIST_KEY:
+            if (!*optarg) {
+                fprintf(stderr, "fakeapi: --fault-list-key wants a name\n");
+                return 64;
+            }
+            str_set(&flag_fault->list_key, optarg);
+            has_fault = true;
+            break;
+        case OPT_F_BODY:
+            str_set(&flag_fault->body, optarg);
+            has_fault = true;
             break;
         case OPT_HELP:
             usage(stdout);

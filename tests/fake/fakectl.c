@@ -287,6 +287,20 @@ json_object *fake_stored_calls(struct fake *f)
     return ctl_json(f, "/_fake/calls");
 }
 
+json_object *fake_seed_calls(struct fake *f, const char *json)
+{
+    char *text = NULL;
+    long status = ctl(f, "POST", "/_fake/calls", json, &text);
+    json_object *o = NULL;
+
+    if (status == 200)
+        o = json_tokener_parse(text ? text : "");
+    else
+        fprintf(stderr, "fakectl: planted calls rejected (%ld): %s\n", status, text ? text : "");
+    free(text);
+    return o;
+}
+
 static bool entry_matches(json_object *e, const char *method, const char *path)
 {
     json_object *m, *p;

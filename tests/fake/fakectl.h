@@ -45,6 +45,10 @@ json_object *fake_last_request(struct fake *f, const char *method, const char *p
 size_t fake_connection_count(struct fake *f);
 /* owned: JSON array of the calls the server stored, oldest first (NULL on failure) */
 json_object *fake_stored_calls(struct fake *f);
+/* Plant calls on the server as if another client had logged them (POST /_fake/calls): json is
+ * a call object or an array of them, see README.md. owned: the planted calls with their ids
+ * and start dates (NULL on failure). */
+json_object *fake_seed_calls(struct fake *f, const char *json);
 
 /* Id of seeded phone-call task n (1-based, API order) into out, e.g. n=1 -> FAKE_TASK_ID_FIRST. */
 void fake_task_id(int n, char out[FAKE_ID_LEN]);

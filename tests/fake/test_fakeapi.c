@@ -34,6 +34,7 @@ struct resp {
     size_t len;
     char *retry_after;
     char *content_type;
+    char *date;
     double secs;
 };
 
@@ -66,6 +67,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *cls)
             str_set(&r->retry_after, v);
         else if (!strcasecmp(line, "Content-Type"))
             str_set(&r->content_type, v);
+        else if (!strcasecmp(line, "Date"))
+            str_set(&r->date, v);
     }
     free(line);
     return len;
@@ -76,6 +79,7 @@ static void resp_free(struct resp *r)
     free(r->body);
     free(r->retry_after);
     free(r->content_type);
+    free(r->date);
     memset(r, 0, sizeof(*r));
 }
 
@@ -967,6 +971,295 @@ static void fault_flags__at_startup__apply_like_runtime_faults(void **state)
     assert_int_equal(fake_stop(f), 0);
 }
 
+/* --- faults of the outbox campaign ------------------------------------------------------ */
+
+static size_t stored_count(struct fake *f)
+{
+    json_object *calls = fake_stored_calls(f);
+    size_t n;
+
+    assert_non_null(calls);
+    n = json_object_array_length(calls);
+    json_object_put(calls);
+    return n;
+}
+
+static void fault_store_then_status__stores_the_call_and_answers_that_status(void **state)
+{
+    static const int statuses[] = {500, 502, 503, 504, 301, 307, 408, 421, 425, 299, 600};
+    struct resp r;
+
+    for (size_t i = 0; i < ARRAY_LEN(statuses); i++) {
+        char *faults = xasprintf("{\"store_then_status\":%d,\"times\":1}", statuses[i]);
+
+        assert_true(fake_set_faults(shared, faults));
+        free(faults);
+        r = req(shared, "POST", "/calls", VALID_CALL);
+        assert_int_equal(r.rc, CURLE_OK);
+        assert_int_equal(r.status, statuses[i]);
+        if (statuses[i] == 299)
+            assert_int_equal(r.len, 0); /* a 2xx without a call */
+        else
+            assert_non_null(strstr(r.body, "\"_errors\""));
+        resp_free(&r);
+        assert_int_equal(stored_count(shared), i + 1);
+    }
+    /* with a body of its own */
+    assert_true(fake_set_faults(shared, "{\"store_then_status\":502,\"body\":\"<h1>bad gw</h1>\","
+                                        "\"content_type\":\"text/html\",\"times\":1}"));
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.status, 502);
+    assert_string_equal(r.body, "<h1>bad gw</h1>");
+    assert_string_equal(r.content_type, "text/html");
+    resp_free(&r);
+    assert_int_equal(stored_count(shared), ARRAY_LEN(statuses) + 1);
+    /* a plain status fault stores nothing */
+    assert_true(fake_set_faults(shared, "{\"status\":502,\"times\":1}"));
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.status, 502);
+    resp_free(&r);
+    assert_int_equal(stored_count(shared), ARRAY_LEN(statuses) + 1);
+}
+
+static void fault_store_then_drop__is_accept_then_drop(void **state)
+{
+    struct resp r;
+    json_object *log;
+
+    assert_true(fake_set_faults(shared, "{\"store_then_drop\":true,\"times\":1}"));
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.rc, CURLE_GOT_NOTHING);
+    resp_free(&r);
+    assert_int_equal(stored_count(shared), 1);
+    log = fake_last_request(shared, "POST", "/calls");
+    assert_string_equal(get_str(log, "fault"), "accept_then_drop");
+    json_object_put(log);
+}
+
+static void fault_commit_delay__stores_the_call_after_the_reply(void **state)
+{
+    struct resp r;
+
+    assert_true(fake_set_faults(shared, "{\"commit_delay_ms\":600,\"times\":1}"));
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.status, 201);
+    assert_true(r.secs < 0.5);
+    resp_free(&r);
+    assert_int_equal(stored_count(shared), 0);
+    r = req(shared, "GET", "/calls?user_id=" FAKE_USER_ID, NULL);
+    assert_null(strstr(r.body, "\"duration\":184"));
+    resp_free(&r);
+    usleep(900 * 1000);
+    assert_int_equal(stored_count(shared), 1);
+    /* with delay_ms: the reply comes after the commit is due; with a drop, none comes */
+    assert_true(fake_set_faults(shared, "[{\"commit_delay_ms\":300,\"delay_ms\":700,\"times\":1},"
+                                        "{\"commit_delay_ms\":300,\"store_then_drop\":true,"
+                                        "\"times\":1}]"));
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.status, 201);
+    assert_true(r.secs >= 0.6);
+    resp_free(&r);
+    assert_int_equal(stored_count(shared), 2);
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.rc, CURLE_GOT_NOTHING);
+    resp_free(&r);
+    assert_int_equal(stored_count(shared), 2);
+    usleep(600 * 1000);
+    assert_int_equal(stored_count(shared), 3);
+    /* a reset forgets a commit still on its way */
+    assert_true(fake_set_faults(shared, "{\"commit_delay_ms\":300,\"times\":1}"));
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    resp_free(&r);
+    assert_true(fake_reset(shared));
+    usleep(500 * 1000);
+    assert_int_equal(stored_count(shared), 0);
+}
+
+static time_t parse_http_date(const char *s)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    struct tm tm = {0};
+    char mon[4] = "";
+    const char *m;
+
+    assert_non_null(s);
+    assert_int_equal(sscanf(s, "%*3s, %d %3s %d %d:%d:%d GMT", &tm.tm_mday, mon, &tm.tm_year,
+                            &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
+                     6);
+    m = strstr(months, mon);
+    assert_non_null(m);
+    tm.tm_mon = (int)(m - months) / 3;
+    tm.tm_year -= 1900;
+    return timegm(&tm);
+}
+
+static time_t parse_iso(const char *s)
+{
+    struct tm tm = {0};
+
+    assert_non_null(s);
+    assert_int_equal(sscanf(s, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                            &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
+                     6);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return timegm(&tm);
+}
+
+static void fault_date_skew__moves_the_date_header_and_the_stamps(void **state)
+{
+    struct resp r;
+    json_object *o, *log;
+    time_t now;
+
+    /* a clock fault is never taken: the status fault behind it still applies, once */
+    assert_true(fake_set_faults(shared, "[{\"date_skew_s\":-600},{\"status\":503,\"times\":1}]"));
+    r = req(shared, "GET", "/users", NULL);
+    now = time(NULL);
+    assert_int_equal(r.status, 503);
+    assert_true(labs((long)(parse_http_date(r.date) - (now - 600))) <= 2);
+    resp_free(&r);
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    now = time(NULL);
+    assert_int_equal(r.status, 201);
+    assert_true(labs((long)(parse_http_date(r.date) - (now - 600))) <= 2);
+    o = json_of(&r);
+    assert_true(labs((long)(parse_iso(get_str(o, "start_date")) - (now - 600))) <= 2);
+    json_object_put(o);
+    resp_free(&r);
+    log = fake_last_request(shared, "POST", "/calls");
+    assert_null(get(log, "fault"));
+    json_object_put(log);
+    /* the stored call is filtered by its skewed stamp */
+    r = req(shared, "GET", "/calls?start_date_from=2000-01-01T00:00:00Z", NULL);
+    assert_non_null(strstr(r.body, "\"duration\":184"));
+    resp_free(&r);
+    /* start_date_at_call_start: now - duration, on the skewed clock */
+    assert_true(fake_set_faults(shared, "{\"date_skew_s\":120,\"start_date_at_call_start\":true}"));
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    now = time(NULL);
+    o = json_of(&r);
+    assert_true(labs((long)(parse_iso(get_str(o, "start_date")) - (now + 120 - 184))) <= 2);
+    json_object_put(o);
+    resp_free(&r);
+    /* without a skew the Date header is the real clock */
+    assert_true(fake_set_faults(shared, "[]"));
+    r = req(shared, "GET", "/users", NULL);
+    assert_true(labs((long)(parse_http_date(r.date) - time(NULL))) <= 2);
+    resp_free(&r);
+}
+
+static void fault_lists__list_key_endless_pages_and_get_status(void **state)
+{
+    struct resp r;
+    json_object *o;
+    char *next;
+
+    assert_true(fake_set_faults(shared, "{\"method\":\"GET\",\"path\":\"/calls\","
+                                        "\"list_key\":\"items\",\"times\":1}"));
+    r = req(shared, "GET", "/calls", NULL);
+    o = json_of(&r);
+    assert_true(json_object_object_get_ex(o, "items", NULL));
+    assert_false(json_object_object_get_ex(o, "calls", NULL));
+    json_object_put(o);
+    resp_free(&r);
+    /* endless pages: every page has a new next link */
+    assert_true(fake_set_faults(shared, "{\"method\":\"GET\",\"path\":\"/calls\","
+                                        "\"endless_pages\":true}"));
+    next = xstrdup("/calls?user_id=" FAKE_USER_ID);
+    for (int i = 0; i < 30; i++) {
+        json_object *links, *n;
+        char *prev = next;
+
+        r = req(shared, "GET", prev, NULL);
+        assert_int_equal(r.status, 200);
+        o = json_of(&r);
+        assert_non_null(get(o, "calls"));
+        links = get(o, "_links");
+        n = get(links, "next");
+        assert_non_null(n);
+        next = xstrdup(get_str(n, "href"));
+        assert_string_not_equal(next, prev);
+        free(prev);
+        json_object_put(o);
+        resp_free(&r);
+    }
+    free(next);
+    /* a status fault on GET only */
+    assert_true(fake_set_faults(shared, "{\"method\":\"GET\",\"path\":\"/calls\",\"status\":500}"));
+    r = req(shared, "GET", "/calls", NULL);
+    assert_int_equal(r.status, 500);
+    resp_free(&r);
+    r = req(shared, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.status, 201);
+    resp_free(&r);
+}
+
+static void seed_calls__plants_calls_the_api_lists(void **state)
+{
+    json_object *planted, *calls, *c;
+    struct resp r;
+
+    planted = fake_seed_calls(
+        shared, "[{\"from\":\"+1 4155550100\",\"to\":\"+1 2125550199\",\"duration\":184,"
+                "\"answered\":true,\"human\":true,\"task_id\":\"" FAKE_TASK_ID_FIRST "\","
+                "\"user_id\":\"" FAKE_USER_ID "\",\"transcription\":\"other words\"},"
+                "{\"from\":\"+1 4155550100\",\"to\":\"+1 2125550199\",\"duration\":185,"
+                "\"answered\":true,\"human\":true,\"task_id\":\"" FAKE_TASK_ID_FIRST "\","
+                "\"user_id\":\"" FAKE_USER_ID "\",\"id\":\"planted-2\","
+                "\"start_date\":\"2026-01-02T03:04:05Z\","
+                "\"recording_url\":\"https://rec.example/x\"}]");
+    assert_non_null(planted);
+    assert_int_equal(json_object_array_length(planted), 2);
+    c = json_object_array_get_idx(planted, 1);
+    assert_string_equal(get_str(c, "id"), "planted-2");
+    assert_string_equal(get_str(c, "start_date"), "2026-01-02T03:04:05Z");
+    assert_string_equal(get_str(c, "recording_url"), "https://rec.example/x");
+    assert_string_equal(get_str(json_object_array_get_idx(planted, 0), "transcription"),
+                        "other words");
+    json_object_put(planted);
+    calls = fake_stored_calls(shared);
+    assert_int_equal(json_object_array_length(calls), 2);
+    json_object_put(calls);
+    r = req(shared, "GET", "/calls?start_date_from=2026-01-01T00:00:00Z", NULL);
+    assert_non_null(strstr(r.body, "planted-2"));
+    assert_non_null(strstr(r.body, "other words"));
+    resp_free(&r);
+    /* bad input: 400 and nothing planted */
+    r = req_on(NULL, shared, "POST", "/_fake/calls", NULL, "[{\"duration\":1}]");
+    assert_int_equal(r.status, 400);
+    resp_free(&r);
+    r = req_on(NULL, shared, "POST", "/_fake/calls", NULL, "{\"bogus\":1}");
+    assert_int_equal(r.status, 400);
+    resp_free(&r);
+    calls = fake_stored_calls(shared);
+    assert_int_equal(json_object_array_length(calls), 2);
+    json_object_put(calls);
+}
+
+static void fault_flags__new_campaign_flags_apply_at_startup(void **state)
+{
+    static const char *const args[] = {"--fault-store-then-status", "504", "--fault-times", "1",
+                                       "--fault-method", "POST", NULL};
+    static const char *const args2[] = {"--fault-date-skew-s", "-90", NULL};
+    struct fake *f = fake_start(args);
+    struct resp r;
+
+    assert_non_null(f);
+    r = req(f, "POST", "/calls", VALID_CALL);
+    assert_int_equal(r.status, 504);
+    resp_free(&r);
+    assert_int_equal(stored_count(f), 1);
+    assert_int_equal(fake_stop(f), 0);
+    f = fake_start(args2);
+    assert_non_null(f);
+    r = req(f, "GET", "/users", NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(labs((long)(parse_http_date(r.date) - (time(NULL) - 90))) <= 2);
+    resp_free(&r);
+    assert_int_equal(fake_stop(f), 0);
+}
+
 /* --- request log, connections, hostile data -------------------------------------------- */
 
 static char *slurp(const char *path)
@@ -1295,6 +1588,15 @@ int main(void)
         cmocka_unit_test_setup(fault_json__bad_input__is_rejected_and_keeps_the_old_queue,
                                reset_shared),
         cmocka_unit_test(fault_flags__at_startup__apply_like_runtime_faults),
+        cmocka_unit_test_setup(fault_store_then_status__stores_the_call_and_answers_that_status,
+                               reset_shared),
+        cmocka_unit_test_setup(fault_store_then_drop__is_accept_then_drop, reset_shared),
+        cmocka_unit_test_setup(fault_commit_delay__stores_the_call_after_the_reply, reset_shared),
+        cmocka_unit_test_setup(fault_date_skew__moves_the_date_header_and_the_stamps,
+                               reset_shared),
+        cmocka_unit_test_setup(fault_lists__list_key_endless_pages_and_get_status, reset_shared),
+        cmocka_unit_test_setup(seed_calls__plants_calls_the_api_lists, reset_shared),
+        cmocka_unit_test(fault_flags__new_campaign_flags_apply_at_startup),
         cmocka_unit_test(request_log__records_each_request_and_never_the_key),
         cmocka_unit_test_setup(connections__are_reused_on_keep_alive_and_counted, reset_shared),
         cmocka_unit_test_setup(reset__clears_faults_calls_and_log, reset_shared),
