@@ -619,7 +619,8 @@ static void on_http_done(struct http_response *resp, void *ud)
     }
     if (next)
         note_self_link(op, &res);
-    if (next && op->n_pages < API_MAX_PAGES && !already_seen(op, next) &&
+    if (next && op->n_pages < (op->is_exhaustive ? API_LOOKUP_MAX_PAGES : API_MAX_PAGES) &&
+        !already_seen(op, next) &&
         (op->max_items == 0 ? op->kind != OP_CALLS : op_list_len(op) < op->max_items)) {
         op_request(op, "GET", next, NULL);
         free(next);

@@ -122,5 +122,8 @@ bool api_calls(struct api *a, const struct calls_query *q, size_t max_items,
 
 /* Pages followed at most per list load; a next link seen before also stops the load. */
 #define API_MAX_PAGES 2000
+/* Pages a look-up reads at most (a filtered list of one user's calls to one number): past
+ * it the look-up is inconclusive, and the call stays unknown. */
+#define API_LOOKUP_MAX_PAGES 100
 
 #endif

@@ -356,7 +356,9 @@ static void report(enum outbox_status st, const struct api_result *res, long lon
 {
     const char *msg = res->message ? res->message : outbox_status_name(st);
 
-    if (st == OUTBOX_PENDING && res->outcome == HTTP_OUT_RATE_LIMITED)
+    if (st == OUTBOX_UNKNOWN)
+        fprintf(stderr, "amplecall log: outcome unknown: %s\n", msg);
+    else if (st == OUTBOX_PENDING && res->outcome == HTTP_OUT_RATE_LIMITED)
         fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n", msg,
                 o->max_wait_s);
     else

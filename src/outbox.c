@@ -896,12 +896,25 @@ static int claim_call(struct outbox *ob, struct job *j, long long id, bool is_bl
 
     *why = OUTBOX_NOT_DUE;
     for (;;) {
+        long long when, now;
+
         got = store_claim(ob->store, &q, &ob->lease, now_ms(ob), &j->row, err);
         if (got != 0)
             return got > 0 ? 1 : -1;
-        if (!q.rate_wait_ms || !is_blocking)
+        if (!is_blocking)
             break;
-        sleep_ms(q.rate_wait_ms);
+        if (q.rate_wait_ms) {
+            sleep_ms(q.rate_wait_ms);
+            continue;
+        }
+        /* a call settling (or a short Retry-After) is waited for, as a flush does */
+        got = store_next_due(ob->store, &q, &when, err);
+        if (got < 0)
+            return -1;
+        now = now_ms(ob);
+        if (got == 0 || when - now > ob->opt.max_wait_ms)
+            break;
+        sleep_ms(when > now ? when - now : 1);
     }
     store_row_init(&cur);
     got = store_get(ob->store, id, &cur, err);
