@@ -181,8 +181,9 @@ $(row rss_kib "amplecall log" "amplecall log, one POST" 0)
 Wall time of one \`POST /calls\` end to end (process start to exit), by \`hyperfine -N
 --warmup 3\`, and instructions executed (valgrind callgrind, 3 runs). Both against the same
 fake server on 127.0.0.1, same body. \`amplecall log\` also validates the call and writes it
-ahead to its spool (synced to disk) before the request and the outcome after it; every 64th
-run, or any run whose call is not sent, moves the spool into the SQLite outbox.
+ahead to the SQLite outbox (one transaction with its rate-limit slot, synced to disk) before
+the request and the outcome after it. (The spool of earlier versions is gone: a second
+journal was a second thing to get right; see doc/outbox.md.)
 
 $(header "submit")
 $(row submit_ms curl "curl, ms" 2)
