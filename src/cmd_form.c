@@ -670,6 +670,7 @@ bool app_has_unsaved(const struct app *a)
 static void set_stored(struct app *a, long long id)
 {
     a->outbox_id = id;
+    a->is_outbox_review = false;
     free(a->outbox_json);
     a->outbox_json = id ? call_key(&a->form.call) : NULL;
 }
@@ -992,6 +993,13 @@ static void refresh_count(struct app *a)
         a->outbox_count = n;
         app_dirty(a);
     }
+    err = NULL;
+    n = store_count_state(a->store, STORE_REVIEW, &err);
+    free(err);
+    if (n != a->review_count) {
+        a->review_count = n;
+        app_dirty(a);
+    }
 }
 
 /* The API accepted the call (or a lookup found it there). */
@@ -1041,21 +1049,38 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
     char *hint = stored_id ? stored_hint(stored_id) : NULL;
 
     if (res->is_unknown) {
+        /* the reason may already say that the call may have been logged; say it once */
+        size_t len = strlen(clean);
+        const char *stop = len > 0 && strchr(".!?", clean[len - 1]) ? "" : ".";
+        const char *maybe =
+            strstr(clean, "may or may not") ? "" : " The call may or may not have been logged.";
+
         a->is_outcome_unknown = true;
         if (stored_id)
             app_message(a, MSG_WARN,
-                        "Outcome unknown: %s The call may or may not have been logged. It is "
-                        "queued in the outbox as #%lld, which checks Amplemarket before it is "
-                        "ever sent again. F7 starts the next call.",
-                        clean, stored_id);
+                        "Outcome unknown: %s%s%s It is kept in the outbox as #%lld, which "
+                        "checks Amplemarket before it is ever sent again. F7 starts the next "
+                        "call.",
+                        clean, stop, maybe, stored_id);
         else
             app_message(a, MSG_WARN,
-                        "Outcome unknown: %s The call may or may not have been logged; check "
-                        "Amplemarket before sending again (F10 asks first).",
-                        clean);
+                        "Outcome unknown: %s%s%s Check Amplemarket before sending again (F10 "
+                        "asks first).",
+                        clean, stop, maybe);
     } else {
         switch (res->outcome) {
         case HTTP_OUT_CLIENT_ERROR: {
+            if (outbox_verdict(res, false) == STORE_PENDING) {
+                /* 408, 421, 425, a 404 that names no field: the server did not look at the
+                 * call, so it is not a verdict on it */
+                size_t len = strlen(clean);
+                app_message(a, MSG_WARN,
+                            "Amplemarket did not take the call (HTTP %ld): %s%s Nothing was "
+                            "logged%s",
+                            res->status, clean, len > 0 && strchr(".!?", clean[len - 1]) ? "" : ".",
+                            hint ? "." : " and your entries are kept; F10 tries again.");
+                break;
+            }
             enum field_id first = form_mark_api_errors(&a->form, &res->errors);
             size_t n = form_error_count(&a->form);
             if (first != FIELD_NONE)
@@ -1146,6 +1171,19 @@ static void form_outcome(struct app *a, long long id, enum outbox_status st, str
             set_stored(a, id);
         submit_failed(a, res, id);
         break;
+    case OUTBOX_REVIEW:
+        /* kept as it is: neither sent again nor called logged until a human says which */
+        if (a->outbox_id != id)
+            set_stored(a, id);
+        a->is_outbox_review = true;
+        a->is_outcome_unknown = true;
+        app_message(a, MSG_WARN,
+                    "Call %lld needs review: it is kept, not sent again. Amplemarket holds "
+                    "calls like it that cannot be told apart from it, so it may already be "
+                    "logged. 'amplecall outbox' shows them; 'amplecall outbox resolve %lld' "
+                    "settles it. F7 starts the next call.",
+                    id, id);
+        break;
     default:
         break;
     }
@@ -1176,8 +1214,9 @@ static void on_outbox_event(long long id, enum outbox_status st, struct api_resu
     } else {
         note_outcome(a, res);
         if (id == a->outbox_id && !a->is_sending && is_form_stored(a)) {
-            /* only a settled outcome changes the screen; retries stay quiet */
-            if (st == OUTBOX_SENT || st == OUTBOX_REJECTED)
+            /* only a settled outcome (or one a human must settle) changes the screen;
+             * retries stay quiet */
+            if (st == OUTBOX_SENT || st == OUTBOX_REJECTED || st == OUTBOX_REVIEW)
                 form_outcome(a, id, st, res, rec);
         } else if (st == OUTBOX_SENT && id == a->outbox_id) {
             /* outbox_id stays: F10 on the edited values then asks before a second call */
@@ -1187,6 +1226,12 @@ static void on_outbox_event(long long id, enum outbox_status st, struct api_resu
                         id);
         } else if (st == OUTBOX_SENT) {
             app_message(a, MSG_OK, "Call %lld was sent from the outbox.", id);
+        } else if (st == OUTBOX_REVIEW) {
+            app_message(a, MSG_WARN,
+                        "Call %lld from the outbox needs review: Amplemarket holds calls like it "
+                        "that cannot be told apart. It is kept; 'amplecall outbox' shows them, "
+                        "'amplecall outbox resolve %lld' settles it.",
+                        id, id);
         } else if (st == OUTBOX_REJECTED) {
             struct store_row r;
             char *err = NULL;
@@ -1225,10 +1270,14 @@ static void on_posted(struct api_result *res, struct call_record *rec, void *ud)
     if (res->outcome == HTTP_OUT_CANCELLED)
         return;
     note_outcome(a, res);
-    if (api_result_ok(res))
+    if (api_result_ok(res)) {
         submit_accepted(a, rec, false);
-    else
+    } else {
+        /* unrecorded, but the verdict is the same: a 5xx or a lost answer may have been
+         * stored, so F10 asks before sending it again */
+        res->is_unknown = outbox_verdict(res, false) == STORE_UNKNOWN;
         submit_failed(a, res, 0);
+    }
     app_dirty(a);
 }
 
@@ -1297,12 +1346,15 @@ static void retry_stored(struct app *a, long long id, bool is_unknown)
         app_message(a, MSG_INFO, "Sending the call to %s again...",
                     a->host ? a->host : "Amplemarket");
     } else if (got == 0) {
-        app_message(a, MSG_INFO, "%s",
-                    why == OUTBOX_BUSY
-                        ? "This call is being sent from the outbox right now; its outcome "
-                          "shows here."
-                        : "This call waits in the outbox (a check is settling or the server "
-                          "asked to wait); it is sent by itself.");
+        app_message(
+            a, MSG_INFO, "%s",
+            why == OUTBOX_BUSY ? "This call is being sent from the outbox right now; its outcome "
+                                 "shows here."
+            : is_unknown       ? "This call may already be in Amplemarket: the outbox looks it up "
+                                 "once a request still in flight has had time to land, and sends it "
+                                 "only if it is not there. Its outcome shows here."
+                               : "This call waits in the outbox (the server asked to wait); it is "
+                                 "sent by itself.");
     } else if (got < 0) {
         char *clean = sanitize_line(err);
         app_message(a, MSG_ERROR, "The outbox failed: %s", clean);
@@ -1378,6 +1430,23 @@ static void submit_stored(struct app *a)
                             "The earlier values are being sent right now; try "
                             "again in a moment.");
             }
+        }
+        break;
+    case STORE_REVIEW:
+        if (is_same) {
+            a->is_outbox_review = true;
+            app_message(a, MSG_WARN,
+                        "Call %lld is kept for review, never sent again by itself: Amplemarket "
+                        "holds calls like it. 'amplecall outbox' shows them; 'amplecall outbox "
+                        "resolve %lld' settles it.",
+                        id, id);
+        } else {
+            q = xasprintf("Call %lld may already be logged with the earlier values (it waits "
+                          "for review). Log these values as another call? (y/n) ",
+                          id);
+            a->ask_id = id;
+            ask_with(a, ASK_SEND_ANOTHER, q);
+            free(q);
         }
         break;
     case STORE_UNKNOWN:
@@ -2202,6 +2271,7 @@ static void open_store(struct app *a)
     char *err = NULL, *clean;
 
     a->outbox_count = -1;
+    a->review_count = -1;
     a->store = store_open(NULL, &err);
     if (!a->store) {
         clean = sanitize_line(err ? err : "unknown error");
@@ -2379,6 +2449,12 @@ int cmd_form(int argc, char **argv)
                 "or now with 'amplecall outbox flush'.\n",
                 a->outbox_count, a->outbox_count == 1 ? " waits" : "s wait",
                 a->outbox_count == 1 ? "it" : "them");
+    if (a->review_count > 0)
+        fprintf(stderr,
+                "amplecall: %ld call%s review: 'amplecall outbox' shows %s and 'amplecall "
+                "outbox resolve' settles %s.\n",
+                a->review_count, a->review_count == 1 ? " needs" : "s need",
+                a->review_count == 1 ? "it" : "them", a->review_count == 1 ? "it" : "them");
 out:
     free(err);
     app_done(a);

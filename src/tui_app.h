@@ -118,6 +118,8 @@ struct app {
     char *outbox_json;            /* owned store text of the values stored as outbox_id */
     long long handled_id;         /* outcome already handled by the submit callback */
     long outbox_count;            /* pending, sending and unknown calls; -1 unknown */
+    long review_count;            /* calls in review (a human decides); -1 unknown */
+    bool is_outbox_review;        /* outbox_id is in review: kept, never sent again by itself */
     long long count_due_ms;       /* monotonic time to recount the outbox */
     struct history_view *history; /* owned while VIEW_HISTORY */
 };

@@ -144,7 +144,8 @@ static void paint_title(struct app *a)
         tmp = a->logged_id ? xasprintf("logged as %s", a->logged_id) : xstrdup("logged");
         right = tmp;
     } else if (a->outbox_id && !app_has_unsaved(a)) {
-        tmp = xasprintf("queued in the outbox as #%lld", a->outbox_id);
+        tmp = a->is_outbox_review ? xasprintf("kept for review as #%lld", a->outbox_id)
+                                  : xasprintf("queued in the outbox as #%lld", a->outbox_id);
         right = tmp;
     } else if (form_has_unsent(&a->form)) {
         right = "not sent yet";
@@ -189,12 +190,24 @@ static void paint_status(struct app *a)
     if (a->resolve.state == LOAD_RUNNING)
         is_loading = true;
     left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", *user ? user : "(none)", conn);
-    if (a->store)
-        right =
-            xasprintf("%s%soutbox: %ld ", is_loading ? app_spinner(a) : "",
-                      is_loading ? " loading | " : "", a->outbox_count < 0 ? 0 : a->outbox_count);
-    else if (is_loading)
+    if (a->store) {
+        char *review =
+            a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count) : xstrdup("");
+        right = xasprintf("%s%s%soutbox: %ld ", is_loading ? app_spinner(a) : "",
+                          is_loading ? " loading | " : "", review,
+                          a->outbox_count < 0 ? 0 : a->outbox_count);
+        free(review);
+    } else if (is_loading)
         right = xasprintf("%s loading ", app_spinner(a));
+    if (right && text_cols(left) + 1 + text_cols(right) > COLS && strstr(user, " <")) {
+        /* short of room (a review count, say): the user's name without the email, so the
+         * connection state stays in view */
+        char *name = xstrndup(user, (size_t)(strstr(user, " <") - user));
+
+        free(left);
+        left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", name, conn);
+        free(name);
+    }
     tui_fill(y, 0, COLS, tui_attr(TUI_STATUS));
     tui_put(y, 0, COLS - 1 - (right ? text_cols(right) : 0), left, tui_attr(TUI_STATUS));
     if (right)

@@ -55,6 +55,51 @@ void see_gone(struct term *t, const char *text)
     check(t, term_wait_gone(t, text, WAIT_MS), text);
 }
 
+/* owned: the screen's rows joined with one space each, leading and trailing blanks dropped */
+static char *joined_rows(struct term *t)
+{
+    int rows, cols;
+    size_t len = 0;
+    char *all;
+
+    term_size(t, &rows, &cols);
+    all = xcalloc(1, 1);
+    for (int y = 0; y < rows; y++) {
+        char *r = term_row(t, y), *p = r;
+        size_t n;
+
+        while (*p == ' ')
+            p++;
+        n = strlen(p);
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
+        all = xrealloc(all, len + n + 2);
+        memcpy(all + len, p, n);
+        len += n;
+        all[len++] = ' ';
+        all[len] = '\0';
+        free(r);
+    }
+    return all;
+}
+
+void see_wrapped(struct term *t, const char *text)
+{
+    long long end = now_ms() + WAIT_MS;
+    bool ok;
+
+    for (;;) {
+        char *all = joined_rows(t);
+
+        ok = strstr(all, text) != NULL;
+        free(all);
+        if (ok || now_ms() > end)
+            break;
+        term_pump(t, 50);
+    }
+    check(t, ok, text);
+}
+
 void see_regex(struct term *t, const char *re)
 {
     check(t, term_wait_regex(t, re, WAIT_MS), re);

@@ -17,6 +17,10 @@ void check(struct term *t, bool ok, const char *what);
 void see_text_within(struct term *t, const char *text, int ms);
 void see_text(struct term *t, const char *text);
 void see_gone(struct term *t, const char *text);
+/* Wait until text shows, possibly wrapped over lines: the screen's rows are joined with one
+ * space each (leading and trailing blanks dropped), as a message wrapped at word boundaries
+ * reads. */
+void see_wrapped(struct term *t, const char *text);
 void see_regex(struct term *t, const char *re);
 void see_cursor(struct term *t, int row, int col);
 /* The program exited with status want and reported no sanitizer finding on its way out. */

@@ -243,6 +243,44 @@ static size_t stored_calls(struct fake *f)
     return n;
 }
 
+/* The seq of the nth (1-based) logged request with this method and path, 0 when fewer. */
+static long request_seq(struct fake *f, const char *method, const char *path, int nth)
+{
+    json_object *reqs = fake_requests(f), *v;
+    long seq = 0;
+    int seen = 0;
+
+    assert_non_null(reqs);
+    for (size_t i = 0; i < json_object_array_length(reqs) && !seq; i++) {
+        json_object *r = json_object_array_get_idx(reqs, i);
+        if (json_object_object_get_ex(r, "method", &v) &&
+            !strcmp(json_object_get_string(v), method) &&
+            json_object_object_get_ex(r, "path", &v) && !strcmp(json_object_get_string(v), path) &&
+            ++seen == nth && json_object_object_get_ex(r, "seq", &v))
+            seq = json_object_get_int64(v);
+    }
+    json_object_put(reqs);
+    return seq;
+}
+
+/* A 5xx may have stored the call: between the first POST and any second one, the outbox
+ * read GET /calls (the look-up). */
+static void see_lookup_before_resend(struct fake *f)
+{
+    long post1 = request_seq(f, "POST", "/calls", 1);
+    long post2 = request_seq(f, "POST", "/calls", 2);
+    long get = 0;
+
+    assert_true(post1 > 0);
+    for (int i = 1; (get = request_seq(f, "GET", "/calls", i)) > 0; i++)
+        if (get > post1)
+            break;
+    if (!(get > post1 && (post2 == 0 || get < post2)))
+        fprintf(stderr, "# POST #%ld, GET /calls #%ld, second POST #%ld\n", post1, get, post2);
+    assert_true(get > post1);
+    assert_true(post2 == 0 || get < post2);
+}
+
 static char *escape_json(const char *s)
 {
     json_object *o = json_object_new_string(s);
@@ -509,7 +547,9 @@ static void form_store__without_a_store_the_form_still_sends(void **state)
 
 static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_background(void **state)
 {
-    struct ctx *c = start(NULL, NULL);
+    /* a 5xx may come from a proxy after the backend stored the call: it is unknown, looked
+     * up after the settle wait (two request timeouts: 2 s here) and only then sent */
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_TIMEOUT=1", NULL});
     struct term *t = c->t;
     json_object *req;
 
@@ -520,8 +560,11 @@ static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_backgr
     assert_true(
         fake_set_faults(c->fake, "{\"status\":500,\"path\":\"/calls\",\"method\":\"POST\"}"));
     key(t, "F10");
-    see_text(t, "server error (HTTP 500)");
-    see_text(t, "queued in the outbox as #1 and will be retried");
+    see_text(t, "Outcome unknown: the API failed (HTTP 500)");
+    see_wrapped(t, "may or may not have been logged");
+    see_wrapped(t, "It is kept in the outbox as #1, which checks Amplemarket before it is ever "
+                   "sent again.");
+    assert_false(term_find(t, "Call logged", NULL, NULL));
     see_text(t, "outbox: 1");
     see_regex(t, "log a call +queued in the outbox as #1$");
     /* the rep goes on to the next call: a fresh form, nothing to confirm */
@@ -531,11 +574,13 @@ static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_backgr
     see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
     see_cursor(t, ROW_OF(F_TO), LABEL_COL);
     assert_int_equal(stored_calls(c->fake), 0);
-    /* the server recovers: the background sends it, once */
+    /* the server recovers: the background looks the call up, does not find it and sends it,
+     * once */
     assert_true(fake_set_faults(c->fake, "[]"));
     see_text_within(t, "outbox: 0", 20000);
     see_text(t, "was sent from the outbox");
     assert_int_equal(stored_calls(c->fake), 1);
+    see_lookup_before_resend(c->fake);
     req = fake_last_request(c->fake, "POST", "/calls");
     assert_non_null(req);
     json_object_put(req);
@@ -550,7 +595,8 @@ static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_backgr
 
 static void form_store__the_next_session_sends_what_a_killed_one_left_in_the_outbox(void **state)
 {
-    struct ctx *c = start(NULL, NULL);
+    /* AMPLECALL_TIMEOUT=1: the unknown call settles for 2 s, not a minute */
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_TIMEOUT=1", NULL});
     struct term *t = c->t;
 
     (void)state;
@@ -559,11 +605,13 @@ static void form_store__the_next_session_sends_what_a_killed_one_left_in_the_out
     assert_true(
         fake_set_faults(c->fake, "{\"status\":502,\"path\":\"/calls\",\"method\":\"POST\"}"));
     key(t, "F10");
+    see_text(t, "Outcome unknown");
     see_text(t, "outbox: 1");
     assert_true(term_kill(t, SIGKILL));
     assert_int_equal(term_wait_exit(t, WAIT_MS), 128 + SIGKILL);
     assert_true(fake_set_faults(c->fake, "[]"));
-    /* the call is in the outbox, so its draft is not offered: it is sent instead */
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 1);
+    /* the call is in the outbox, so its draft is not offered: it is looked up, then sent */
     term_free(c->t);
     c->t = t = spawn(c);
     see_form_ready(t);
@@ -571,13 +619,17 @@ static void form_store__the_next_session_sends_what_a_killed_one_left_in_the_out
     see_text_within(t, "outbox: 0", 15000);
     see_text(t, "was sent from the outbox");
     assert_int_equal(stored_calls(c->fake), 1);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 2);
+    see_lookup_before_resend(c->fake);
     see_drafts(c, 0);
     stop(c);
 }
 
 static void form_store__a_lost_response_is_resolved_by_lookup_not_resent(void **state)
 {
-    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_OUTBOX_SETTLE_MS=300", NULL});
+    /* the settle wait cannot go below the request timeout: 300 ms is raised to 1 s */
+    struct ctx *c = start(
+        NULL, (const char *const[]){"AMPLECALL_OUTBOX_SETTLE_MS=300", "AMPLECALL_TIMEOUT=1", NULL});
     struct term *t = c->t;
 
     (void)state;
@@ -603,16 +655,18 @@ static void form_store__a_lost_response_is_resolved_by_lookup_not_resent(void **
 
 static void form_store__f10_on_a_stored_call_never_makes_a_second_copy(void **state)
 {
-    struct ctx *c = start(NULL, NULL);
+    /* AMPLECALL_TIMEOUT=2: a 4 s settle wait, time enough for the F10 made during it */
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_TIMEOUT=2", NULL});
     struct term *t = c->t;
 
     (void)state;
     see_form_ready(t);
     fill_valid(t);
+    /* a 408: the server did not take the call (pending), so F10 may send it again now */
     assert_true(fake_set_faults(
-        c->fake, "{\"status\":503,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+        c->fake, "{\"status\":408,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
     key(t, "F10");
-    see_text(t, "server error (HTTP 503)");
+    see_text(t, "did not take the call (HTTP 408)");
     see_text(t, "outbox: 1");
     /* F10 again sends the stored call itself */
     key(t, "F10");
@@ -620,6 +674,36 @@ static void form_store__f10_on_a_stored_call_never_makes_a_second_copy(void **st
     see_text(t, "outbox: 0");
     assert_int_equal(stored_calls(c->fake), 1);
     assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 2);
+
+    /* a 500 may have stored it: F10 at once posts nothing; the look-up comes first, and the
+     * call goes out once */
+    key(t, "Enter");
+    see_text(t, "Ready for the next one");
+    fill_from_to(t, "+1 212 555 0177");
+    assert_true(fake_set_faults(
+        c->fake, "{\"status\":500,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "Outcome unknown: the API failed (HTTP 500)");
+    see_text(t, "outbox: 1");
+    key(t, "F10");
+    see_wrapped(t, "This call may already be in Amplemarket: the outbox looks it up");
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 3);
+    see_text_within(t, "Call logged", 15000);
+    see_text(t, "outbox: 0");
+    assert_int_equal(stored_calls(c->fake), 2);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 4);
+    {
+        /* the GET /calls between the 500 (third POST) and the fourth */
+        long p3 = request_seq(c->fake, "POST", "/calls", 3);
+        long p4 = request_seq(c->fake, "POST", "/calls", 4);
+        bool looked = false;
+        long g;
+        for (int i = 1; (g = request_seq(c->fake, "GET", "/calls", i)) > 0; i++)
+            looked = looked || (g > p3 && g < p4);
+        assert_true(looked);
+    }
+    term_wait_quiet(t, 1500, 3000);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 4);
     stop(c);
 }
 
@@ -632,9 +716,11 @@ static void form_store__edited_values_replace_a_pending_call_instead_of_adding_o
     (void)state;
     see_form_ready(t);
     fill_valid(t);
+    /* a 429: the server did not take the call; it is pending, so it can be replaced */
     assert_true(fake_set_faults(
-        c->fake, "{\"status\":503,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+        c->fake, "{\"status\":429,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
     key(t, "F10");
+    see_text(t, "Too many requests (HTTP 429)");
     see_text(t, "outbox: 1");
     /* the rep corrects the duration before it went out */
     key(t, "Up Up Up Up");
@@ -651,8 +737,88 @@ static void form_store__edited_values_replace_a_pending_call_instead_of_adding_o
     json_object_object_get_ex(json_object_array_get_idx(calls, 0), "duration", &dur);
     assert_int_equal(json_object_get_int(dur), 43);
     json_object_put(calls);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 2);
     key(t, "Enter F3");
     see_text(t, "History: 1 call from this machine");
+    stop(c);
+}
+
+static void form_store__a_call_the_server_may_hold_twice_waits_for_review(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_TIMEOUT=1", NULL});
+    struct term *t = c->t;
+    char task[FAKE_ID_LEN], *bin = amplecall_path(), *out = NULL, *err = NULL;
+    int rc;
+
+    (void)state;
+    see_form_ready(t);
+    fill_valid(t);
+    /* the same call logged earlier without a local record (another machine, say) */
+    fake_task_id(2, task);
+    rc = run_capture((const char *const[]){bin,
+                                           "log",
+                                           "--no-outbox",
+                                           "--from",
+                                           "+1 415 555 0100",
+                                           "--to",
+                                           "+1 212 555 0199",
+                                           "--duration",
+                                           "42",
+                                           "--answered",
+                                           "yes",
+                                           "--human",
+                                           "no",
+                                           "--task",
+                                           task,
+                                           "--user",
+                                           FAKE_USER_ID,
+                                           "--disposition",
+                                           FAKE_DISPO_COMPLETE_ID,
+                                           NULL},
+                     (const char *const *)c->env, NULL, WAIT_MS, &out, &err);
+    if (rc != 0)
+        fprintf(stderr, "# amplecall log: %d: %s\n", rc, err ? err : "");
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+    assert_int_equal(stored_calls(c->fake), 1);
+    /* the form's POST is stored but its answer is lost: two calls alike on the server, one
+     * local record that may be either */
+    assert_true(fake_set_faults(
+        c->fake,
+        "{\"accept_then_drop\":true,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
+    key(t, "F10");
+    see_text(t, "Outcome unknown");
+    assert_int_equal(stored_calls(c->fake), 2);
+    see_text_within(t, "1 to review", 15000);
+    see_wrapped(t, "Call 1 needs review: it is kept, not sent again.");
+    see_wrapped(t, "cannot be told apart");
+    see_wrapped(t, "'amplecall outbox' shows them; 'amplecall outbox resolve 1' settles it.");
+    see_regex(t, "log a call +kept for review as #1$");
+    see_regex(t, "1 to review \\| outbox: 0 *$");
+    see_text(t, "| user: Dana Smith | online"); /* room made by the email, not the state */
+    assert_false(term_find(t, "Call logged", NULL, NULL));
+    assert_true(fake_request_count(c->fake, "GET", "/calls") >= 1);
+    /* F10 sends nothing: a human decides */
+    key(t, "F10");
+    see_wrapped(t, "Call 1 is kept for review, never sent again by itself");
+    term_wait_quiet(t, 2500, 4000);
+    assert_int_equal(fake_request_count(c->fake, "POST", "/calls"), 2);
+    assert_int_equal(stored_calls(c->fake), 2);
+    /* the outbox command shows it the same way */
+    out = err = NULL;
+    rc = run_capture((const char *const[]){bin, "outbox", NULL}, (const char *const *)c->env, NULL,
+                     WAIT_MS, &out, &err);
+    if (!out || !strstr(out, "review"))
+        fprintf(stderr, "# amplecall outbox: %d:\n%s%s\n", rc, out ? out : "", err ? err : "");
+    assert_true(out && strstr(out, "review"));
+    free(out);
+    free(err);
+    free(bin);
+    /* the next call: the count stays on the status bar */
+    key(t, "F7");
+    see_text(t, "Ready for the next call");
+    see_text(t, "1 to review");
     stop(c);
 }
 
@@ -763,6 +929,7 @@ int main(void)
         cmocka_unit_test(form_store__a_lost_response_is_resolved_by_lookup_not_resent),
         cmocka_unit_test(form_store__f10_on_a_stored_call_never_makes_a_second_copy),
         cmocka_unit_test(form_store__edited_values_replace_a_pending_call_instead_of_adding_one),
+        cmocka_unit_test(form_store__a_call_the_server_may_hold_twice_waits_for_review),
         cmocka_unit_test(form_store__history_lists_calls_and_reopens_a_rejected_one),
     };
     signal(SIGPIPE, SIG_IGN);
