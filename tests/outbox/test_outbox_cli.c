@@ -732,7 +732,7 @@ static void outbox__history_and_drop_commands_show_and_discard_calls(void **stat
     r = run((const char *const[]){"outbox", NULL});
     expect_status(&r, 0);
     assert_true(cli_has(r.out, "LAST ERROR"));
-    assert_true(cli_has(r.out, "HTTP 500"));
+    assert_true(cli_has(r.out, "HTTP 408"));
     cli_run_done(&r);
 
     /* no terminal and no --yes: nothing is dropped */

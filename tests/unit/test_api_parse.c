@@ -118,6 +118,43 @@ static void parse__refuses_deeply_nested_json(void **state)
     free(body);
 }
 
+/* A look-up must know it read the whole list: under another key, an item it cannot read,
+ * or a next link without an href is a failure, never "no such call" (issue 12, class 3). */
+static void parse_calls_strict__refuses_what_a_lenient_reader_would_skip(void **state)
+{
+    static const char items[] = "{\"items\":[{\"id\":\"a\"}]}";
+    static const char bare[] = "[{\"id\":\"a\"}]";
+    static const char bad_item[] = "{\"calls\":[{\"id\":\"a\"},{\"id\":42}]}";
+    static const char not_object[] = "{\"calls\":[{\"id\":\"a\"},\"b\"]}";
+    static const char next_no_href[] = "{\"calls\":[],\"_links\":{\"next\":{}}}";
+    static const char good[] = "{\"calls\":[{\"id\":\"a\"}],\"_links\":{\"next\":{\"href\":\"/calls?x\"}}}";
+    struct call_list cl = {0};
+    char *next = NULL, *err = NULL;
+
+    assert_true(api_parse_calls(items, LEN(items), &cl, &next, &err)); /* lenient: found it */
+    call_list_done(&cl);
+    assert_false(api_parse_calls_strict(items, LEN(items), &cl, &next, &err));
+    free(err);
+    call_list_done(&cl);
+    assert_false(api_parse_calls_strict(bare, LEN(bare), &cl, &next, &err));
+    free(err);
+    call_list_done(&cl);
+    assert_false(api_parse_calls_strict(bad_item, LEN(bad_item), &cl, &next, &err));
+    free(err);
+    call_list_done(&cl);
+    assert_false(api_parse_calls_strict(not_object, LEN(not_object), &cl, &next, &err));
+    free(err);
+    call_list_done(&cl);
+    assert_false(api_parse_calls_strict(next_no_href, LEN(next_no_href), &cl, &next, &err));
+    free(err);
+    call_list_done(&cl);
+    assert_true(api_parse_calls_strict(good, LEN(good), &cl, &next, &err));
+    assert_int_equal(cl.n, 1);
+    assert_string_equal(next, "/calls?x");
+    free(next);
+    call_list_done(&cl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +162,7 @@ int main(void)
         cmocka_unit_test(parse_tasks__reads_the_documented_task_and_next_link),
         cmocka_unit_test(parse_dispositions__accepts_alternative_label_keys_and_wrappers),
         cmocka_unit_test(parse_users_and_calls__read_their_lists),
+        cmocka_unit_test(parse_calls_strict__refuses_what_a_lenient_reader_would_skip),
         cmocka_unit_test(parse__refuses_deeply_nested_json),
     };
     return RUN_TAP(tests);
