@@ -64,8 +64,8 @@ cat >"$work/config.h" <<EOC
 #define VERSION "${version:-0}"
 EOC
 
-deps=$(pkg-config --cflags --libs json-c libcurl sqlite3 2>/dev/null) ||
-    deps="-ljson-c -lcurl -lsqlite3"
+deps="$(pkg-config --cflags --libs json-c libcurl sqlite3 2>/dev/null) -lunistring" ||
+    deps="-ljson-c -lcurl -lsqlite3 -lunistring"
 cflags="-g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
  -fno-omit-frame-pointer -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE_EXTENDED
  -I$work -I$srcdir/src -I$srcdir/tests/fuzz"
