@@ -380,7 +380,13 @@ static void set_failure_message(struct api_result *r, const struct api_op *op,
         r->message = xasprintf("no answer from %s in time (%s)", host, resp->error ? resp->error : "timeout");
         break;
     case HTTP_OUT_CONNECT:
-        r->message = xasprintf("cannot reach %s (%s)", host, resp->error ? resp->error : "connection failed");
+        /* after the request went out it is no longer "cannot reach": the server may have it */
+        if (resp->is_body_sent)
+            r->message = xasprintf("the connection to %s broke after the request was sent (%s)",
+                                   host, resp->error ? resp->error : "connection closed");
+        else
+            r->message = xasprintf("cannot reach %s (%s)", host,
+                                   resp->error ? resp->error : "connection failed");
         break;
     case HTTP_OUT_TOO_LARGE:
         r->message = xasprintf("the answer to %s is too large (%s)", op->what,
