@@ -369,20 +369,28 @@ static int resolve_row(struct cmd_ctx *c, struct lookups *lk, struct row *r)
     return 0;
 }
 
+/* A row's problems, one line each, as a JSON array (owned). */
+static json_object *problems_json(const struct row *r)
+{
+    json_object *probs = json_object_new_array();
+    const char *p = buf_str(&r->problems);
+
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *one = xstrndup(p, n);
+        json_object_array_add(probs, json_object_new_string(one));
+        free(one);
+        p += n + (nl ? 1 : 0);
+    }
+    return probs;
+}
+
 static void report_row(const struct row *r, bool is_json, json_object *arr)
 {
     if (is_json) {
         json_object *o = json_object_new_object();
-        json_object *probs = json_object_new_array();
-        const char *p = buf_str(&r->problems);
-        while (*p) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            char *one = xstrndup(p, n);
-            json_object_array_add(probs, json_object_new_string(one));
-            free(one);
-            p += n + (nl ? 1 : 0);
-        }
+        json_object *probs = problems_json(r);
         json_object_object_add(o, "row", json_object_new_int(r->number));
         json_object_object_add(o, "line", json_object_new_int(r->line));
         json_object_object_add(o, "status", json_object_new_string(row_state_names[r->state]));
@@ -674,16 +682,7 @@ static void report_dry_row(const struct row *r, bool is_json, json_object *arr)
 
     if (is_json) {
         json_object *o = json_object_new_object();
-        json_object *probs = json_object_new_array();
-        const char *p = buf_str(&r->problems);
-        while (*p) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            char *one = xstrndup(p, n);
-            json_object_array_add(probs, json_object_new_string(one));
-            free(one);
-            p += n + (nl ? 1 : 0);
-        }
+        json_object *probs = problems_json(r);
         json_object_object_add(o, "row", json_object_new_int(r->number));
         json_object_object_add(o, "line", json_object_new_int(r->line));
         json_object_object_add(o, "status", json_object_new_string(dry_verdict_names[v]));
