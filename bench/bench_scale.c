@@ -15,11 +15,11 @@
 #include <time.h>
 #include <sys/resource.h>
 
-#include "api.h"
-#include "http.h"
-#include "tui_app.h"
-#include "util.h"
-#include "view_picker.h"
+#include "net/api.h"
+#include "net/http.h"
+#include "app/app.h"
+#include "core/util.h"
+#include "tui/view_picker.h"
 
 /* Keystrokes typed into the picker's filter: a contact-name prefix, then a word that narrows
  * it further (each keystroke refilters). */

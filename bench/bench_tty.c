@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../tests/e2e/pty.h"
-#include "util.h"
+#include "core/util.h"
 
 #define ROWS 24
 #define COLS 80

@@ -7,12 +7,12 @@ EXTRA_PROGRAMS = bench/bench_tty bench/bench_scale
 # -I hides the system <pty.h>).
 bench_bench_tty_SOURCES = bench/bench_tty.c
 bench_bench_tty_CFLAGS = $(AM_CFLAGS) $(VTERM_CFLAGS)
-bench_bench_tty_LDADD = tests/e2e/libe2e.a src/libamplecall.a $(AMPLECALL_DEP_LIBS) $(VTERM_LIBS)
+bench_bench_tty_LDADD = tests/e2e/libe2e.a $(AMPLECALL_LIBS) $(AMPLECALL_DEP_LIBS) $(VTERM_LIBS)
 
 # Links the core library the form uses (api_tasks, picker_fill, picker_filter_append).
 bench_bench_scale_SOURCES = bench/bench_scale.c
-bench_bench_scale_CFLAGS = $(src_libamplecall_a_CFLAGS)
-bench_bench_scale_LDADD = src/libamplecall.a $(AMPLECALL_DEP_LIBS)
+bench_bench_scale_CFLAGS = $(AMPLECALL_ALL_CFLAGS)
+bench_bench_scale_LDADD = $(AMPLECALL_LIBS) $(AMPLECALL_DEP_LIBS)
 
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/run.sh bench/report.sh bench/analysis.md bench/README.md \

@@ -10,9 +10,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "lineprompt.h"
-#include "settings.h"
+#include "cli/commands.h"
+#include "cli/lineprompt.h"
+#include "conf/settings.h"
 
 struct command {
     const char *name;

@@ -41,7 +41,7 @@
 
 #include "cli_env.h"
 #include "fakectl.h"
-#include "util.h"
+#include "core/util.h"
 
 #define TIMEOUT_S 1          /* AMPLECALL_TIMEOUT for every child */
 /* AMPLECALL_OUTBOX_SETTLE_MS: the program's own default, twice the timeout. The faults

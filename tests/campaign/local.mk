@@ -6,7 +6,7 @@ tests_campaign_campaign_SOURCES = tests/campaign/campaign.c \
 	tests/cli/cli_env.c tests/cli/cli_env.h
 tests_campaign_campaign_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) -pthread \
 	-I$(top_srcdir)/tests/fake -I$(top_srcdir)/tests/cli
-tests_campaign_campaign_LDADD = $(FAKECTL_LIBS) src/libamplecall.a $(AMPLECALL_DEP_LIBS) -lpthread
+tests_campaign_campaign_LDADD = $(FAKECTL_LIBS) $(AMPLECALL_LIBS) $(AMPLECALL_DEP_LIBS) -lpthread
 # It runs the program and the server, so both must be built first.
-tests_campaign_campaign_DEPENDENCIES = src/libamplecall.a tests/fake/libfakectl.a \
+tests_campaign_campaign_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a \
 	tests/fake/fakeapi src/amplecall

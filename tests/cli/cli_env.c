@@ -1,4 +1,5 @@
 /* Helpers to run the real binary with a pinned environment (see cli_env.h). */
+#undef _XOPEN_SOURCE /* the build sets 600 */
 #define _XOPEN_SOURCE 700
 #include "config.h"
 #include "cli_env.h"
@@ -10,7 +11,7 @@
 #include <unistd.h>
 
 #include "fakectl.h"
-#include "util.h"
+#include "core/util.h"
 
 char *cli_tmp_home(void)
 {

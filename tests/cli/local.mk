@@ -1,7 +1,7 @@
 # tests/cli (local.mk): `amplecall log` end to end against the fake API server.
 CLI_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/fake \
 	-I$(top_srcdir)/tests/unit
-CLI_TEST_LDADD = $(FAKECTL_LIBS) src/libamplecall.a $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
+CLI_TEST_LDADD = $(FAKECTL_LIBS) $(AMPLECALL_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
 
 check_PROGRAMS += tests/cli/test_cli_log
 TESTS += tests/cli/test_cli_log

@@ -11,7 +11,7 @@
 
 #include "cli_env.h"
 #include "fakectl.h"
-#include "util.h"
+#include "core/util.h"
 
 static struct fake *fk;
 static char *home;

@@ -11,7 +11,7 @@
 
 #include "fakectl.h"
 #include "../e2e/pty.h"
-#include "util.h"
+#include "core/util.h"
 
 static struct fake *fk;
 static char bin[4096];

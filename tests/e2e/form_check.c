@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "fakectl.h"
-#include "util.h"
+#include "core/util.h"
 
 long long now_ms(void)
 {

@@ -8,8 +8,8 @@ tests_e2e_libe2e_a_CFLAGS = $(AM_CFLAGS) $(VTERM_CFLAGS)
 # Test files in tests/e2e include "pty.h" with quotes; no -I for this directory, since it
 # would hide the system <pty.h> (forkpty) from pty.c.
 E2E_CFLAGS = $(AM_CFLAGS) $(VTERM_CFLAGS) $(CMOCKA_CFLAGS)
-# libamplecall.a only provides util.c (xmalloc, die) here.
-E2E_LDADD = tests/e2e/libe2e.a src/libamplecall.a $(VTERM_LIBS) $(CMOCKA_LIBS)
+# Only src/core/libcore.a is needed here (util.c: xmalloc, die).
+E2E_LDADD = tests/e2e/libe2e.a $(AMPLECALL_LIBS) $(VTERM_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/e2e/test_pty
 TESTS += tests/e2e/test_pty

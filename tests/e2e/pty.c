@@ -27,7 +27,7 @@
 
 #include <vterm.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* Bound on writing input (and query answers) to a child that does not read its tty. */
 #define WRITE_TIMEOUT_MS 5000

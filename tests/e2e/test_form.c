@@ -21,7 +21,7 @@
 #include "fakectl.h"
 #include "form_check.h"
 #include "pty.h"
-#include "util.h"
+#include "core/util.h"
 
 #define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
 

@@ -25,8 +25,8 @@
 #include "fakectl.h"
 #include "form_check.h"
 #include "pty.h"
-#include "store.h"
-#include "util.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
 

@@ -7,7 +7,7 @@ TUI_UNIT_TESTS = \
 check_PROGRAMS += $(TUI_UNIT_TESTS)
 TESTS += $(TUI_UNIT_TESTS)
 TUI_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(NCURSES_CFLAGS)
-TUI_UNIT_LDADD = src/libamplecall.a $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
+TUI_UNIT_LDADD = $(AMPLECALL_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
 tests_unit_test_clock_SOURCES = tests/unit/test_clock.c tests/unit/unit.h
 tests_unit_test_clock_CFLAGS = $(TUI_UNIT_CFLAGS)
 tests_unit_test_clock_LDADD = $(TUI_UNIT_LDADD)
@@ -23,11 +23,11 @@ check_PROGRAMS += tests/e2e/test_form
 TESTS += tests/e2e/test_form
 tests_e2e_test_form_SOURCES = tests/e2e/test_form.c tests/e2e/form_check.c tests/e2e/form_check.h
 tests_e2e_test_form_CFLAGS = $(E2E_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/fake
-tests_e2e_test_form_LDADD = tests/e2e/libe2e.a $(FAKECTL_LIBS) src/libamplecall.a \
+tests_e2e_test_form_LDADD = tests/e2e/libe2e.a $(FAKECTL_LIBS) $(AMPLECALL_LIBS) \
 	$(VTERM_LIBS) $(CMOCKA_LIBS)
 # The tests run the program and the fake server, so both must be built first.
 tests_e2e_test_form_DEPENDENCIES = tests/e2e/libe2e.a tests/fake/libfakectl.a \
-	src/libamplecall.a src/amplecall tests/fake/fakeapi
+	$(AMPLECALL_LIBS) src/amplecall tests/fake/fakeapi
 
 # The form with its store (issue 5): drafts across SIGKILL, the outbox behind submit, history.
 check_PROGRAMS += tests/e2e/test_form_store
@@ -35,7 +35,7 @@ TESTS += tests/e2e/test_form_store
 tests_e2e_test_form_store_SOURCES = tests/e2e/test_form_store.c tests/e2e/form_check.c \
 	tests/e2e/form_check.h
 tests_e2e_test_form_store_CFLAGS = $(E2E_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/fake
-tests_e2e_test_form_store_LDADD = tests/e2e/libe2e.a $(FAKECTL_LIBS) src/libamplecall.a \
+tests_e2e_test_form_store_LDADD = tests/e2e/libe2e.a $(FAKECTL_LIBS) $(AMPLECALL_LIBS) \
 	$(VTERM_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
 tests_e2e_test_form_store_DEPENDENCIES = tests/e2e/libe2e.a tests/fake/libfakectl.a \
-	src/libamplecall.a src/amplecall tests/fake/fakeapi
+	$(AMPLECALL_LIBS) src/amplecall tests/fake/fakeapi

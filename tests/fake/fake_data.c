@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "fake_ids.h"
-#include "util.h"
+#include "core/util.h"
 
 #define PAGE_SIZE_DEFAULT 20
 #define PAGE_SIZE_MAX 100

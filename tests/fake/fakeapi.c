@@ -21,7 +21,7 @@
 #include <microhttpd.h>
 
 #include "fake_ids.h"
-#include "util.h"
+#include "core/util.h"
 
 #define BODY_MAX (4 * 1024 * 1024)
 #define JSON_TYPE "application/json; charset=utf-8"

@@ -17,7 +17,7 @@
 
 #include <curl/curl.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define START_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 5000

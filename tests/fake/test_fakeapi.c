@@ -19,7 +19,7 @@
 #include <json-c/json.h>
 
 #include "fakectl.h"
-#include "util.h"
+#include "core/util.h"
 
 /* A valid POST /calls body for the main user's first task. */
 #define VALID_CALL                                                                                 \

@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-#include "apierr.h"
-#include "buf.h"
-#include "util.h"
+#include "core/apierr.h"
+#include "core/buf.h"
+#include "core/util.h"
 
 static void check_pointer(const char *s)
 {

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "call.h"
-#include "util.h"
+#include "core/call.h"
+#include "core/util.h"
 
 static void check_record(const uint8_t *data, size_t size)
 {

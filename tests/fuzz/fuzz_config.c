@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "settings.h"
-#include "util.h"
+#include "conf/settings.h"
+#include "core/util.h"
 
 static bool is_known_section(const struct settings_file *f, const char *s)
 {

@@ -7,9 +7,9 @@
 
 #include <string.h>
 
-#include "buf.h"
-#include "csv.h"
-#include "util.h"
+#include "core/buf.h"
+#include "core/csv.h"
+#include "core/util.h"
 
 static char *write_quoted(const struct csv_table *t)
 {

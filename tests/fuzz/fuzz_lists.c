@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-#include "api.h"
-#include "sanitize.h"
-#include "util.h"
+#include "net/api.h"
+#include "core/sanitize.h"
+#include "core/util.h"
 
 /* Run one parser twice over the same body: the second page must append after the first. */
 #define CHECK_PARSER(parse, list_type, done, ITEM_CHECK)                                       \

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "call.h"
-#include "util.h"
-#include "validate.h"
+#include "core/call.h"
+#include "core/util.h"
+#include "core/validate.h"
 
 static void check_body(const struct call *c, const char *json)
 {

@@ -21,7 +21,7 @@ check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
 FUZZ_REPLAY_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
-FUZZ_REPLAY_LDADD = src/libamplecall.a $(AMPLECALL_DEP_LIBS)
+FUZZ_REPLAY_LDADD = $(AMPLECALL_LIBS) $(AMPLECALL_DEP_LIBS)
 
 tests_fuzz_replay_apierr_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_apierr.c
 tests_fuzz_replay_apierr_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"fuzz_apierr"'
@@ -55,7 +55,7 @@ tests_fuzz_replay_config_LDADD = $(FUZZ_REPLAY_LDADD)
 
 # csv.c is compiled here directly: the import command that adds it to the library is not in
 # yet, and an object given here takes precedence over the library's copy.
-tests_fuzz_replay_csv_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_csv.c src/csv.c
+tests_fuzz_replay_csv_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_csv.c src/core/csv.c
 tests_fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"fuzz_csv"'
 tests_fuzz_replay_csv_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_csv_LDADD = $(FUZZ_REPLAY_LDADD)

@@ -16,16 +16,16 @@ all_targets="fuzz_apierr fuzz_lists fuzz_call_record fuzz_sanitize fuzz_validate
 fuzz_csv"
 targets=${*:-$all_targets}
 
-# The pure modules each target compiles (util/buf/jsonx are always added).
+# The pure modules each target compiles, under src/ (core util/buf/jsonx are always added).
 modules_for() {
     case $1 in
-    fuzz_apierr) echo "apierr.c call.c" ;;
-    fuzz_lists) echo "api.c http.c curl_dl.c apierr.c call.c sanitize.c" ;;
-    fuzz_call_record) echo "call.c" ;;
-    fuzz_sanitize) echo "sanitize.c" ;;
-    fuzz_validate) echo "validate.c call.c" ;;
-    fuzz_config) echo "settings.c validate.c call.c" ;;
-    fuzz_csv) echo "csv.c" ;;
+    fuzz_apierr) echo "core/apierr.c core/call.c" ;;
+    fuzz_lists) echo "net/api.c net/http.c net/curl_dl.c core/apierr.c core/call.c core/sanitize.c" ;;
+    fuzz_call_record) echo "core/call.c" ;;
+    fuzz_sanitize) echo "core/sanitize.c" ;;
+    fuzz_validate) echo "core/validate.c core/call.c" ;;
+    fuzz_config) echo "conf/settings.c core/validate.c core/call.c" ;;
+    fuzz_csv) echo "core/csv.c" ;;
     *) return 1 ;;
     esac
 }
@@ -67,7 +67,8 @@ EOC
 deps="$(pkg-config --cflags --libs json-c libcurl sqlite3 2>/dev/null) -lunistring" ||
     deps="-ljson-c -lcurl -lsqlite3 -lunistring"
 cflags="-g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
- -fno-omit-frame-pointer -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE_EXTENDED
+ -fno-omit-frame-pointer -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=600
+ -D_XOPEN_SOURCE_EXTENDED
  -I$work -I$srcdir/src -I$srcdir/tests/fuzz"
 
 status=0
@@ -76,7 +77,7 @@ summary=
 for t in $targets; do
     mods=$(modules_for "$t") || { echo "fuzz: unknown target $t"; status=1; continue; }
     srcs="$srcdir/tests/fuzz/$t.c"
-    for m in util.c buf.c jsonx.c $mods; do
+    for m in core/util.c core/buf.c core/jsonx.c $mods; do
         srcs="$srcs $srcdir/src/$m"
     done
     # shellcheck disable=SC2086 # word splitting of the flag and file lists is intended

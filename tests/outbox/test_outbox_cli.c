@@ -24,8 +24,8 @@
 
 #include "cli_env.h"
 #include "fakectl.h"
-#include "store.h"
-#include "util.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #define CRASH_MIN_ITERATIONS 200
 #define CRASH_MAX_ITERATIONS 400

@@ -12,7 +12,7 @@ EXTRA_DIST += tests/sanitize-check.sh doc/security.md
 
 SEC_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) \
 	-I$(top_srcdir)/tests/fake -I$(top_srcdir)/tests/unit -I$(top_srcdir)/tests/cli
-SEC_TEST_LDADD = $(FAKECTL_LIBS) src/libamplecall.a $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
+SEC_TEST_LDADD = $(FAKECTL_LIBS) $(AMPLECALL_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
 SEC_HELPERS = tests/security/sec.c tests/security/sec.h tests/cli/cli_env.c tests/cli/cli_env.h
 
 tests_security_test_faults_SOURCES = tests/security/test_faults.c $(SEC_HELPERS)

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "api.h"
+#include "net/api.h"
 #include "cli_env.h"
 #include "fakectl.h"
-#include "http.h"
+#include "net/http.h"
 #include "sec.h"
-#include "util.h"
+#include "core/util.h"
 
 static struct fake *fk;
 static char *home;

@@ -19,7 +19,7 @@
 #include "cli_env.h"
 #include "fakectl.h"
 #include "sec.h"
-#include "util.h"
+#include "core/util.h"
 
 #define CANARY "sk-CANARY-7f3a9c2e5b1d4a60"
 

@@ -14,7 +14,7 @@
 #include "cli_env.h"
 #include "fakectl.h"
 #include "sec.h"
-#include "util.h"
+#include "core/util.h"
 
 #define WAIT_MS 8000
 

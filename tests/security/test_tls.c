@@ -23,7 +23,7 @@
 #include "cli_env.h"
 #include "fakectl.h"
 #include "sec.h"
-#include "util.h"
+#include "core/util.h"
 
 #define CALL_201                                                                               \
     "{\"id\":\"0199f0a2-9999-7000-8000-000000000001\",\"from\":\"+1 415 555 0100\","           \
@@ -361,38 +361,48 @@ static void tls__plain_http_to_a_remote_host_is_refused_before_any_request(void 
     cli_run_done(&r);
 }
 
-/* Every place the source sets a TLS verification option sets it on; nothing offers a way
- * to turn it off (no --insecure, no env switch, no config key). */
-static void tls__source_has_no_switch_that_turns_verification_off(void **state)
+struct tls_scan {
+    int n_files, n_peer, n_host;
+};
+
+/* Checks every .c and .h under dir, the layer folders included. */
+static void scan_tls_options(const char *dir, struct tls_scan *sc)
 {
-    const char *srcdir = getenv("AMPLECALL_TEST_SRCDIR");
-    char *src = xasprintf("%s/src", srcdir ? srcdir : ".");
-    DIR *d = opendir(src);
+    DIR *d = opendir(dir);
     struct dirent *de;
-    int n_files = 0, n_peer = 0, n_host = 0;
 
     assert_non_null(d);
     while ((de = readdir(d)) != NULL) {
         size_t nl = strlen(de->d_name);
         char *path, *text, *p;
+        struct stat st;
 
-        if (nl < 3 || (strcmp(de->d_name + nl - 2, ".c") && strcmp(de->d_name + nl - 2, ".h")))
+        if (de->d_name[0] == '.')
             continue;
-        path = xasprintf("%s/%s", src, de->d_name);
+        path = xasprintf("%s/%s", dir, de->d_name);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            scan_tls_options(path, sc);
+            free(path);
+            continue;
+        }
+        if (nl < 3 || (strcmp(de->d_name + nl - 2, ".c") && strcmp(de->d_name + nl - 2, ".h"))) {
+            free(path);
+            continue;
+        }
         text = sec_read_file(path, NULL);
         assert_non_null(text);
-        n_files++;
+        sc->n_files++;
         for (p = strstr(text, "CURLOPT_SSL_VERIFYPEER"); p;
              p = strstr(p + 1, "CURLOPT_SSL_VERIFYPEER")) {
             if (strncmp(p, "CURLOPT_SSL_VERIFYPEER, 1L)", 27))
                 fail_msg("%s: CURLOPT_SSL_VERIFYPEER set to something other than 1L", path);
-            n_peer++;
+            sc->n_peer++;
         }
         for (p = strstr(text, "CURLOPT_SSL_VERIFYHOST"); p;
              p = strstr(p + 1, "CURLOPT_SSL_VERIFYHOST")) {
             if (strncmp(p, "CURLOPT_SSL_VERIFYHOST, 2L)", 27))
                 fail_msg("%s: CURLOPT_SSL_VERIFYHOST set to something other than 2L", path);
-            n_host++;
+            sc->n_host++;
         }
         if (strstr(text, "CURLOPT_PROXY_SSL_VERIFY") || strstr(text, "CURLOPT_SSL_OPTIONS") ||
             strstr(text, "CURLOPT_PINNEDPUBLICKEY") || strstr(text, "CURLOPT_CAPATH") ||
@@ -403,10 +413,21 @@ static void tls__source_has_no_switch_that_turns_verification_off(void **state)
         free(path);
     }
     closedir(d);
+}
+
+/* Every place the source sets a TLS verification option sets it on; nothing offers a way
+ * to turn it off (no --insecure, no env switch, no config key). */
+static void tls__source_has_no_switch_that_turns_verification_off(void **state)
+{
+    const char *srcdir = getenv("AMPLECALL_TEST_SRCDIR");
+    char *src = xasprintf("%s/src", srcdir ? srcdir : ".");
+    struct tls_scan sc = {0, 0, 0};
+
+    scan_tls_options(src, &sc);
     free(src);
-    assert_true(n_files > 10);
-    assert_int_equal(n_peer, 1);
-    assert_int_equal(n_host, 1);
+    assert_true(sc.n_files > 10);
+    assert_int_equal(sc.n_peer, 1);
+    assert_int_equal(sc.n_host, 1);
 }
 
 int main(void)

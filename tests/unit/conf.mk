@@ -24,7 +24,7 @@ tests_cli_test_cli_cmds_SOURCES = tests/cli/test_cli_cmds.c tests/cli/cli_env.c 
 tests_cli_test_cli_cmds_CFLAGS = $(CLI_TEST_CFLAGS)
 tests_cli_test_cli_cmds_LDADD = $(CLI_TEST_LDADD)
 tests_cli_test_cli_cmds_DEPENDENCIES = src/amplecall tests/fake/fakeapi \
-	tests/fake/libfakectl.a src/libamplecall.a
+	tests/fake/libfakectl.a $(AMPLECALL_LIBS)
 
 # Line mode through a pty (tests/e2e/pty.h) against the fake API.
 check_PROGRAMS += tests/cli/test_lineprompt
@@ -32,10 +32,10 @@ TESTS += tests/cli/test_lineprompt
 tests_cli_test_lineprompt_SOURCES = tests/cli/test_lineprompt.c
 tests_cli_test_lineprompt_CFLAGS = $(E2E_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/fake \
 	-I$(top_srcdir)/tests/unit
-tests_cli_test_lineprompt_LDADD = tests/e2e/libe2e.a $(FAKECTL_LIBS) src/libamplecall.a \
+tests_cli_test_lineprompt_LDADD = tests/e2e/libe2e.a $(FAKECTL_LIBS) $(AMPLECALL_LIBS) \
 	$(VTERM_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
 tests_cli_test_lineprompt_DEPENDENCIES = src/amplecall tests/fake/fakeapi \
-	tests/fake/libfakectl.a tests/e2e/libe2e.a src/libamplecall.a
+	tests/fake/libfakectl.a tests/e2e/libe2e.a $(AMPLECALL_LIBS)
 
 # The bash completion script, with bash-completion's helpers stubbed (TAP from bash).
 TESTS += tests/cli/test_completion.sh

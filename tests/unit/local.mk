@@ -1,6 +1,6 @@
 # cmocka unit tests of the core library's pure modules (TAP output).
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)
-UNIT_LDADD = src/libamplecall.a $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
+UNIT_LDADD = $(AMPLECALL_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
 
 EXTRA_DIST += tests/unit/unit.h
 CORE_UNIT_TESTS = \

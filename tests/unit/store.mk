@@ -12,7 +12,7 @@ tests_unit_test_store_LDADD = $(UNIT_LDADD)
 tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/tmptree.h
 tests_unit_test_outbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_test_outbox_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
-tests_unit_test_outbox_DEPENDENCIES = src/libamplecall.a tests/fake/libfakectl.a tests/fake/fakeapi
+tests_unit_test_outbox_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
 
 # End-to-end tests of the outbox live in their own directory.
 include $(top_srcdir)/tests/outbox/local.mk

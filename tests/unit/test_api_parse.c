@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "net/api.h"
 
 #define LEN(s) strlen(s)
 

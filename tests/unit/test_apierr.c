@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apierr.h"
+#include "core/apierr.h"
 
 static bool parse(const char *body, struct api_errors *e)
 {

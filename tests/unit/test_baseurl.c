@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseurl.h"
+#include "core/baseurl.h"
 
 static void check(const char *in, const char *want)
 {

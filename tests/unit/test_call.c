@@ -6,7 +6,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "call.h"
+#include "core/call.h"
 
 #define UUID_T "0199f0a2-1c3e-7a10-9b7e-2f4c5d6e7a81"
 #define UUID_U "0199f0a2-0b11-7c22-8d33-4e5f6a7b8c9d"

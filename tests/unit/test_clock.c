@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "clock.h"
+#include "core/clock.h"
 
 static long long fake_now;
 

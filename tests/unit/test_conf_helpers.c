@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "cmdutil.h"
-#include "csv.h"
-#include "resolve.h"
-#include "sanitize.h"
-#include "sha256.h"
-#include "table.h"
-#include "util.h"
+#include "net/api.h"
+#include "cli/cmdutil.h"
+#include "core/csv.h"
+#include "cli/resolve.h"
+#include "core/sanitize.h"
+#include "core/sha256.h"
+#include "cli/table.h"
+#include "core/util.h"
 
 static void assert_contains(const char *hay, const char *needle)
 {

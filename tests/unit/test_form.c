@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
-#include "util.h"
+#include "app/form.h"
+#include "core/util.h"
 
 static enum field_id last_changed;
 

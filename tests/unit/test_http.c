@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "net/http.h"
 
 /* ---- scripted server ---- */
 

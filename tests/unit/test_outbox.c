@@ -2,6 +2,7 @@
  * API on 127.0.0.1 (a separate process), with a real store file: write-ahead submit, pending
  * after temporary failures, lookup before resend, rejection, the background tick, the rate
  * limit (with an injected clock) and cancellation. */
+#undef _XOPEN_SOURCE /* the build sets 600 */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "config.h"
 #include "unit.h"
@@ -14,13 +15,13 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 
-#include "api.h"
+#include "net/api.h"
 #include "fakectl.h"
-#include "http.h"
-#include "outbox.h"
-#include "store.h"
+#include "net/http.h"
+#include "store/outbox.h"
+#include "store/store.h"
 #include "tmptree.h"
-#include "util.h"
+#include "core/util.h"
 
 static struct fake *fk;
 static char *dir;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sanitize.h"
+#include "core/sanitize.h"
 
 static void check(const char *in, const char *want)
 {

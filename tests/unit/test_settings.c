@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "settings.h"
-#include "util.h"
+#include "conf/settings.h"
+#include "core/util.h"
 
 #define SECRET "sk-test-0123456789abcdefghijklmnopqrstuvwxyz"
 

@@ -1,6 +1,7 @@
 /* The SQLite store on real files in a temp dir: placement and permissions, migrations,
  * drafts, write-ahead rows, leases across connections and processes, stale-lease reaping,
  * outcomes recorded atomically. */
+#undef _XOPEN_SOURCE /* the build sets 600 */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "config.h"
 #include "unit.h"
@@ -16,9 +17,9 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "tmptree.h"
-#include "util.h"
+#include "core/util.h"
 
 #define BASE "http://127.0.0.1:9"
 #define T0 1700000000000LL

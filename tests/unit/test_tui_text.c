@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "field.h"
-#include "tui.h"
-#include "util.h"
-#include "view_picker.h"
+#include "tui/field.h"
+#include "tui/tui.h"
+#include "core/util.h"
+#include "tui/view_picker.h"
 
 static void tui_fit__counts_columns_not_bytes(void **state)
 {

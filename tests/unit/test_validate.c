@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate.h"
+#include "core/validate.h"
 
 static void fill_valid(struct call *c)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include "util.h"
+#include "core/util.h"
 
 static int tmptree_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {

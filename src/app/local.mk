@@ -1,0 +1,7 @@
+# src/app (local.mk): the form's controller: its state, lists, drafts, submit and outcomes.
+# No curses, no readline, no terminal: built without their flags.
+noinst_LIBRARIES += src/app/libapp.a
+src_app_libapp_a_SOURCES = \
+	src/app/form.c src/app/form.h \
+	src/app/app.h
+src_app_libapp_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)

@@ -1,0 +1,180 @@
+/* Aligned plain-text tables for the listing commands. Measures in display columns, never in
+ * bytes, so CJK contact names line up. Everything printed went through sanitize_display. */
+#include "config.h"
+#include "cli/table.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/sanitize.h"
+#include "core/util.h"
+
+#define MIN_CUT_COLS 8
+
+struct table {
+    size_t ncols;
+    char **headers;
+    char **cells; /* nrows * ncols, row-major */
+    size_t nrows;
+};
+
+struct table *table_new(size_t ncols, const char *const *headers)
+{
+    struct table *t = xcalloc(1, sizeof(*t));
+
+    t->ncols = ncols;
+    t->headers = xcalloc(ncols, sizeof(*t->headers));
+    for (size_t i = 0; i < ncols; i++)
+        t->headers[i] = xstrdup(headers[i]);
+    return t;
+}
+
+void table_free(struct table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->ncols; i++)
+        free(t->headers[i]);
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->headers);
+    free(t->cells);
+    free(t);
+}
+
+void table_add(struct table *t, const char *const *cells)
+{
+    t->cells = xrealloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*t->cells));
+    for (size_t i = 0; i < t->ncols; i++)
+        t->cells[t->nrows * t->ncols + i] = sanitize_line(cells[i] ? cells[i] : "");
+    t->nrows++;
+}
+
+size_t table_rows(const struct table *t)
+{
+    return t->nrows;
+}
+
+/* Bytes in the UTF-8 sequence starting with lead byte c (1 for stray bytes). */
+static size_t utf8_len(unsigned char c)
+{
+    if (c >= 0xf0 && c < 0xf8)
+        return 4;
+    if (c >= 0xe0)
+        return c < 0xf0 ? 3 : 1;
+    if (c >= 0xc0)
+        return 2;
+    return 1;
+}
+
+char *text_cut(const char *s, int max_cols)
+{
+    size_t pos = 0, len = strlen(s);
+    int cols = 0;
+    char *out;
+
+    if (text_cols(s) <= max_cols)
+        return xstrdup(s);
+    if (max_cols < 1)
+        return xstrdup("");
+    /* keep characters while they and the "…" (one column) fit; measure each character the
+     * way text_cols does so cutting and aligning agree */
+    while (pos < len) {
+        size_t n = utf8_len((unsigned char)s[pos]);
+        char one[5] = {0};
+        int w;
+        if (pos + n > len)
+            n = len - pos;
+        memcpy(one, s + pos, n);
+        w = text_cols(one);
+        if (cols + w > max_cols - 1)
+            break;
+        cols += w;
+        pos += n;
+    }
+    out = xmalloc(pos + sizeof("…"));
+    memcpy(out, s, pos);
+    memcpy(out + pos, "…", sizeof("…"));
+    return out;
+}
+
+/* Append s padded to width (plus the two-space gutter) to line. */
+static void put_cell(struct buf *line, const char *s, int width)
+{
+    buf_appends(line, s);
+    for (int i = text_cols(s); i < width + 2; i++)
+        buf_append(line, " ", 1);
+}
+
+/* Print line without its trailing padding, then a newline; empties it. */
+static void flush_line(struct buf *line, FILE *out)
+{
+    size_t n = line->len;
+
+    while (n > 0 && line->data[n - 1] == ' ')
+        n--;
+    fwrite(buf_str(line), 1, n, out);
+    fputc('\n', out);
+    buf_reset(line);
+}
+
+void table_print(const struct table *t, FILE *out, int max_width)
+{
+    int *w = xcalloc(t->ncols, sizeof(*w));
+    int *floor_w = xcalloc(t->ncols, sizeof(*floor_w));
+    int total = 0;
+    struct buf line;
+
+    for (size_t c = 0; c < t->ncols; c++) {
+        w[c] = text_cols(t->headers[c]);
+        floor_w[c] = w[c] > MIN_CUT_COLS ? w[c] : MIN_CUT_COLS;
+        for (size_t r = 0; r < t->nrows; r++) {
+            int cw = text_cols(t->cells[r * t->ncols + c]);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+        total += w[c] + (c + 1 < t->ncols ? 2 : 0);
+    }
+    /* shrink the widest column, one column at a time, until the line fits */
+    while (max_width > 0 && total > max_width) {
+        size_t widest = t->ncols;
+        for (size_t c = 0; c < t->ncols; c++)
+            if (w[c] > floor_w[c] && (widest == t->ncols || w[c] > w[widest]))
+                widest = c;
+        if (widest == t->ncols)
+            break;
+        w[widest]--;
+        total--;
+    }
+    buf_init(&line, 1u << 20);
+    for (size_t c = 0; c < t->ncols; c++) {
+        char *h = text_cut(t->headers[c], w[c]);
+        put_cell(&line, h, w[c]);
+        free(h);
+    }
+    flush_line(&line, out);
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            char *cell = text_cut(t->cells[r * t->ncols + c], w[c]);
+            put_cell(&line, cell, w[c]);
+            free(cell);
+        }
+        flush_line(&line, out);
+    }
+    buf_done(&line);
+    free(w);
+    free(floor_w);
+}
+
+int table_term_width(int fd)
+{
+    struct winsize ws;
+
+    if (!isatty(fd) || ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+        return 0;
+    return ws.ws_col;
+}

@@ -1,0 +1,6 @@
+# src/conf (local.mk): settings from flags, the environment, the config file and its
+# profiles, and api_key_command. Uses core only.
+noinst_LIBRARIES += src/conf/libconf.a
+src_conf_libconf_a_SOURCES = \
+	src/conf/settings.c src/conf/settings.h
+src_conf_libconf_a_CFLAGS = $(AM_CFLAGS)

@@ -1,0 +1,17 @@
+# src/core (local.mk): the layer under everything: the call model, validation, the error
+# envelope, JSON and text helpers, CSV, clock, buffers. libc, json-c and libunistring only:
+# built without curl, SQLite, curses or readline flags, so it cannot reach them.
+noinst_LIBRARIES += src/core/libcore.a
+src_core_libcore_a_SOURCES = \
+	src/core/util.c src/core/util.h \
+	src/core/buf.c src/core/buf.h \
+	src/core/jsonx.c src/core/jsonx.h \
+	src/core/sanitize.c src/core/sanitize.h \
+	src/core/call.c src/core/call.h \
+	src/core/validate.c src/core/validate.h \
+	src/core/baseurl.c src/core/baseurl.h \
+	src/core/apierr.c src/core/apierr.h \
+	src/core/clock.c src/core/clock.h \
+	src/core/csv.c src/core/csv.h \
+	src/core/sha256.c src/core/sha256.h
+src_core_libcore_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)

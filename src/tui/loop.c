@@ -1,0 +1,194 @@
+/* The event loop and the signal self-pipe. Signal handlers only write the signal number to
+ * the pipe (async-signal-safe); everything else happens in loop_run. Must not draw. */
+#include "config.h"
+#include "tui/loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <curses.h>
+
+#include "net/http.h"
+#include "core/util.h"
+
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static struct {
+    int pipe[2];
+    bool is_ready;
+    struct sigaction old[ARRAY_LEN(caught)];
+    struct sigaction old_winch;
+    bool is_winch_chained;
+    struct sigaction saved_int, saved_quit;
+} ls = {.pipe = {-1, -1}};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+
+    if (ls.pipe[1] >= 0 && write(ls.pipe[1], &b, 1) < 0) {
+        /* pipe full: the loop is already awake and will see earlier signals */
+    }
+    errno = saved;
+}
+
+static void on_winch(int sig)
+{
+    on_signal(sig);
+    /* curses' handler only records that the size changed; the next wgetch() resizes. */
+    if (!(ls.old_winch.sa_flags & SA_SIGINFO) && ls.old_winch.sa_handler != SIG_DFL &&
+        ls.old_winch.sa_handler != SIG_IGN && ls.old_winch.sa_handler != NULL)
+        ls.old_winch.sa_handler(sig);
+}
+
+static bool set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    int fdfl = fcntl(fd, F_GETFD);
+
+    return fl >= 0 && fdfl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 &&
+           fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) == 0;
+}
+
+bool loop_signals_init(char **err)
+{
+    struct sigaction sa;
+
+    *err = NULL;
+    if (ls.is_ready)
+        return true;
+    if (pipe(ls.pipe) != 0 || !set_flags(ls.pipe[0]) || !set_flags(ls.pipe[1])) {
+        *err = xasprintf("cannot create a pipe: %s", strerror(errno));
+        return false;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < ARRAY_LEN(caught); i++)
+        sigaction(caught[i], &sa, &ls.old[i]);
+    ls.is_ready = true;
+    return true;
+}
+
+void loop_signals_chain_winch(void)
+{
+    struct sigaction sa;
+
+    if (!ls.is_ready || ls.is_winch_chained)
+        return;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_winch;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGWINCH, &sa, &ls.old_winch);
+    ls.is_winch_chained = true;
+}
+
+void loop_signals_done(void)
+{
+    if (!ls.is_ready)
+        return;
+    if (ls.is_winch_chained)
+        sigaction(SIGWINCH, &ls.old_winch, NULL);
+    ls.is_winch_chained = false;
+    for (size_t i = 0; i < ARRAY_LEN(caught); i++)
+        sigaction(caught[i], &ls.old[i], NULL);
+    close(ls.pipe[0]);
+    close(ls.pipe[1]);
+    ls.pipe[0] = ls.pipe[1] = -1;
+    ls.is_ready = false;
+}
+
+void loop_signals_ignore_interrupts(bool is_ignored)
+{
+    struct sigaction sa;
+
+    if (is_ignored) {
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_IGN;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &ls.saved_int);
+        sigaction(SIGQUIT, &sa, &ls.saved_quit);
+    } else {
+        sigaction(SIGINT, &ls.saved_int, NULL);
+        sigaction(SIGQUIT, &ls.saved_quit, NULL);
+    }
+}
+
+/* Read every key curses has, even when poll reported nothing: a resize only shows up as
+ * KEY_RESIZE from wgetch, and bytes curses already buffered do not make stdin readable. */
+static void drain_input(const struct loop_ops *ops, void *ud)
+{
+    for (;;) {
+        struct loop_key k = {0};
+        wint_t ch;
+        int r = wget_wch(stdscr, &ch);
+
+        if (r == ERR)
+            break;
+        k.is_code = r == KEY_CODE_YES;
+        k.ch = ch;
+        if (!k.is_code && ch == 27) {
+            /* Alt+key arrives as Esc and the key together; a lone Esc has nothing after it
+             * once ESCDELAY has passed. */
+            wint_t next;
+            int r2 = wget_wch(stdscr, &next);
+            if (r2 == OK && next != 27) {
+                k.is_meta = true;
+                k.ch = next;
+            } else if (r2 != ERR) {
+                ops->on_key(ud, &k);
+                k.is_code = r2 == KEY_CODE_YES;
+                k.ch = next;
+            }
+        }
+        ops->on_key(ud, &k);
+        if (ops->is_done(ud))
+            break;
+    }
+}
+
+static void drain_signals(const struct loop_ops *ops, void *ud)
+{
+    unsigned char buf[64];
+    ssize_t n;
+
+    if (ls.pipe[0] < 0)
+        return;
+    while ((n = read(ls.pipe[0], buf, sizeof(buf))) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            ops->on_signal(ud, buf[i]);
+}
+
+void loop_run(struct http_client *http, const struct loop_ops *ops, void *ud)
+{
+    ops->repaint(ud);
+    while (!ops->is_done(ud)) {
+        struct curl_waitfd fds[2] = {{STDIN_FILENO, CURL_WAIT_POLLIN, 0},
+                                     {ls.pipe[0], CURL_WAIT_POLLIN, 0}};
+        int timeout = ops->timeout_ms(ud);
+        unsigned nfds = ls.pipe[0] >= 0 ? 2 : 1;
+
+        if (timeout < 0 || timeout > 60000)
+            timeout = 60000;
+        if (http) {
+            http_client_poll(http, fds, nfds, timeout);
+        } else {
+            struct pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {ls.pipe[0], POLLIN, 0}};
+            poll(pfd, nfds, timeout);
+        }
+        drain_input(ops, ud);
+        drain_signals(ops, ud);
+        if (http)
+            http_client_perform(http);
+        ops->on_tick(ud);
+        if (ops->is_done(ud))
+            break;
+        ops->repaint(ud);
+    }
+}

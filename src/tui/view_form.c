@@ -1,0 +1,663 @@
+/* The form screen: title, the ten fields with their error marks and notes, the timer, the
+ * message area, the status bar and the key help line; and the keys of the form itself.
+ * Draws only sanitised text; the terminal cursor ends in the focused field. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <curses.h>
+
+#include "tui/field.h"
+#include "core/sanitize.h"
+#include "tui/tui.h"
+#include "app/app.h"
+#include "tui/view_picker.h"
+#include "core/util.h"
+
+#define LABEL_COLS 18 /* ">!* Recording URL " */
+#define DURATION_COLS 10
+#define MSG_MAX_LINES 6
+
+enum vrow_kind { VROW_FIELD, VROW_NOTE, VROW_ERROR };
+
+struct vrow {
+    enum field_id field;
+    enum vrow_kind kind;
+    char *text; /* owned, for notes and errors */
+};
+
+struct layout {
+    struct vrow *v;
+    int n;
+};
+
+static void add_vrow(struct layout *l, enum field_id f, enum vrow_kind k, const char *text)
+{
+    l->v = xrealloc(l->v, (size_t)(l->n + 1) * sizeof(*l->v));
+    l->v[l->n].field = f;
+    l->v[l->n].kind = k;
+    l->v[l->n].text = xstrdup(text);
+    l->n++;
+}
+
+static void add_wrapped(struct layout *l, enum field_id f, enum vrow_kind k, const char *text,
+                        const char *first_prefix, int cols)
+{
+    char **lines;
+    size_t n = tui_wrap(text, cols - 2, &lines);
+
+    for (size_t i = 0; i < n; i++) {
+        char *t = xasprintf("%s%s", i == 0 ? first_prefix : "  ", lines[i]);
+        add_vrow(l, f, k, t);
+        free(t);
+    }
+    tui_lines_free(lines, n);
+}
+
+static void build_layout(const struct app *a, struct layout *l, int vcols)
+{
+    l->v = NULL;
+    l->n = 0;
+    for (int f = 0; f < FIELD_COUNT; f++) {
+        add_vrow(l, (enum field_id)f, VROW_FIELD, NULL);
+        if (a->form.note[f])
+            add_wrapped(l, (enum field_id)f, VROW_NOTE, a->form.note[f], "-> ", vcols);
+        if (a->form.error[f])
+            add_wrapped(l, (enum field_id)f, VROW_ERROR, a->form.error[f], "! ", vcols);
+    }
+}
+
+static void free_layout(struct layout *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i].text);
+    free(l->v);
+}
+
+/* ---- message area -------------------------------------------------------------------------- */
+
+struct msg_line {
+    char *text;
+    attr_t attr;
+};
+
+static attr_t msg_attr(enum msg_kind k)
+{
+    switch (k) {
+    case MSG_OK:
+        return tui_attr(TUI_OK);
+    case MSG_WARN:
+        return tui_attr(TUI_WARN);
+    case MSG_ERROR:
+        return tui_attr(TUI_ERROR);
+    default:
+        return A_NORMAL;
+    }
+}
+
+static void add_msg(struct msg_line **v, size_t *n, const char *text, attr_t at, int cols)
+{
+    char **lines;
+    size_t k = tui_wrap(text, cols, &lines);
+
+    for (size_t i = 0; i < k; i++) {
+        *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+        (*v)[*n].text = lines[i];
+        (*v)[*n].attr = at;
+        (*n)++;
+    }
+    free(lines);
+}
+
+static const char *ask_text(const struct app *a)
+{
+    if (a->ask != ASK_NONE && a->ask_text)
+        return a->ask_text;
+    switch (a->ask) {
+    case ASK_QUIT:
+        return "Quit and lose the call you have not sent? (y/n) ";
+    case ASK_TIMER_REPLACE:
+        return "Duration already has a value; start the timer and replace it when it stops? "
+               "(y/n) ";
+    case ASK_RESEND:
+        return "The last attempt may already have been logged. Send again anyway? (y/n) ";
+    case ASK_NEW_CALL:
+        return "Discard the call you have not sent and start a new one? (y/n) ";
+    default:
+        return NULL;
+    }
+}
+
+/* ---- painting ------------------------------------------------------------------------------ */
+
+static void paint_title(struct app *a)
+{
+    const char *right = NULL;
+    char *tmp = NULL;
+
+    tui_fill(0, 0, COLS, tui_attr(TUI_TITLE));
+    tui_put(0, 1, COLS - 2, "amplecall - log a call", tui_attr(TUI_TITLE));
+    if (a->is_sending) {
+        tmp = xasprintf("%s sending...", app_spinner(a));
+        right = tmp;
+    } else if (a->is_logged) {
+        tmp = a->logged_id ? xasprintf("logged as %s", a->logged_id) : xstrdup("logged");
+        right = tmp;
+    } else if (a->outbox_id && !app_has_unsaved(a)) {
+        tmp = a->is_outbox_review ? xasprintf("kept for review as #%lld", a->outbox_id)
+                                  : xasprintf("queued in the outbox as #%lld", a->outbox_id);
+        right = tmp;
+    } else if (form_has_unsent(&a->form)) {
+        right = "not sent yet";
+    }
+    if (right) {
+        /* a remote id comes from the server: however long, it stays right of the title */
+        int cols = text_cols(right), room = COLS - 26;
+
+        if (cols > room)
+            cols = room;
+        tui_put(0, COLS - 1 - cols, cols, right, tui_attr(TUI_TITLE));
+    }
+    free(tmp);
+}
+
+static void paint_status(struct app *a)
+{
+    const char *user = a->form.display[FIELD_USER] ? a->form.display[FIELD_USER]
+                                                   : form_value(&a->form, FIELD_USER);
+    const char *conn;
+    char *left, *right = NULL;
+    int y = LINES - 2;
+    bool is_loading = false;
+
+    switch (a->conn) {
+    case CONN_ONLINE:
+        conn = "online";
+        break;
+    case CONN_OFFLINE:
+        conn = "offline";
+        break;
+    case CONN_AUTH_FAILED:
+        conn = "key rejected";
+        break;
+    default:
+        conn = "connecting";
+        break;
+    }
+    for (int k = 0; k < PICK_KIND_COUNT; k++)
+        if (a->loads[k].state == LOAD_RUNNING)
+            is_loading = true;
+    if (a->resolve.state == LOAD_RUNNING)
+        is_loading = true;
+    left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", *user ? user : "(none)", conn);
+    if (a->store) {
+        char *review =
+            a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count) : xstrdup("");
+        right = xasprintf("%s%s%soutbox: %ld ", is_loading ? app_spinner(a) : "",
+                          is_loading ? " loading | " : "", review,
+                          a->outbox_count < 0 ? 0 : a->outbox_count);
+        free(review);
+    } else if (is_loading)
+        right = xasprintf("%s loading ", app_spinner(a));
+    if (right && text_cols(left) + 1 + text_cols(right) > COLS && strstr(user, " <")) {
+        /* short of room (a review count, say): the user's name without the email, so the
+         * connection state stays in view */
+        char *name = xstrndup(user, (size_t)(strstr(user, " <") - user));
+
+        free(left);
+        left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", name, conn);
+        free(name);
+    }
+    tui_fill(y, 0, COLS, tui_attr(TUI_STATUS));
+    tui_put(y, 0, COLS - 1 - (right ? text_cols(right) : 0), left, tui_attr(TUI_STATUS));
+    if (right)
+        tui_put(y, COLS - text_cols(right), text_cols(right), right, tui_attr(TUI_STATUS));
+    free(left);
+    free(right);
+    tui_fill(LINES - 1, 0, COLS, tui_attr(TUI_HELP));
+    tui_put(LINES - 1, 1, COLS - 2, view_form_help_line(a), tui_attr(TUI_HELP));
+}
+
+const char *view_form_help_line(const struct app *a)
+{
+    switch (a->view) {
+    case VIEW_PICKER:
+        return "Type to filter  Enter choose  Esc cancel  Up/Down move  F5/^R reload";
+    case VIEW_RESULT:
+        return "Enter new call  Esc back to the logged call  F1/^G help  ^Q quit";
+    case VIEW_HELP:
+        return "Esc close help";
+    case VIEW_HISTORY:
+        return "Up/Down move  Enter details  o reopen a rejected call  Esc/F3 close  ^Q quit";
+    default:
+        break;
+    }
+    if (a->is_logged && a->logged_hint)
+        return a->logged_hint;
+    switch (form_kind(a->form.focus)) {
+    case FORM_KIND_BOOL:
+        return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  Space/y/n Set  ^Q Quit";
+    case FORM_KIND_PICK:
+        return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  Enter Pick  ^Q Quit";
+    default:
+        if (a->form.focus == FIELD_TRANSCRIPTION)
+            return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  F4/^X^E Editor  ^Q Quit";
+        return "F1/^G Help  F2/^T Timer  F10/^S Send  F3/^O History  Tab/S-Tab Move  ^Q Quit";
+    }
+}
+
+static void paint_label(int y, enum field_id f, bool is_focus, bool is_error)
+{
+    enum tui_style st = is_error ? (is_focus ? TUI_ERROR_FOCUS : TUI_ERROR)
+                                 : (is_focus ? TUI_LABEL_FOCUS : TUI_LABEL);
+    char *text = xasprintf("%c%c%c %s", is_focus ? '>' : ' ', is_error ? '!' : ' ',
+                           field_is_required(f) ? '*' : ' ', field_label(f));
+
+    tui_fill(y, 0, LABEL_COLS - 1, tui_attr(st));
+    tui_put(y, 0, LABEL_COLS - 1, text, tui_attr(st));
+    free(text);
+}
+
+static const char *pick_hint(struct app *a, enum field_id f, char **tmp)
+{
+    enum pick_kind k = f == FIELD_DISPOSITION ? PICK_DISPOSITION
+                       : f == FIELD_TASK      ? PICK_TASK
+                                              : PICK_USER;
+    const struct load *ld = &a->loads[k];
+
+    if (f == FIELD_TASK && !a->tasks_user)
+        return "choose the user first";
+    if (f == FIELD_USER && a->resolve.state == LOAD_RUNNING) {
+        *tmp = xasprintf("%s looking up %s", app_spinner(a), a->settings.user);
+        return *tmp;
+    }
+    switch (ld->state) {
+    case LOAD_RUNNING:
+        *tmp = xasprintf("%s loading...  (Enter to open)", app_spinner(a));
+        return *tmp;
+    case LOAD_FAILED:
+        return "could not load - Enter to see why and retry";
+    case LOAD_DONE:
+        if (f == FIELD_TASK)
+            *tmp = xasprintf("Enter to choose (%zu tasks)", a->tasks.n);
+        else if (f == FIELD_DISPOSITION)
+            *tmp = xasprintf("optional - Enter to choose (%zu)", a->dispositions.n);
+        else
+            *tmp = xasprintf("Enter to choose (%zu users)", a->users.n);
+        return *tmp;
+    default:
+        return "Enter to choose";
+    }
+}
+
+/* Draw a field's value; returns the cursor column for it. */
+static int paint_value(struct app *a, int y, enum field_id f, bool is_focus)
+{
+    int vx = LABEL_COLS, vcols = COLS - LABEL_COLS - 1;
+    const char *v = form_value(&a->form, f);
+
+    if (f == FIELD_DURATION)
+        vcols = DURATION_COLS;
+    switch (form_kind(f)) {
+    case FORM_KIND_BOOL: {
+        int b = form_bool(&a->form, f);
+        mvaddstr(y, vx,
+                 b == 1   ? "[x] yes  [ ] no"
+                 : b == 0 ? "[ ] yes  [x] no"
+                          : "[ ] yes  [ ] no");
+        return vx + (b == 0 ? 10 : 1);
+    }
+    case FORM_KIND_PICK: {
+        char *tmp = NULL;
+        if (*v) {
+            const char *d = a->form.display[f] ? a->form.display[f] : v;
+            tui_put(y, vx, vcols, d, A_NORMAL);
+        } else {
+            tui_put(y, vx, vcols, pick_hint(a, f, &tmp), tui_attr(TUI_HINT));
+        }
+        free(tmp);
+        return vx;
+    }
+    default:
+        if (is_focus && field_active() == f)
+            return field_draw(stdscr, y, vx, vcols);
+        return field_paint(stdscr, y, vx, vcols, v, strlen(v), 0, NULL);
+    }
+}
+
+static void paint_timer(struct app *a, int y)
+{
+    int x = LABEL_COLS + DURATION_COLS + 2;
+    char t[16];
+
+    if (a->clock.is_running) {
+        clock_format(clock_elapsed_s(&a->clock), t, sizeof(t));
+        tui_put(y, x, 6, "Timer", tui_attr(TUI_WARN));
+        /* plain digits: a tick then costs a cursor move, the changed digit and a move back */
+        tui_put(y, x + 6, 8, t, A_NORMAL);
+        tui_put(y, x + 15, COLS - x - 16, "running - F2/^T stops it", tui_attr(TUI_HINT));
+        a->timer_y = y;
+        a->timer_x = x + 6;
+    } else {
+        if (!a->is_logged) /* a logged call has no timer to start */
+            tui_put(y, x, COLS - x - 1, "F2/^T starts the call timer", tui_attr(TUI_HINT));
+        a->timer_y = -1;
+    }
+}
+
+void view_form_paint_timer(struct app *a)
+{
+    char t[16];
+
+    if (a->timer_y < 0 || !a->clock.is_running)
+        return;
+    clock_format(clock_elapsed_s(&a->clock), t, sizeof(t));
+    tui_put(a->timer_y, a->timer_x, 8, t, A_NORMAL);
+}
+
+void view_form_paint(struct app *a)
+{
+    int vcols = COLS - LABEL_COLS - 1;
+    struct layout l;
+    struct msg_line *msgs = NULL;
+    size_t n_msgs = 0;
+    const char *ask = ask_text(a);
+    int y0 = 2, y1, height, focus_row = 0, focus_end = 0;
+
+    paint_title(a);
+
+    /* message area, nearest the status bar: general errors, the message, the question */
+    for (size_t i = 0; i < a->form.n_general; i++) {
+        char *t = xasprintf("! %s", a->form.general[i]);
+        add_msg(&msgs, &n_msgs, t, tui_attr(TUI_ERROR), COLS - 2);
+        free(t);
+    }
+    if (a->message)
+        add_msg(&msgs, &n_msgs, a->message, msg_attr(a->msg_kind), COLS - 2);
+    if (ask)
+        add_msg(&msgs, &n_msgs, ask, tui_attr(TUI_WARN), COLS - 2);
+    {
+        size_t shown = n_msgs > MSG_MAX_LINES ? MSG_MAX_LINES : n_msgs;
+        size_t skip = n_msgs - shown; /* keep the newest lines (the question is last) */
+        int my = LINES - 2 - (int)shown;
+        for (size_t i = 0; i < shown; i++) {
+            tui_put(my + (int)i, 1, COLS - 2, msgs[skip + i].text, msgs[skip + i].attr);
+            if (ask && i == shown - 1) {
+                a->cur_y = my + (int)i;
+                a->cur_x = 1 + text_cols(msgs[skip + i].text);
+                if (a->cur_x >= COLS)
+                    a->cur_x = COLS - 1;
+            }
+        }
+        y1 = my - 2;
+        for (size_t i = 0; i < n_msgs; i++)
+            free(msgs[i].text);
+        free(msgs);
+    }
+
+    build_layout(a, &l, vcols);
+    for (int i = 0; i < l.n; i++) {
+        if (l.v[i].field == a->form.focus) {
+            if (l.v[i].kind == VROW_FIELD)
+                focus_row = i;
+            focus_end = i;
+        }
+    }
+    height = y1 - y0 + 1;
+    if (height < 1)
+        height = 1;
+    if (focus_end - a->form_scroll >= height)
+        a->form_scroll = focus_end - height + 1;
+    if (focus_row < a->form_scroll)
+        a->form_scroll = focus_row;
+    if (a->form_scroll > l.n - height)
+        a->form_scroll = l.n - height;
+    if (a->form_scroll < 0)
+        a->form_scroll = 0;
+
+    a->timer_y = -1;
+    for (int r = 0; r < height && a->form_scroll + r < l.n; r++) {
+        const struct vrow *v = &l.v[a->form_scroll + r];
+        int y = y0 + r;
+        bool is_focus = v->field == a->form.focus;
+
+        switch (v->kind) {
+        case VROW_FIELD: {
+            int cx;
+            paint_label(y, v->field, is_focus, a->form.error[v->field] != NULL);
+            cx = paint_value(a, y, v->field, is_focus);
+            if (v->field == FIELD_DURATION)
+                paint_timer(a, y);
+            if (is_focus && !ask) {
+                a->cur_y = y;
+                a->cur_x = cx;
+            }
+            break;
+        }
+        case VROW_NOTE:
+            tui_put(y, LABEL_COLS, vcols, v->text, tui_attr(TUI_NOTE));
+            break;
+        case VROW_ERROR:
+            tui_put(y, LABEL_COLS, vcols, v->text, tui_attr(TUI_ERROR));
+            break;
+        }
+    }
+    if (a->form_scroll > 0)
+        tui_put(y0, COLS - 9, 8, "^ more", A_DIM);
+    if (a->form_scroll + height < l.n)
+        tui_put(y0 + height - 1, COLS - 9, 8, "v more", A_DIM);
+    free_layout(&l);
+    paint_status(a);
+}
+
+/* ---- keys ---------------------------------------------------------------------------------- */
+
+static void next_field(struct app *a)
+{
+    app_focus(a, (enum field_id)((a->form.focus + 1) % FIELD_COUNT));
+}
+
+static void prev_field(struct app *a)
+{
+    app_focus(a, (enum field_id)((a->form.focus + FIELD_COUNT - 1) % FIELD_COUNT));
+}
+
+static void text_key(struct app *a, const struct loop_key *k)
+{
+    enum field_id f = a->form.focus;
+    bool changed = false;
+
+    if (field_active() != f)
+        return;
+    if (k->is_code)
+        field_feed_key((int)k->ch, &changed);
+    else
+        changed = field_feed_char(k->ch, k->is_meta);
+    if (changed) {
+        form_set(&a->form, f, field_text());
+        app_dirty(a);
+    }
+    switch (field_take_request()) {
+    case FIELD_REQ_ACCEPT:
+    case FIELD_REQ_EOF:
+        form_set(&a->form, f, field_text());
+        next_field(a);
+        break;
+    case FIELD_REQ_EDITOR:
+        app_edit_in_editor(a);
+        break;
+    default:
+        break;
+    }
+    app_dirty(a);
+}
+
+static void bool_key(struct app *a, const struct loop_key *k)
+{
+    enum field_id f = a->form.focus;
+
+    if (k->is_code) {
+        if (k->ch == KEY_LEFT || k->ch == KEY_RIGHT)
+            form_toggle(&a->form, f);
+        else
+            return;
+    } else if (k->is_meta) {
+        return;
+    } else if (k->ch == ' ') {
+        form_toggle(&a->form, f);
+    } else if (k->ch == 'y' || k->ch == 'Y') {
+        form_set(&a->form, f, "yes");
+    } else if (k->ch == 'n' || k->ch == 'N') {
+        form_set(&a->form, f, "no");
+    } else if (k->ch == 127 || k->ch == 8) {
+        form_set(&a->form, f, NULL);
+    } else {
+        return;
+    }
+    app_dirty(a);
+}
+
+static void pick_key(struct app *a, const struct loop_key *k)
+{
+    enum field_id f = a->form.focus;
+
+    if (k->is_code) {
+        if (k->ch == KEY_BACKSPACE || k->ch == KEY_DC) {
+            form_set(&a->form, f, NULL);
+            app_dirty(a);
+        }
+        return;
+    }
+    if (k->is_meta)
+        return;
+    if (k->ch == ' ') {
+        app_open_picker(a, f);
+    } else if (k->ch == 127 || k->ch == 8) {
+        form_set(&a->form, f, NULL);
+        app_dirty(a);
+    } else if (k->ch > ' ' && k->ch != 127) {
+        /* typing on a picker field starts filtering in the picker */
+        app_open_picker(a, f);
+        if (a->picker)
+            view_picker_key(a, k);
+    }
+}
+
+/* A logged call is read-only: moving, help, redraw, quit and the next call; nothing edits. */
+static void logged_key(struct app *a, const struct loop_key *k)
+{
+    if (k->is_code) {
+        switch (k->ch) {
+        case KEY_DOWN:
+            next_field(a);
+            return;
+        case KEY_UP:
+        case KEY_BTAB:
+            prev_field(a);
+            return;
+        case KEY_ENTER:
+            app_new_call(a);
+            return;
+        default:
+            break;
+        }
+    } else if (!k->is_meta) {
+        switch (k->ch) {
+        case '\t':
+            next_field(a);
+            return;
+        case '\r':
+        case '\n':
+            app_new_call(a);
+            return;
+        case 27:
+            app_request_quit(a);
+            return;
+        case '?':
+            a->view = VIEW_HELP;
+            app_dirty(a);
+            return;
+        case 12: /* ^L */
+            a->is_full_redraw = true;
+            app_dirty(a);
+            return;
+        default:
+            break;
+        }
+    }
+    app_refuse_logged(a);
+}
+
+void view_form_key(struct app *a, const struct loop_key *k)
+{
+    enum form_kind kind = form_kind(a->form.focus);
+    bool is_text = kind == FORM_KIND_TEXT;
+
+    if (a->is_logged) {
+        logged_key(a, k);
+        return;
+    }
+    if (is_text && app_is_action(a, k, "editor", 4, 0)) {
+        app_edit_in_editor(a);
+        return;
+    }
+    if (k->is_code) {
+        switch (k->ch) {
+        case KEY_DOWN:
+            next_field(a);
+            return;
+        case KEY_UP:
+        case KEY_BTAB:
+            prev_field(a);
+            return;
+        case KEY_ENTER:
+            if (kind == FORM_KIND_PICK)
+                app_open_picker(a, a->form.focus);
+            else
+                next_field(a);
+            return;
+        default:
+            break;
+        }
+    } else if (!k->is_meta) {
+        switch (k->ch) {
+        case '\t':
+            next_field(a);
+            return;
+        case '\r':
+        case '\n':
+            if (kind == FORM_KIND_PICK)
+                app_open_picker(a, a->form.focus);
+            else
+                next_field(a);
+            return;
+        case 27:
+            app_request_quit(a);
+            return;
+        case '?':
+            if (!is_text) {
+                a->view = VIEW_HELP;
+                app_dirty(a);
+                return;
+            }
+            break;
+        case 12: /* ^L */
+            a->is_full_redraw = true;
+            app_dirty(a);
+            return;
+        default:
+            break;
+        }
+    }
+    switch (kind) {
+    case FORM_KIND_TEXT:
+        text_key(a, k);
+        break;
+    case FORM_KIND_BOOL:
+        bool_key(a, k);
+        break;
+    case FORM_KIND_PICK:
+        pick_key(a, k);
+        break;
+    }
+}

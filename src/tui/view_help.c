@@ -1,0 +1,62 @@
+/* The help screen (F1): every key of the form with its fallback for terminals without
+ * function keys. Static text only. */
+#include "config.h"
+
+#include <curses.h>
+
+#include "tui/tui.h"
+#include "app/app.h"
+#include "core/util.h"
+
+/* Lines starting with '#' are headings; at most 18 lines fit in 80x24. */
+static const char *const help_lines[] = {
+    "#Moving and choosing",
+    "  Tab, Down / S-Tab, Up       next / previous field",
+    "  Enter                       next field; opens the picker on Disposition/Task/User",
+    "  Space / y / n               Answered, Human: toggle / yes / no",
+    "#Editing text (GNU readline, emacs keys)",
+    "  ^A ^E ^B ^F M-b M-f         line start / end, back / forward a char / a word",
+    "  ^K ^U ^W ^Y ^_              kill to end / to start / a word, yank, undo",
+    "  ^P ^N ^R                    this field's history: previous / next / search",
+    "  F4 or ^X^E                  edit the field in $VISUAL or $EDITOR",
+    "#Pickers",
+    "  type, Backspace, ^U         filter (every word must match); Up/Down PgUp/PgDn",
+    "  Enter / Esc / F5 or ^R      choose / cancel / reload the list",
+    "#Actions",
+    "  F2 or ^T                    start / stop the call timer (fills Duration)",
+    "  F10 or ^S                   send (the outbox keeps it if sending fails)",
+    "  F3 or ^O / F7 or M-n        history of calls / next call (fresh form)",
+    "  F1 or ^G (also ? off text)  this help;  ^L redraws the screen",
+    "  ^Q, F12 or Esc              quit (asks first when the call is not sent)",
+};
+
+void view_help_paint(struct app *a)
+{
+    int h = LINES - 3, w = COLS - 2;
+    int y = 1, x = 1;
+
+    tui_box(y, x, h, w, "Keys");
+    for (size_t i = 0; i < ARRAY_LEN(help_lines) && (int)i < h - 3; i++) {
+        const char *s = help_lines[i];
+        bool is_heading = s[0] == '#';
+        tui_put(y + 1 + (int)i, x + 2, w - 4, s + is_heading, is_heading ? A_BOLD : A_NORMAL);
+    }
+    tui_put(y + h - 2, x + 2, w - 4, "Esc, q, F1 or Enter closes this help", A_BOLD);
+    a->cur_y = y + h - 2;
+    a->cur_x = x + 2;
+}
+
+void view_help_key(struct app *a, const struct loop_key *k)
+{
+    bool is_close = false;
+
+    if (k->is_code)
+        is_close = k->ch == KEY_F(1) || k->ch == KEY_ENTER;
+    else if (!k->is_meta)
+        is_close = k->ch == 27 || k->ch == 'q' || k->ch == '\r' || k->ch == '\n' || k->ch == 7 ||
+                   k->ch == '?';
+    if (is_close) {
+        a->view = VIEW_FORM;
+        app_dirty(a);
+    }
+}
