@@ -1,21 +1,21 @@
-#ifndef AMPLECALL_TUI_APP_H
-#define AMPLECALL_TUI_APP_H
-/* State of the running form shared by cmd_form.c and the view_*.c files: the model, the
- * background loads, the submit, the open overlay and what must be repainted. Internal to the
- * TUI; nothing outside src/view_*.c and src/cmd_form.c includes it. */
+#ifndef AMPLECALL_APP_H
+#define AMPLECALL_APP_H
+/* App layer: the form's controller. It owns the state of a running form (the model, the
+ * lists and their loads, the draft, the submit and its outcome, the question being asked)
+ * and changes it only in app_handle() and app_tick(). No curses, no readline, no terminal:
+ * the tui layer reads this state (const) to paint and hands every key's meaning back as an
+ * app_req. */
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "net/api.h"
-#include "core/clock.h"
 #include "app/form.h"
-#include "tui/loop.h"
 #include "conf/settings.h"
+#include "core/clock.h"
+#include "net/api.h"
+#include "store/store.h"
 
-struct picker;
-struct store;
 struct outbox;
-struct history_view;
+struct numbers;
 
 enum load_state { LOAD_IDLE = 0, LOAD_RUNNING, LOAD_DONE, LOAD_FAILED };
 
@@ -24,17 +24,18 @@ struct load_ctx;
 
 struct load {
     enum load_state state;
-    struct api_op *op; /* borrowed; the api frees it after the callback */
+    struct api_op *op;    /* borrowed; the api frees it after the callback */
     struct load_ctx *ctx; /* owned while op is in flight: a cancelled op runs no callback */
-    char *error;       /* owned sanitised message after a failure */
-    unsigned gen;      /* bumped on every start, so late callbacks of old loads are ignored */
+    char *error;          /* owned sanitised message after a failure */
+    unsigned gen;         /* bumped on every start, so late callbacks of old loads are ignored */
 };
 
 enum pick_kind { PICK_DISPOSITION = 0, PICK_TASK, PICK_USER, PICK_KIND_COUNT };
 
+/* The screen the app wants shown; the tui keeps one view per screen (tui/view.h). */
 enum app_view { VIEW_FORM = 0, VIEW_PICKER, VIEW_RESULT, VIEW_HELP, VIEW_HISTORY };
 
-/* A question in the message area; the answer runs an action. ASK_RESUME takes r/d/Esc, the
+/* A question in the message area; the answer runs an action. ASK_RESUME takes r/d/l, the
  * others y/n. */
 enum ask_kind {
     ASK_NONE = 0,
@@ -52,6 +53,56 @@ enum msg_kind { MSG_INFO = 0, MSG_OK, MSG_WARN, MSG_ERROR };
 
 enum conn_state { CONN_UNKNOWN = 0, CONN_ONLINE, CONN_OFFLINE, CONN_AUTH_FAILED };
 
+/* What a view asks for. A view's key handler returns one; the tui loop passes it to
+ * app_handle(), which alone changes the state. */
+enum app_req_kind {
+    REQ_NONE = 0,
+    REQ_FOCUS,        /* .field */
+    REQ_FOCUS_NEXT,   /* the next field (wraps) */
+    REQ_FOCUS_PREV,
+    REQ_SET,          /* .field = .text (NULL clears), as typed */
+    REQ_TOGGLE,       /* flip the yes/no .field */
+    REQ_OPEN_PICKER,  /* for .field */
+    REQ_CHOOSE,       /* the picker chose row .text of .pick */
+    REQ_CLOSE,        /* close the picker, help or history; back to the form */
+    REQ_RETRY_LOAD,   /* restart the failed or stale load .pick */
+    REQ_TIMER,        /* start or stop the timer */
+    REQ_SUBMIT,
+    REQ_QUIT,         /* asks first when something would be lost */
+    REQ_QUIT_NOW,     /* leave with exit code .id (a signal) */
+    REQ_NEW_CALL,     /* after a logged call: the next one */
+    REQ_NEXT_CALL,    /* F7: a fresh form; asks first when the values exist nowhere else */
+    REQ_HELP,         /* toggle the help screen */
+    REQ_HISTORY,      /* toggle the history screen */
+    REQ_REOPEN,       /* put the rejected stored call .id back into the form */
+    REQ_ANSWER,       /* the answer .ch to the question asked: 'y', 'n', or r/d/l */
+    REQ_EDITED,       /* the editor returned .text for .field, or failed with .error */
+    REQ_REFUSE,       /* a key would change the logged call: say why nothing happens */
+    REQ_MESSAGE,      /* show .text as a message of kind .msg (a view's own note) */
+    /* for the tui loop itself; app_handle() only repaints: */
+    REQ_EDITOR,       /* hand the terminal to $VISUAL/$EDITOR for the focused text field */
+    REQ_REDRAW,       /* clear and repaint the terminal (^L) */
+};
+
+struct app_req {
+    enum app_req_kind kind;
+    enum field_id field;
+    enum pick_kind pick;
+    const char *text;  /* borrowed for the call */
+    const char *error; /* borrowed: REQ_EDITED's failure, NULL = none */
+    long long id;
+    char ch;
+    enum msg_kind msg;
+    bool is_key_replayed; /* the loop hands the same key to the view this request opens
+                             (typing on a picker field starts the picker's filter) */
+};
+
+/* What app_handle() tells the tui loop to do. */
+enum {
+    APP_REPAINT = 1 << 0, /* the state changed: paint again */
+    APP_QUIT = 1 << 1,    /* the form is done (a->exit_code) */
+};
+
 struct app {
     struct settings settings;
     struct api *api;
@@ -64,11 +115,12 @@ struct app {
     struct task_list tasks;
     struct user_list users;
     struct load loads[PICK_KIND_COUNT];
+    unsigned list_gen[PICK_KIND_COUNT]; /* bumped when a list or its load state changes */
     char *tasks_user;    /* owned: the user id the task list belongs to */
     struct load resolve; /* AMPLECALL_USER given as an email, looked up once */
 
     enum app_view view;
-    struct picker *picker; /* owned while VIEW_PICKER */
+    enum pick_kind pick; /* the list the picker shows (VIEW_PICKER) */
     enum ask_kind ask;
     char *ask_text;   /* owned question for the asks whose text varies, NULL = fixed text */
     long long ask_id; /* the stored call a question is about */
@@ -90,104 +142,74 @@ struct app {
     char *logged_id;           /* owned sanitised remote id of that call, NULL = not known */
     char *logged_hint;         /* owned help line of the logged form */
 
-    int form_scroll;      /* first virtual row of the form shown */
-    int cur_y, cur_x;     /* where the terminal cursor goes after painting */
-    int timer_y, timer_x; /* where the timer digits are drawn, -1 when not on screen */
-    bool is_dirty;        /* repaint everything */
-    bool is_timer_dirty;  /* repaint only the timer digits */
-    bool is_full_redraw;  /* clear the terminal on the next paint (after resize, editor) */
-    unsigned spin;        /* spinner frame */
+    bool is_dirty;       /* repaint everything */
+    bool is_timer_dirty; /* repaint only the timer digits */
+    unsigned spin;       /* spinner frame */
     long long spin_next_ms;
     bool is_done;
     int exit_code;
 
     /* the local store (drafts, outbox, history); NULL when it cannot be opened: the form
      * then sends directly and keeps nothing */
-    struct store *store;          /* owned */
-    struct outbox *outbox;        /* owned; freed before api */
-    char *store_error;            /* owned why the store is unavailable, NULL = fine */
-    char *session;                /* owned: this process's draft slot prefix */
-    unsigned draft_seq;           /* one draft slot per call entered in this session */
-    char *draft_slot;             /* owned: session + seq, the slot of the form's call */
-    bool is_draft_dirty;          /* the form changed since the draft was last saved */
-    long long draft_due_ms;       /* monotonic time of the pending save, 0 = none */
-    long long timer_wall_start;   /* wall-clock ms the running timer started, 0 = none */
-    char *offer_slot;             /* owned: the abandoned draft ASK_RESUME offers */
-    long long outbox_id;          /* the stored call the form's values were submitted as and
-                                     that is not settled (pending, sending, unknown); 0 none */
-    char *outbox_json;            /* owned store text of the values stored as outbox_id */
-    long long handled_id;         /* outcome already handled by the submit callback */
-    long outbox_count;            /* pending, sending and unknown calls; -1 unknown */
-    long review_count;            /* calls in review (a human decides); -1 unknown */
-    bool is_outbox_review;        /* outbox_id is in review: kept, never sent again by itself */
-    long long count_due_ms;       /* monotonic time to recount the outbox */
-    struct history_view *history; /* owned while VIEW_HISTORY */
+    struct store *store;        /* owned */
+    struct outbox *outbox;      /* owned; freed before api */
+    char *store_error;          /* owned why the store is unavailable, NULL = fine */
+    char *session;              /* owned: this process's draft slot prefix */
+    unsigned draft_seq;         /* one draft slot per call entered in this session */
+    char *draft_slot;           /* owned: session + seq, the slot of the form's call */
+    bool is_draft_dirty;        /* the form changed since the draft was last saved */
+    long long draft_due_ms;     /* monotonic time of the pending save, 0 = none */
+    long long timer_wall_start; /* wall-clock ms the running timer started, 0 = none */
+    char *offer_slot;           /* owned: the abandoned draft ASK_RESUME offers */
+    long long outbox_id;        /* the stored call the form's values were submitted as and
+                                   that is not settled (pending, sending, unknown); 0 none */
+    char *outbox_json;          /* owned store text of the values stored as outbox_id */
+    long long handled_id;       /* outcome already handled by the submit callback */
+    long outbox_count;          /* pending, sending and unknown calls; -1 unknown */
+    long review_count;          /* calls in review (a human decides); -1 unknown */
+    bool is_outbox_review;      /* outbox_id is in review: kept, never sent again by itself */
+    long long count_due_ms;     /* monotonic time to recount the outbox */
+
+    struct store_rows history;  /* the stored calls VIEW_HISTORY lists, newest first */
+    unsigned history_gen;       /* bumped when they are read again */
+
+    struct numbers *numbers; /* borrowed: the From/To history the sent call's numbers join */
 };
 
-/* ---- cmd_form.c: actions the views call ---------------------------------------------------- */
+/* ---- life cycle (app.c) ------------------------------------------------------------------- */
 
-void app_dirty(struct app *a);
-void app_message(struct app *a, enum msg_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Move focus (committing the text field being left, entering the new one). */
-void app_focus(struct app *a, enum field_id f);
-/* Set a field's value from code (timer, editor), keeping an active text field in step. */
-void app_set_value(struct app *a, enum field_id f, const char *value);
-void app_open_picker(struct app *a, enum field_id f);
-void app_close_picker(struct app *a);
-/* The picker chose row id of its kind. */
-void app_choose(struct app *a, enum pick_kind kind, const char *id);
-/* Restart a failed or stale load. */
-void app_retry_load(struct app *a, enum pick_kind kind);
-void app_toggle_timer(struct app *a);
-void app_submit(struct app *a);
-void app_request_quit(struct app *a);
-void app_new_call(struct app *a);
-/* F7: a fresh form; asks first when the values are neither sent nor stored. */
-void app_next_call(struct app *a);
-/* Open the history view (F3). */
-void app_open_history(struct app *a);
-void app_close_history(struct app *a);
-/* Put stored call id (a rejected one) into the form with its error marks. */
-void app_reopen(struct app *a, long long id);
-/* A key would change the logged call (a->is_logged): say why nothing happens. */
-void app_refuse_logged(struct app *a);
-/* Whether the form holds values that exist nowhere else (not sent, not in the outbox). */
-bool app_has_unsaved(const struct app *a);
-void app_edit_in_editor(struct app *a);
+/* Settings read and checked; form, clock and lists empty. Nothing connects yet. */
+void app_init(struct app *a);
+/* Connected: open the store and its outbox, start the list loads, offer an abandoned
+ * draft, count the outbox. a->api must be set. */
+void app_start(struct app *a);
+/* Save what was typed (quitting, SIGTERM, a hang-up) and stop listening to the outbox. */
+void app_finish(struct app *a);
+void app_done(struct app *a);
+
+/* The one place state changes on a request; returns APP_* flags. */
+unsigned app_handle(struct app *a, const struct app_req *r);
+/* Timers: the stopwatch, the spinner, a 429 countdown, the outbox, the draft save, the
+ * outbox count. Returns APP_* flags. */
+unsigned app_tick(struct app *a);
+/* Milliseconds until app_tick has something to do, -1 = nothing scheduled. */
+int app_timeout_ms(const struct app *a);
+/* Whether anything changed since the last call (network callbacks change state between
+ * requests); *is_timer_only says only the stopwatch digits did. Clears the marks. */
+bool app_take_dirty(struct app *a, bool *is_timer_only);
+/* Count the outbox and review rows again (also done by app_tick every few seconds). */
+void app_refresh_count(struct app *a);
+
+/* ---- read-only queries for views ---------------------------------------------------------- */
+
 /* Spinner character for "loading" states. */
 const char *app_spinner(const struct app *a);
+/* Whether the form holds values that exist nowhere else (not sent, not in the outbox). */
+bool app_has_unsaved(const struct app *a);
 /* borrowed display name of a disposition id, NULL if unknown */
 const char *app_disposition_name(const struct app *a, const char *id);
-
-/* ---- views ----------------------------------------------------------------------------------- */
-
-void view_form_paint(struct app *a);
-/* Redraw only the timer digits (cheap tick). */
-void view_form_paint_timer(struct app *a);
-void view_form_key(struct app *a, const struct loop_key *k);
-/* The help line for the current focus; borrowed (static text, or the logged form's hint). */
-const char *view_form_help_line(const struct app *a);
-
-void view_result_paint(struct app *a);
-void view_result_key(struct app *a, const struct loop_key *k);
-
-void view_help_paint(struct app *a);
-void view_help_key(struct app *a, const struct loop_key *k);
-
-/* view_history.c: the calls stored on this machine; details; reopening a rejected one. */
-/* Load the rows; NULL with *err (owned) when the store fails. */
-struct history_view *view_history_new(struct app *a, char **err);
-void view_history_free(struct history_view *h);
-void view_history_paint(struct app *a);
-void view_history_key(struct app *a, const struct loop_key *k);
-/* Reload the rows (after an outbox outcome), keeping the selection. */
-void view_history_reload(struct app *a);
-
-/* Whether k is the key of a form action: the config's key.ACTION binding (see
- * settings_key_actions), else the default F-key fkey or Control+ctrl (0 = none). */
-struct loop_key;
-bool app_is_action(const struct app *a, const struct loop_key *k, const char *action, int fkey,
-                   char ctrl);
+/* Whether the form's focus is a text field the rep may edit now (the tui's readline field
+ * edits exactly that one). */
+bool app_is_editing_text(const struct app *a);
 
 #endif

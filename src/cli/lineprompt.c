@@ -24,10 +24,11 @@
 #include "cli/resolve.h"
 #include "core/sanitize.h"
 #include "conf/settings.h"
+#include "store/numbers.h"
+#include "store/paths.h"
 #include "core/util.h"
 #include "core/validate.h"
 
-#define HISTORY_MAX 200
 
 bool lineprompt_terminal_is_limited(void)
 {
@@ -77,37 +78,6 @@ static char **complete(const char *text, int start, int end)
     return rl_completion_matches(text, complete_next);
 }
 
-/* ---- number history ---- */
-
-static char *history_path(void)
-{
-    const char *state = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char *dir;
-    char *path;
-
-    if (state && state[0] == '/')
-        dir = xasprintf("%s/amplecall", state);
-    else if (home && *home)
-        dir = xasprintf("%s/.local/state/amplecall", home);
-    else
-        return NULL;
-    {
-        /* mkdir -p with 0700 for the parts we create */
-        char *p = dir + 1;
-        while ((p = strchr(p, '/'))) {
-            *p = '\0';
-            mkdir(dir, 0700);
-            *p = '/';
-            p++;
-        }
-        mkdir(dir, 0700);
-    }
-    path = xasprintf("%s/numbers_history", dir);
-    free(dir);
-    return path;
-}
-
 struct words {
     char **v; /* owned */
     size_t n;
@@ -126,7 +96,7 @@ struct prompt_state {
     struct api *api;
     const struct settings *settings;
     struct call *call;
-    char *history; /* owned path, NULL = no persistent history */
+    struct numbers *numbers; /* owned: the From/To history shared with the form */
     struct disposition_list dispositions;
     bool has_dispositions;
     struct task_list tasks;
@@ -138,26 +108,22 @@ struct prompt_state {
 };
 
 /* Read one line with prompt; NULL on end of input. Owned. */
-static char *ask(struct prompt_state *ps, const char *prompt, bool is_number, char **words,
+static char *ask(struct prompt_state *ps, const char *prompt, enum field_id number, char **words,
                  size_t n_words)
 {
     char *line;
 
     clear_history();
-    if (is_number && ps->history)
-        read_history(ps->history);
+    for (size_t i = 0; i < numbers_count(ps->numbers, number); i++)
+        add_history(numbers_get(ps->numbers, number, i));
     completion_words = (const char *const *)words;
     n_completion_words = words ? n_words : 0;
     line = readline(prompt);
     completion_words = NULL;
     n_completion_words = 0;
-    if (line && is_number && !str_blank(line)) {
-        add_history(line);
-        if (ps->history) {
-            stifle_history(HISTORY_MAX);
-            if (write_history(ps->history) == 0)
-                chmod(ps->history, 0600);
-        }
+    if (line && (number == FIELD_FROM || number == FIELD_TO) && !str_blank(line)) {
+        numbers_add(ps->numbers, number, line);
+        numbers_save(ps->numbers);
     }
     return line;
 }
@@ -346,7 +312,7 @@ static int ask_field(struct prompt_state *ps, enum field_id f)
         char *prompt = xasprintf("%s%s%s%s%s%s: ", field_label(f),
                                  field_is_required(f) ? " (required)" : " (optional)", hint,
                                  *shown ? " [" : "", shown, *shown ? "]" : "");
-        char *line = ask(ps, prompt, f == FIELD_FROM || f == FIELD_TO, words, n_words);
+        char *line = ask(ps, prompt, f == FIELD_FROM || f == FIELD_TO ? f : FIELD_NONE, words, n_words);
         char *typed;
         bool is_ok;
 
@@ -409,7 +375,11 @@ enum lineprompt_result lineprompt_fill(struct api *a, const struct settings *s, 
     ps.api = a;
     ps.settings = s;
     ps.call = c;
-    ps.history = history_path();
+    {
+        char *dir = paths_state_dir(NULL);
+        ps.numbers = numbers_open(dir);
+        free(dir);
+    }
     *exit_code = 0;
     if (!*call_get(c, FIELD_FROM) && s->default_from)
         call_set(c, FIELD_FROM, s->default_from);
@@ -446,7 +416,7 @@ enum lineprompt_result lineprompt_fill(struct api *a, const struct settings *s, 
         line = ask(&ps,
                    errs.n ? "Change which field? (number, or 'no' to cancel): "
                           : "Send this call? (yes, no, or a field number to change it): ",
-                   false, NULL, 0);
+                   FIELD_NONE, NULL, 0);
         if (!line) {
             field_errors_done(&errs);
             rc = 1;
@@ -499,6 +469,6 @@ out:
     free(ps.tasks_user);
     for (int f = 0; f < FIELD_COUNT; f++)
         free(ps.shown[f]);
-    free(ps.history);
+    numbers_close(ps.numbers);
     return result;
 }

@@ -20,6 +20,7 @@
 #include "core/baseurl.h"
 #include "core/buf.h"
 #include "core/sha256.h"
+#include "store/paths.h"
 #include "core/util.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -236,60 +237,6 @@ static bool step_done(struct store *s, sqlite3_stmt *st, char **err)
     return ok;
 }
 
-/* ---- placement and permissions ---- */
-
-char *store_default_path(char **err)
-{
-    const char *xdg = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-
-    /* The XDG spec says relative values are to be ignored. */
-    if (xdg && xdg[0] == '/')
-        return xasprintf("%s/amplecall/amplecall.db", xdg);
-    if (!home || !*home) {
-        *err = xstrdup("cannot find the state directory: neither XDG_STATE_HOME nor HOME is set");
-        return NULL;
-    }
-    return xasprintf("%s/.local/state/amplecall/amplecall.db", home);
-}
-
-/* mkdir -p; the last component (our own directory) is forced to 0700. */
-static bool make_private_dir(const char *dir, char **err)
-{
-    char *p = xstrdup(dir);
-    struct stat sb;
-    bool ok = true;
-
-    for (char *q = p + 1; ok && *q; q++) {
-        if (*q != '/')
-            continue;
-        *q = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            *err = xasprintf("cannot create %s: %s", p, strerror(errno));
-            ok = false;
-        }
-        *q = '/';
-    }
-    if (ok && mkdir(p, 0700) != 0 && errno != EEXIST) {
-        *err = xasprintf("cannot create %s: %s", p, strerror(errno));
-        ok = false;
-    }
-    if (ok && stat(p, &sb) != 0) {
-        *err = xasprintf("cannot use %s: %s", p, strerror(errno));
-        ok = false;
-    }
-    if (ok && !S_ISDIR(sb.st_mode)) {
-        *err = xasprintf("%s is not a directory", p);
-        ok = false;
-    }
-    if (ok && (sb.st_mode & 077) && sb.st_uid == geteuid() && chmod(p, 0700) != 0) {
-        *err = xasprintf("cannot make %s private: %s", p, strerror(errno));
-        ok = false;
-    }
-    free(p);
-    return ok;
-}
-
 /* Create the file 0600 ourselves before SQLite does (it would honour the umask); SQLite
  * gives the -wal and -shm files the database file's permissions. */
 static bool make_private_file(const char *path, char **err)
@@ -322,7 +269,7 @@ static bool prepare_location(const char *path, char **err)
 
     if (slash && slash != path) {
         char *dir = xstrndup(path, (size_t)(slash - path));
-        ok = make_private_dir(dir, err);
+        ok = paths_make_private_dir(dir, err);
         free(dir);
     }
     return ok && make_private_file(path, err);

@@ -1,22 +1,22 @@
 /* The readline text field, the only file including the readline headers. curses reads the tty;
  * keys are translated to the bytes readline expects and fed through a small queue, and the
  * redisplay hook only asks the form to repaint. Readline must never write to the tty, touch
- * signals or change LINES/COLUMNS. Owns the per-field histories and their file. */
+ * signals or change LINES/COLUMNS. The From and To histories are the shared number history
+ * (store/numbers.h); the other fields keep theirs for the session. */
 #include "config.h"
 #include "tui/field.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "store/numbers.h"
 #include "core/util.h"
 
 #define QUEUE_MAX 64
@@ -36,7 +36,7 @@ static struct {
     unsigned char queue[QUEUE_MAX];
     size_t q_head, q_len;
     int scroll;         /* first visible column of the active field */
-    char *history_path; /* owned */
+    struct numbers *numbers; /* borrowed: From and To */
     struct history_list hist[FIELD_COUNT];
     FILE *null_in, *null_out;
     void (*on_redisplay)(void);
@@ -87,12 +87,12 @@ static int request_editor(int count, int key)
     return 0;
 }
 
-void field_init(const char *history_path, void (*on_redisplay)(void))
+void field_init(struct numbers *numbers, void (*on_redisplay)(void))
 {
     if (fs.is_initialised)
         return;
     fs.on_redisplay = on_redisplay;
-    fs.history_path = xstrdup(history_path);
+    fs.numbers = numbers;
     fs.null_in = fopen("/dev/null", "r");
     fs.null_out = fopen("/dev/null", "w");
     if (!fs.null_in || !fs.null_out)
@@ -129,25 +129,6 @@ void field_init(const char *history_path, void (*on_redisplay)(void))
     rl_bind_keyseq("\\C-x\\C-e", request_editor);
     using_history();
     fs.is_initialised = true;
-    if (fs.history_path) {
-        FILE *f = fopen(fs.history_path, "r");
-        char line[1024];
-
-        while (f && fgets(line, sizeof(line), f)) {
-            char *tab = strchr(line, '\t');
-            enum field_id id;
-
-            line[strcspn(line, "\n")] = '\0';
-            if (!tab)
-                continue;
-            *tab = '\0';
-            id = field_from_json_name(line);
-            if (id == FIELD_FROM || id == FIELD_TO)
-                field_history_add(id, tab + 1);
-        }
-        if (f)
-            fclose(f);
-    }
 }
 
 void field_done(void)
@@ -155,7 +136,6 @@ void field_done(void)
     if (!fs.is_initialised)
         return;
     field_end();
-    field_history_save();
     clear_history();
     for (int i = 0; i < FIELD_COUNT; i++) {
         for (size_t j = 0; j < fs.hist[i].n; j++)
@@ -164,8 +144,7 @@ void field_done(void)
         fs.hist[i].v = NULL;
         fs.hist[i].n = 0;
     }
-    free(fs.history_path);
-    fs.history_path = NULL;
+    fs.numbers = NULL;
     fclose(fs.null_in);
     fclose(fs.null_out);
     rl_instream = rl_outstream = NULL;
@@ -189,8 +168,8 @@ void field_begin(enum field_id id, const char *text)
     field_end();
     /* Readline keeps one history list; load this field's entries into it. */
     clear_history();
-    for (size_t i = 0; i < fs.hist[id].n; i++)
-        add_history(fs.hist[id].v[i]);
+    for (size_t i = 0; field_history_get(id, i); i++)
+        add_history(field_history_get(id, i));
     using_history();
     fs.active = id;
     fs.scroll = 0;
@@ -477,70 +456,40 @@ int field_draw(WINDOW *w, int y, int x, int cols)
 
 /* ---- history ----------------------------------------------------------------------------- */
 
+static bool is_number(enum field_id id)
+{
+    return id == FIELD_FROM || id == FIELD_TO;
+}
+
 void field_history_add(enum field_id id, const char *text)
 {
     struct history_list *h;
 
     if (id < 0 || id >= FIELD_COUNT || !text || !*text || strlen(text) > 1000)
         return;
-    h = &fs.hist[id];
-    if (h->n && !strcmp(h->v[h->n - 1], text))
-        return;
-    if (h->n == HISTORY_MAX) {
-        free(h->v[0]);
-        memmove(h->v, h->v + 1, (h->n - 1) * sizeof(*h->v));
-        h->n--;
+    if (is_number(id) && fs.numbers) {
+        numbers_add(fs.numbers, id, text);
+    } else {
+        h = &fs.hist[id];
+        if (h->n && !strcmp(h->v[h->n - 1], text))
+            return;
+        if (h->n == HISTORY_MAX) {
+            free(h->v[0]);
+            memmove(h->v, h->v + 1, (h->n - 1) * sizeof(*h->v));
+            h->n--;
+        }
+        h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
+        h->v[h->n++] = xstrdup(text);
     }
-    h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
-    h->v[h->n++] = xstrdup(text);
     if (id == fs.active && fs.is_installed)
         add_history(text);
 }
 
 const char *field_history_get(enum field_id id, size_t i)
 {
-    if (id < 0 || id >= FIELD_COUNT || i >= fs.hist[id].n)
+    if (id < 0 || id >= FIELD_COUNT)
         return NULL;
-    return fs.hist[id].v[i];
-}
-
-bool field_history_save(void)
-{
-    static const enum field_id saved[] = {FIELD_FROM, FIELD_TO};
-    char *tmp;
-    FILE *f;
-    int fd;
-    bool ok = true;
-
-    if (!fs.history_path)
-        return true;
-    tmp = xasprintf("%s.tmp", fs.history_path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        free(tmp);
-        return false;
-    }
-    f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return false;
-    }
-    for (size_t k = 0; k < ARRAY_LEN(saved); k++) {
-        const struct history_list *h = &fs.hist[saved[k]];
-        for (size_t i = 0; i < h->n; i++)
-            if (!strpbrk(h->v[i], "\n\r"))
-                fprintf(f, "%s\t%s\n", field_json_name(saved[k]), h->v[i]);
-    }
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        ok = false;
-    if (fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp, fs.history_path) != 0)
-        ok = false;
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    return ok;
+    if (is_number(id) && fs.numbers)
+        return numbers_get(fs.numbers, id, i);
+    return i < fs.hist[id].n ? fs.hist[id].v[i] : NULL;
 }

@@ -3,7 +3,7 @@
 /* The text field: GNU readline (callback interface) editing the focused form field. Readline
  * never touches the terminal, signals or environment; curses is the only reader of the tty
  * and this module feeds it keys one at a time. One field is active at a time (readline has
- * global state). Also the per-field history, From/To persisted in a file. */
+ * global state). Also the per-field history (From/To: the shared number history). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <wchar.h>
@@ -19,10 +19,12 @@ enum field_request {
     FIELD_REQ_EDITOR, /* C-x C-e: edit in $VISUAL/$EDITOR */
 };
 
+struct numbers;
+
 /* Set readline up once. on_redisplay (may be NULL) runs whenever the field must be redrawn.
- * history_path (may be NULL) is where From/To histories are kept between runs. */
-void field_init(const char *history_path, void (*on_redisplay)(void));
-/* Leave any active field, save the history file, free everything. Safe to call twice. */
+ * numbers (borrowed, may be NULL) holds the From/To histories kept between runs. */
+void field_init(struct numbers *numbers, void (*on_redisplay)(void));
+/* Leave any active field, free everything. Safe to call twice. */
 void field_done(void);
 
 /* Focus a text field with text (may be NULL); the cursor goes to the end. */
@@ -61,7 +63,5 @@ int field_cols(const char *text, size_t len);
 void field_history_add(enum field_id id, const char *text);
 /* borrowed entry i (0 = oldest) of a field's history, NULL past the end */
 const char *field_history_get(enum field_id id, size_t i);
-/* Write the From/To histories (file 0600); false on failure. */
-bool field_history_save(void);
 
 #endif

@@ -5,6 +5,9 @@ src_tui_libtui_a_SOURCES = \
 	src/tui/tui.c src/tui/tui.h \
 	src/tui/loop.c src/tui/loop.h \
 	src/tui/field.c src/tui/field.h \
+	src/tui/keys.c src/tui/keys.h \
+	src/tui/editor.c src/tui/editor.h \
+	src/tui/view.h \
 	src/tui/view_form.c \
 	src/tui/view_picker.c src/tui/view_picker.h \
 	src/tui/view_result.c \

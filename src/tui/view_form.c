@@ -10,8 +10,8 @@
 #include "tui/field.h"
 #include "core/sanitize.h"
 #include "tui/tui.h"
-#include "app/app.h"
-#include "tui/view_picker.h"
+#include "tui/keys.h"
+#include "tui/view.h"
 #include "core/util.h"
 
 #define LABEL_COLS 18 /* ">!* Recording URL " */
@@ -29,6 +29,12 @@ struct vrow {
 struct layout {
     struct vrow *v;
     int n;
+};
+
+/* The form view's own state: its scroll and where the timer digits are drawn. */
+struct form_view {
+    int scroll;           /* first virtual row shown */
+    int timer_y, timer_x; /* -1 when the timer is not on screen */
 };
 
 static void add_vrow(struct layout *l, enum field_id f, enum vrow_kind k, const char *text)
@@ -130,7 +136,7 @@ static const char *ask_text(const struct app *a)
 
 /* ---- painting ------------------------------------------------------------------------------ */
 
-static void paint_title(struct app *a)
+static void paint_title(const struct app *a)
 {
     const char *right = NULL;
     char *tmp = NULL;
@@ -161,7 +167,7 @@ static void paint_title(struct app *a)
     free(tmp);
 }
 
-static void paint_status(struct app *a)
+static void paint_status(const struct app *a)
 {
     const char *user = a->form.display[FIELD_USER] ? a->form.display[FIELD_USER]
                                                    : form_value(&a->form, FIELD_USER);
@@ -258,7 +264,7 @@ static void paint_label(int y, enum field_id f, bool is_focus, bool is_error)
     free(text);
 }
 
-static const char *pick_hint(struct app *a, enum field_id f, char **tmp)
+static const char *pick_hint(const struct app *a, enum field_id f, char **tmp)
 {
     enum pick_kind k = f == FIELD_DISPOSITION ? PICK_DISPOSITION
                        : f == FIELD_TASK      ? PICK_TASK
@@ -291,7 +297,7 @@ static const char *pick_hint(struct app *a, enum field_id f, char **tmp)
 }
 
 /* Draw a field's value; returns the cursor column for it. */
-static int paint_value(struct app *a, int y, enum field_id f, bool is_focus)
+static int paint_value(const struct app *a, int y, enum field_id f, bool is_focus)
 {
     int vx = LABEL_COLS, vcols = COLS - LABEL_COLS - 1;
     const char *v = form_value(&a->form, f);
@@ -325,7 +331,7 @@ static int paint_value(struct app *a, int y, enum field_id f, bool is_focus)
     }
 }
 
-static void paint_timer(struct app *a, int y)
+static void paint_timer(const struct app *a, struct form_view *fv, int y)
 {
     int x = LABEL_COLS + DURATION_COLS + 2;
     char t[16];
@@ -336,27 +342,30 @@ static void paint_timer(struct app *a, int y)
         /* plain digits: a tick then costs a cursor move, the changed digit and a move back */
         tui_put(y, x + 6, 8, t, A_NORMAL);
         tui_put(y, x + 15, COLS - x - 16, "running - F2/^T stops it", tui_attr(TUI_HINT));
-        a->timer_y = y;
-        a->timer_x = x + 6;
+        fv->timer_y = y;
+        fv->timer_x = x + 6;
     } else {
         if (!a->is_logged) /* a logged call has no timer to start */
             tui_put(y, x, COLS - x - 1, "F2/^T starts the call timer", tui_attr(TUI_HINT));
-        a->timer_y = -1;
+        fv->timer_y = -1;
     }
 }
 
-void view_form_paint_timer(struct app *a)
+void view_form_paint_timer(struct view *v, const struct app *a)
 {
+    struct form_view *fv = v->state;
     char t[16];
 
-    if (a->timer_y < 0 || !a->clock.is_running)
+    if (fv->timer_y < 0 || !a->clock.is_running)
         return;
     clock_format(clock_elapsed_s(&a->clock), t, sizeof(t));
-    tui_put(a->timer_y, a->timer_x, 8, t, A_NORMAL);
+    tui_put(fv->timer_y, fv->timer_x, 8, t, A_NORMAL);
 }
 
-void view_form_paint(struct app *a)
+static void form_paint(struct view *view, const struct app *a)
 {
+    struct form_view *fv = view->state;
+    struct screen *scr = view->scr;
     int vcols = COLS - LABEL_COLS - 1;
     struct layout l;
     struct msg_line *msgs = NULL;
@@ -383,10 +392,10 @@ void view_form_paint(struct app *a)
         for (size_t i = 0; i < shown; i++) {
             tui_put(my + (int)i, 1, COLS - 2, msgs[skip + i].text, msgs[skip + i].attr);
             if (ask && i == shown - 1) {
-                a->cur_y = my + (int)i;
-                a->cur_x = 1 + text_cols(msgs[skip + i].text);
-                if (a->cur_x >= COLS)
-                    a->cur_x = COLS - 1;
+                scr->cur_y = my + (int)i;
+                scr->cur_x = 1 + text_cols(msgs[skip + i].text);
+                if (scr->cur_x >= COLS)
+                    scr->cur_x = COLS - 1;
             }
         }
         y1 = my - 2;
@@ -406,18 +415,18 @@ void view_form_paint(struct app *a)
     height = y1 - y0 + 1;
     if (height < 1)
         height = 1;
-    if (focus_end - a->form_scroll >= height)
-        a->form_scroll = focus_end - height + 1;
-    if (focus_row < a->form_scroll)
-        a->form_scroll = focus_row;
-    if (a->form_scroll > l.n - height)
-        a->form_scroll = l.n - height;
-    if (a->form_scroll < 0)
-        a->form_scroll = 0;
+    if (focus_end - fv->scroll >= height)
+        fv->scroll = focus_end - height + 1;
+    if (focus_row < fv->scroll)
+        fv->scroll = focus_row;
+    if (fv->scroll > l.n - height)
+        fv->scroll = l.n - height;
+    if (fv->scroll < 0)
+        fv->scroll = 0;
 
-    a->timer_y = -1;
-    for (int r = 0; r < height && a->form_scroll + r < l.n; r++) {
-        const struct vrow *v = &l.v[a->form_scroll + r];
+    fv->timer_y = -1;
+    for (int r = 0; r < height && fv->scroll + r < l.n; r++) {
+        const struct vrow *v = &l.v[fv->scroll + r];
         int y = y0 + r;
         bool is_focus = v->field == a->form.focus;
 
@@ -427,10 +436,10 @@ void view_form_paint(struct app *a)
             paint_label(y, v->field, is_focus, a->form.error[v->field] != NULL);
             cx = paint_value(a, y, v->field, is_focus);
             if (v->field == FIELD_DURATION)
-                paint_timer(a, y);
+                paint_timer(a, fv, y);
             if (is_focus && !ask) {
-                a->cur_y = y;
-                a->cur_x = cx;
+                scr->cur_y = y;
+                scr->cur_x = cx;
             }
             break;
         }
@@ -442,9 +451,9 @@ void view_form_paint(struct app *a)
             break;
         }
     }
-    if (a->form_scroll > 0)
+    if (fv->scroll > 0)
         tui_put(y0, COLS - 9, 8, "^ more", A_DIM);
-    if (a->form_scroll + height < l.n)
+    if (fv->scroll + height < l.n)
         tui_put(y0 + height - 1, COLS - 9, 8, "v more", A_DIM);
     free_layout(&l);
     paint_status(a);
@@ -452,212 +461,199 @@ void view_form_paint(struct app *a)
 
 /* ---- keys ---------------------------------------------------------------------------------- */
 
-static void next_field(struct app *a)
+static struct app_req field_req(enum app_req_kind kind, enum field_id f)
 {
-    app_focus(a, (enum field_id)((a->form.focus + 1) % FIELD_COUNT));
+    struct app_req r = {.kind = kind, .field = f};
+    return r;
 }
 
-static void prev_field(struct app *a)
-{
-    app_focus(a, (enum field_id)((a->form.focus + FIELD_COUNT - 1) % FIELD_COUNT));
-}
-
-static void text_key(struct app *a, const struct loop_key *k)
+/* A key for the readline field; the loop pushes its text into the form before any other
+ * request, so Enter only has to move on. */
+static struct app_req text_key(const struct app *a, const struct loop_key *k)
 {
     enum field_id f = a->form.focus;
     bool changed = false;
+    struct app_req r = app_req_of(REQ_NONE);
 
     if (field_active() != f)
-        return;
+        return r;
     if (k->is_code)
         field_feed_key((int)k->ch, &changed);
     else
         changed = field_feed_char(k->ch, k->is_meta);
     if (changed) {
-        form_set(&a->form, f, field_text());
-        app_dirty(a);
+        r = field_req(REQ_SET, f);
+        r.text = field_text();
     }
     switch (field_take_request()) {
     case FIELD_REQ_ACCEPT:
     case FIELD_REQ_EOF:
-        form_set(&a->form, f, field_text());
-        next_field(a);
-        break;
+        return app_req_of(REQ_FOCUS_NEXT);
     case FIELD_REQ_EDITOR:
-        app_edit_in_editor(a);
-        break;
+        return app_req_of(REQ_EDITOR);
     default:
-        break;
+        return r;
     }
-    app_dirty(a);
 }
 
-static void bool_key(struct app *a, const struct loop_key *k)
+static struct app_req bool_key(const struct app *a, const struct loop_key *k)
 {
     enum field_id f = a->form.focus;
+    struct app_req r = field_req(REQ_SET, f);
 
     if (k->is_code) {
         if (k->ch == KEY_LEFT || k->ch == KEY_RIGHT)
-            form_toggle(&a->form, f);
-        else
-            return;
-    } else if (k->is_meta) {
-        return;
-    } else if (k->ch == ' ') {
-        form_toggle(&a->form, f);
-    } else if (k->ch == 'y' || k->ch == 'Y') {
-        form_set(&a->form, f, "yes");
-    } else if (k->ch == 'n' || k->ch == 'N') {
-        form_set(&a->form, f, "no");
-    } else if (k->ch == 127 || k->ch == 8) {
-        form_set(&a->form, f, NULL);
-    } else {
-        return;
-    }
-    app_dirty(a);
-}
-
-static void pick_key(struct app *a, const struct loop_key *k)
-{
-    enum field_id f = a->form.focus;
-
-    if (k->is_code) {
-        if (k->ch == KEY_BACKSPACE || k->ch == KEY_DC) {
-            form_set(&a->form, f, NULL);
-            app_dirty(a);
-        }
-        return;
+            return field_req(REQ_TOGGLE, f);
+        return app_req_of(REQ_NONE);
     }
     if (k->is_meta)
-        return;
-    if (k->ch == ' ') {
-        app_open_picker(a, f);
-    } else if (k->ch == 127 || k->ch == 8) {
-        form_set(&a->form, f, NULL);
-        app_dirty(a);
-    } else if (k->ch > ' ' && k->ch != 127) {
-        /* typing on a picker field starts filtering in the picker */
-        app_open_picker(a, f);
-        if (a->picker)
-            view_picker_key(a, k);
+        return app_req_of(REQ_NONE);
+    if (k->ch == ' ')
+        return field_req(REQ_TOGGLE, f);
+    if (k->ch == 'y' || k->ch == 'Y')
+        r.text = "yes";
+    else if (k->ch == 'n' || k->ch == 'N')
+        r.text = "no";
+    else if (k->ch != 127 && k->ch != 8)
+        return app_req_of(REQ_NONE);
+    return r;
+}
+
+static struct app_req pick_key(const struct app *a, const struct loop_key *k)
+{
+    enum field_id f = a->form.focus;
+    struct app_req r;
+
+    if (k->is_code) {
+        if (k->ch == KEY_BACKSPACE || k->ch == KEY_DC)
+            return field_req(REQ_SET, f);
+        return app_req_of(REQ_NONE);
     }
+    if (k->is_meta)
+        return app_req_of(REQ_NONE);
+    if (k->ch == ' ')
+        return field_req(REQ_OPEN_PICKER, f);
+    if (k->ch == 127 || k->ch == 8)
+        return field_req(REQ_SET, f);
+    if (k->ch > ' ') {
+        /* typing on a picker field starts filtering in the picker */
+        r = field_req(REQ_OPEN_PICKER, f);
+        r.is_key_replayed = true;
+        return r;
+    }
+    return app_req_of(REQ_NONE);
 }
 
 /* A logged call is read-only: moving, help, redraw, quit and the next call; nothing edits. */
-static void logged_key(struct app *a, const struct loop_key *k)
+static struct app_req logged_key(const struct loop_key *k)
 {
     if (k->is_code) {
         switch (k->ch) {
         case KEY_DOWN:
-            next_field(a);
-            return;
+            return app_req_of(REQ_FOCUS_NEXT);
         case KEY_UP:
         case KEY_BTAB:
-            prev_field(a);
-            return;
+            return app_req_of(REQ_FOCUS_PREV);
         case KEY_ENTER:
-            app_new_call(a);
-            return;
+            return app_req_of(REQ_NEW_CALL);
         default:
             break;
         }
     } else if (!k->is_meta) {
         switch (k->ch) {
         case '\t':
-            next_field(a);
-            return;
+            return app_req_of(REQ_FOCUS_NEXT);
         case '\r':
         case '\n':
-            app_new_call(a);
-            return;
+            return app_req_of(REQ_NEW_CALL);
         case 27:
-            app_request_quit(a);
-            return;
+            return app_req_of(REQ_QUIT);
         case '?':
-            a->view = VIEW_HELP;
-            app_dirty(a);
-            return;
+            return app_req_of(REQ_HELP);
         case 12: /* ^L */
-            a->is_full_redraw = true;
-            app_dirty(a);
-            return;
+            return app_req_of(REQ_REDRAW);
         default:
             break;
         }
     }
-    app_refuse_logged(a);
+    return app_req_of(REQ_REFUSE);
 }
 
-void view_form_key(struct app *a, const struct loop_key *k)
+static struct app_req form_key(struct view *v, const struct app *a, const struct loop_key *k)
 {
     enum form_kind kind = form_kind(a->form.focus);
     bool is_text = kind == FORM_KIND_TEXT;
 
-    if (a->is_logged) {
-        logged_key(a, k);
-        return;
-    }
-    if (is_text && app_is_action(a, k, "editor", 4, 0)) {
-        app_edit_in_editor(a);
-        return;
-    }
+    (void)v;
+    if (a->is_logged)
+        return logged_key(k);
+    if (is_text && keys_is_action(&a->settings, k, "editor", 4, 0))
+        return app_req_of(REQ_EDITOR);
     if (k->is_code) {
         switch (k->ch) {
         case KEY_DOWN:
-            next_field(a);
-            return;
+            return app_req_of(REQ_FOCUS_NEXT);
         case KEY_UP:
         case KEY_BTAB:
-            prev_field(a);
-            return;
+            return app_req_of(REQ_FOCUS_PREV);
         case KEY_ENTER:
             if (kind == FORM_KIND_PICK)
-                app_open_picker(a, a->form.focus);
-            else
-                next_field(a);
-            return;
+                return field_req(REQ_OPEN_PICKER, a->form.focus);
+            return app_req_of(REQ_FOCUS_NEXT);
         default:
             break;
         }
     } else if (!k->is_meta) {
         switch (k->ch) {
         case '\t':
-            next_field(a);
-            return;
+            return app_req_of(REQ_FOCUS_NEXT);
         case '\r':
         case '\n':
             if (kind == FORM_KIND_PICK)
-                app_open_picker(a, a->form.focus);
-            else
-                next_field(a);
-            return;
+                return field_req(REQ_OPEN_PICKER, a->form.focus);
+            return app_req_of(REQ_FOCUS_NEXT);
         case 27:
-            app_request_quit(a);
-            return;
+            return app_req_of(REQ_QUIT);
         case '?':
-            if (!is_text) {
-                a->view = VIEW_HELP;
-                app_dirty(a);
-                return;
-            }
+            if (!is_text)
+                return app_req_of(REQ_HELP);
             break;
         case 12: /* ^L */
-            a->is_full_redraw = true;
-            app_dirty(a);
-            return;
+            return app_req_of(REQ_REDRAW);
         default:
             break;
         }
     }
     switch (kind) {
     case FORM_KIND_TEXT:
-        text_key(a, k);
-        break;
+        return text_key(a, k);
     case FORM_KIND_BOOL:
-        bool_key(a, k);
-        break;
+        return bool_key(a, k);
     case FORM_KIND_PICK:
-        pick_key(a, k);
-        break;
+        return pick_key(a, k);
     }
+    return app_req_of(REQ_NONE);
 }
+
+static void *form_open(const struct app *a)
+{
+    struct form_view *fv = xcalloc(1, sizeof(*fv));
+
+    (void)a;
+    fv->timer_y = -1;
+    return fv;
+}
+
+static void form_close(struct view *v)
+{
+    free(v->state);
+    v->state = NULL;
+}
+
+const struct view_ops view_form_ops = {
+    .name = "form",
+    .open = form_open,
+    .paint = form_paint,
+    .key = form_key,
+    .close = form_close,
+};

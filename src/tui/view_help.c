@@ -5,7 +5,7 @@
 #include <curses.h>
 
 #include "tui/tui.h"
-#include "app/app.h"
+#include "tui/view.h"
 #include "core/util.h"
 
 /* Lines starting with '#' are headings; at most 18 lines fit in 80x24. */
@@ -30,7 +30,7 @@ static const char *const help_lines[] = {
     "  ^Q, F12 or Esc              quit (asks first when the call is not sent)",
 };
 
-void view_help_paint(struct app *a)
+static void help_paint(struct view *v, const struct app *a)
 {
     int h = LINES - 3, w = COLS - 2;
     int y = 1, x = 1;
@@ -42,11 +42,12 @@ void view_help_paint(struct app *a)
         tui_put(y + 1 + (int)i, x + 2, w - 4, s + is_heading, is_heading ? A_BOLD : A_NORMAL);
     }
     tui_put(y + h - 2, x + 2, w - 4, "Esc, q, F1 or Enter closes this help", A_BOLD);
-    a->cur_y = y + h - 2;
-    a->cur_x = x + 2;
+    v->scr->cur_y = y + h - 2;
+    v->scr->cur_x = x + 2;
+    (void)a;
 }
 
-void view_help_key(struct app *a, const struct loop_key *k)
+static struct app_req help_key(struct view *v, const struct app *a, const struct loop_key *k)
 {
     bool is_close = false;
 
@@ -55,8 +56,13 @@ void view_help_key(struct app *a, const struct loop_key *k)
     else if (!k->is_meta)
         is_close = k->ch == 27 || k->ch == 'q' || k->ch == '\r' || k->ch == '\n' || k->ch == 7 ||
                    k->ch == '?';
-    if (is_close) {
-        a->view = VIEW_FORM;
-        app_dirty(a);
-    }
+    (void)v;
+    (void)a;
+    return app_req_of(is_close ? REQ_CLOSE : REQ_NONE);
 }
+
+const struct view_ops view_help_ops = {
+    .name = "help",
+    .paint = help_paint,
+    .key = help_key,
+};

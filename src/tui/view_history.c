@@ -13,13 +13,13 @@
 #include "core/sanitize.h"
 #include "store/store.h"
 #include "tui/tui.h"
-#include "app/app.h"
+#include "tui/view.h"
 #include "core/util.h"
 
-#define HISTORY_MAX_ROWS 1000
-
 struct history_view {
-    struct store_rows rows; /* newest first */
+    const struct store_rows *rows; /* borrowed: the app's, newest first */
+    unsigned gen;                  /* the app's history_gen the selection refers to */
+    long long sel_id;              /* the selected call, kept across a reload */
     size_t sel;
     size_t top; /* first row shown */
     bool is_detail;
@@ -93,71 +93,59 @@ static char *details_text(const struct store_row *r)
 static void open_detail(struct history_view *hv)
 {
     drop_detail(hv);
-    if (hv->sel >= hv->rows.n)
+    if (hv->sel >= hv->rows->n)
         return;
-    hv->detail = details_text(&hv->rows.v[hv->sel]);
+    hv->detail = details_text(&hv->rows->v[hv->sel]);
     hv->is_detail = true;
 }
 
-static bool load_rows(struct app *a, struct history_view *hv, char **err)
+/* The app read the rows again: keep the selection on its call, and its details open. */
+static void sync_rows(struct history_view *hv, const struct app *a)
 {
-    struct store_rows rows;
-
-    if (!store_list(a->store, false, HISTORY_MAX_ROWS, &rows, err))
-        return false;
-    store_rows_done(&hv->rows);
-    hv->rows = rows;
-    return true;
-}
-
-struct history_view *view_history_new(struct app *a, char **err)
-{
-    struct history_view *hv = xcalloc(1, sizeof(*hv));
-
-    if (!load_rows(a, hv, err)) {
-        free(hv);
-        return NULL;
-    }
-    return hv;
-}
-
-void view_history_free(struct history_view *hv)
-{
-    if (!hv)
+    hv->rows = &a->history;
+    if (hv->gen == a->history_gen)
         return;
-    drop_detail(hv);
-    free(hv->note);
-    store_rows_done(&hv->rows);
-    free(hv);
-}
-
-void view_history_reload(struct app *a)
-{
-    struct history_view *hv = a->history;
-    long long id;
-    char *err = NULL;
-
-    if (!hv)
-        return;
-    id = hv->sel < hv->rows.n ? hv->rows.v[hv->sel].id : 0;
-    if (!load_rows(a, hv, &err)) {
-        free(err);
-        return;
-    }
+    hv->gen = a->history_gen;
     hv->sel = 0;
-    for (size_t i = 0; i < hv->rows.n; i++)
-        if (hv->rows.v[i].id == id)
+    for (size_t i = 0; i < hv->rows->n; i++)
+        if (hv->rows->v[i].id == hv->sel_id)
             hv->sel = i;
     if (hv->is_detail) {
         size_t top = hv->detail_top;
-        if (hv->sel < hv->rows.n && hv->rows.v[hv->sel].id == id) {
+        if (hv->sel < hv->rows->n && hv->rows->v[hv->sel].id == hv->sel_id) {
             open_detail(hv);
             hv->detail_top = top;
         } else {
             drop_detail(hv);
         }
     }
-    app_dirty(a);
+}
+
+static void remember_sel(struct history_view *hv)
+{
+    hv->sel_id = hv->sel < hv->rows->n ? hv->rows->v[hv->sel].id : 0;
+}
+
+static void *history_open(const struct app *a)
+{
+    struct history_view *hv = xcalloc(1, sizeof(*hv));
+
+    hv->rows = &a->history;
+    hv->gen = a->history_gen;
+    remember_sel(hv);
+    return hv;
+}
+
+static void history_close(struct view *v)
+{
+    struct history_view *hv = v->state;
+
+    if (!hv)
+        return;
+    drop_detail(hv);
+    free(hv->note);
+    free(hv);
+    v->state = NULL;
 }
 
 /* ---- painting -------------------------------------------------------------------------------- */
@@ -232,7 +220,7 @@ static void layout(int w, struct columns *c)
     c->contact = rest - c->remote;
 }
 
-static void paint_row(struct app *a, const struct store_row *r, int y, int x,
+static void paint_row(const struct app *a, const struct store_row *r, int y, int x,
                       const struct columns *c, attr_t at)
 {
     char *when = short_time(r->created_at);
@@ -255,7 +243,7 @@ static void paint_row(struct app *a, const struct store_row *r, int y, int x,
     free(contact);
 }
 
-static void paint_list(struct app *a, struct history_view *hv)
+static void paint_list(struct view *v, const struct app *a, struct history_view *hv)
 {
     int y, x, h, w, in_x, in_w, n_vis = visible_rows();
     struct columns c;
@@ -265,16 +253,16 @@ static void paint_list(struct app *a, struct history_view *hv)
     geometry(&y, &x, &h, &w);
     in_x = x + 2;
     in_w = w - 4;
-    for (size_t i = 0; i < hv->rows.n; i++)
-        if (hv->rows.v[i].state != STORE_SENT && hv->rows.v[i].state != STORE_REJECTED)
+    for (size_t i = 0; i < hv->rows->n; i++)
+        if (hv->rows->v[i].state != STORE_SENT && hv->rows->v[i].state != STORE_REJECTED)
             n_out++;
     title =
-        xasprintf("History: %zu call%s from this machine", hv->rows.n, hv->rows.n == 1 ? "" : "s");
+        xasprintf("History: %zu call%s from this machine", hv->rows->n, hv->rows->n == 1 ? "" : "s");
     tui_box(y, x, h, w, title);
     free(title);
-    a->cur_y = y + 1;
-    a->cur_x = in_x;
-    if (hv->rows.n == 0) {
+    v->scr->cur_y = y + 1;
+    v->scr->cur_x = in_x;
+    if (hv->rows->n == 0) {
         tui_put(y + 2, in_x, in_w, "No calls have been logged from this machine yet.", A_NORMAL);
     } else {
         layout(in_w, &c);
@@ -292,22 +280,22 @@ static void paint_list(struct app *a, struct history_view *hv)
             hx += c.state + 1;
             tui_put(y + 1, hx, c.remote, "REMOTE ID", A_BOLD);
         }
-        if (hv->sel >= hv->rows.n)
-            hv->sel = hv->rows.n - 1;
+        if (hv->sel >= hv->rows->n)
+            hv->sel = hv->rows->n - 1;
         if (hv->sel < hv->top)
             hv->top = hv->sel;
         if (hv->sel >= hv->top + (size_t)n_vis)
             hv->top = hv->sel - (size_t)n_vis + 1;
-        for (int i = 0; i < n_vis && hv->top + (size_t)i < hv->rows.n; i++) {
+        for (int i = 0; i < n_vis && hv->top + (size_t)i < hv->rows->n; i++) {
             size_t k = hv->top + (size_t)i;
             bool is_sel = k == hv->sel;
             attr_t at = is_sel ? tui_attr(TUI_SELECTED) : A_NORMAL;
             if (is_sel) {
                 tui_fill(y + 2 + i, in_x, in_w, at);
-                a->cur_y = y + 2 + i;
-                a->cur_x = in_x;
+                v->scr->cur_y = y + 2 + i;
+                v->scr->cur_x = in_x;
             }
-            paint_row(a, &hv->rows.v[k], y + 2 + i, in_x, &c, at);
+            paint_row(a, &hv->rows->v[k], y + 2 + i, in_x, &c, at);
         }
     }
     if (hv->note) {
@@ -320,10 +308,10 @@ static void paint_list(struct app *a, struct history_view *hv)
     }
 }
 
-static void paint_detail(struct app *a, struct history_view *hv)
+static void paint_detail(struct view *v, struct history_view *hv)
 {
     int y, x, h, w, in_x, in_w, n_vis;
-    const struct store_row *r = &hv->rows.v[hv->sel];
+    const struct store_row *r = &hv->rows->v[hv->sel];
     char *title;
 
     geometry(&y, &x, &h, &w);
@@ -352,20 +340,20 @@ static void paint_detail(struct app *a, struct history_view *hv)
                     ? "o reopen in the form  Up/Down PgUp/PgDn scroll  Esc back to the list"
                     : "Up/Down PgUp/PgDn scroll  Esc back to the list",
                 A_BOLD);
-    a->cur_y = y + 1;
-    a->cur_x = in_x;
+    v->scr->cur_y = y + 1;
+    v->scr->cur_x = in_x;
 }
 
-void view_history_paint(struct app *a)
+static void history_paint(struct view *v, const struct app *a)
 {
-    struct history_view *hv = a->history;
+    struct history_view *hv = v->state;
 
-    if (!hv)
-        return;
-    if (hv->is_detail && hv->sel < hv->rows.n && hv->detail)
-        paint_detail(a, hv);
+    sync_rows(hv, a);
+    if (hv->is_detail && hv->sel < hv->rows->n && hv->detail)
+        paint_detail(v, hv);
     else
-        paint_list(a, hv);
+        paint_list(v, a, hv);
+    remember_sel(hv);
 }
 
 /* ---- keys ------------------------------------------------------------------------------------ */
@@ -382,23 +370,24 @@ static size_t step(size_t pos, long delta, size_t n)
     return (size_t)p;
 }
 
-/* 'o': reopen the selected call if it was rejected. */
-static void reopen_selected(struct app *a, struct history_view *hv)
+/* 'o': reopen the selected call if it was rejected (the app closes this view, or asks). */
+static struct app_req reopen_selected(struct history_view *hv)
 {
     const struct store_row *r;
+    struct app_req req = {.kind = REQ_REOPEN};
 
-    if (hv->sel >= hv->rows.n)
-        return;
-    r = &hv->rows.v[hv->sel];
+    if (hv->sel >= hv->rows->n)
+        return app_req_of(REQ_NONE);
+    r = &hv->rows->v[hv->sel];
     if (r->state != STORE_REJECTED) {
         set_note(hv, "Only a call Amplemarket rejected can be reopened in the form.");
-        app_dirty(a);
-        return;
+        return app_req_of(REQ_NONE);
     }
-    app_reopen(a, r->id); /* closes this view (or asks first): hv is gone afterwards */
+    req.id = r->id;
+    return req;
 }
 
-static void detail_key(struct app *a, struct history_view *hv, const struct loop_key *k)
+static struct app_req detail_key(struct history_view *hv, const struct loop_key *k)
 {
     long page = LINES - 6 > 1 ? LINES - 6 : 1;
     size_t max = hv->n_lines;
@@ -428,7 +417,7 @@ static void detail_key(struct app *a, struct history_view *hv, const struct loop
             drop_detail(hv);
             break;
         default:
-            return;
+            break;
         }
     } else if (!k->is_meta) {
         switch (k->ch) {
@@ -440,56 +429,56 @@ static void detail_key(struct app *a, struct history_view *hv, const struct loop
             break;
         case 'o':
         case 'O':
-            reopen_selected(a, hv);
-            return;
+            return reopen_selected(hv);
         case ' ':
             hv->detail_top = step(hv->detail_top, page, max);
             break;
         default:
-            return;
+            break;
         }
     }
-    app_dirty(a);
+    return app_req_of(REQ_NONE);
 }
 
-void view_history_key(struct app *a, const struct loop_key *k)
+static struct app_req history_key(struct view *v, const struct app *a, const struct loop_key *k)
 {
-    struct history_view *hv = a->history;
+    struct history_view *hv = v->state;
     long page = visible_rows();
+    struct app_req r = app_req_of(REQ_NONE);
 
-    if (!hv)
-        return;
+    sync_rows(hv, a);
     set_note(hv, NULL);
     if (hv->is_detail) {
-        detail_key(a, hv, k);
-        return;
+        r = detail_key(hv, k);
+        remember_sel(hv);
+        return r;
     }
     if (k->is_code) {
         switch (k->ch) {
         case KEY_UP:
-            hv->sel = step(hv->sel, -1, hv->rows.n);
+            hv->sel = step(hv->sel, -1, hv->rows->n);
             break;
         case KEY_DOWN:
-            hv->sel = step(hv->sel, 1, hv->rows.n);
+            hv->sel = step(hv->sel, 1, hv->rows->n);
             break;
         case KEY_PPAGE:
-            hv->sel = step(hv->sel, -page, hv->rows.n);
+            hv->sel = step(hv->sel, -page, hv->rows->n);
             break;
         case KEY_NPAGE:
-            hv->sel = step(hv->sel, page, hv->rows.n);
+            hv->sel = step(hv->sel, page, hv->rows->n);
             break;
         case KEY_HOME:
             hv->sel = 0;
             break;
         case KEY_END:
-            hv->sel = step(hv->rows.n, -1, hv->rows.n);
+            hv->sel = step(hv->rows->n, -1, hv->rows->n);
             break;
         case KEY_ENTER:
         case KEY_RIGHT:
             open_detail(hv);
             break;
         default:
-            return;
+            break;
         }
     } else if (!k->is_meta) {
         switch (k->ch) {
@@ -499,21 +488,30 @@ void view_history_key(struct app *a, const struct loop_key *k)
             break;
         case 'o':
         case 'O':
-            reopen_selected(a, hv);
-            return;
+            r = reopen_selected(hv);
+            break;
         case 27:
         case 'q':
-            app_close_history(a);
-            return;
+            r = app_req_of(REQ_CLOSE);
+            break;
         case 'k':
-            hv->sel = step(hv->sel, -1, hv->rows.n);
+            hv->sel = step(hv->sel, -1, hv->rows->n);
             break;
         case 'j':
-            hv->sel = step(hv->sel, 1, hv->rows.n);
+            hv->sel = step(hv->sel, 1, hv->rows->n);
             break;
         default:
-            return;
+            break;
         }
     }
-    app_dirty(a);
+    remember_sel(hv);
+    return r;
 }
+
+const struct view_ops view_history_ops = {
+    .name = "history",
+    .open = history_open,
+    .paint = history_paint,
+    .key = history_key,
+    .close = history_close,
+};

@@ -5,13 +5,17 @@
 #include "tui/view_picker.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <curses.h>
 
 #include "core/sanitize.h"
 #include "tui/tui.h"
 #include "core/util.h"
+#include "tui/keys.h"
+#include "tui/view.h"
 
 /* ---- model ------------------------------------------------------------------------------- */
 
@@ -341,15 +345,19 @@ static void draw_cells(int y, int x, int w, const char *const cells[PICKER_CELLS
     }
 }
 
-void view_picker_paint(struct app *a)
+static void picker_paint(struct view *v, const struct app *a)
 {
-    struct picker *p = a->picker;
+    struct picker *p = v->state;
     const struct load *ld = &a->loads[p->kind];
     int y = 1, x = 0, h = LINES - 3, w = COLS;
     int in_x = x + 2, in_w = w - 4, rows = list_rows();
     char *title;
     int fx;
 
+    if (p->gen != a->list_gen[p->kind]) { /* the list was loaded again */
+        picker_fill(p, a);
+        p->gen = a->list_gen[p->kind];
+    }
     if (ld->state == LOAD_DONE || ld->state == LOAD_FAILED)
         title = xasprintf("%s (%zu of %zu)", kind_title(p->kind), p->n_shown, p->n);
     else
@@ -369,8 +377,8 @@ void view_picker_paint(struct app *a)
                 shown++;
         }
         used = tui_put(y + 1, fx, in_w - 9, shown, A_NORMAL);
-        a->cur_y = y + 1;
-        a->cur_x = fx + used;
+        v->scr->cur_y = y + 1;
+        v->scr->cur_x = fx + used;
     }
 
     {
@@ -435,15 +443,21 @@ void view_picker_paint(struct app *a)
     }
 }
 
-void view_picker_key(struct app *a, const struct loop_key *k)
+static struct app_req choose(const struct picker *p)
 {
-    struct picker *p = a->picker;
+    struct app_req r = {.kind = REQ_CHOOSE, .pick = p->kind, .text = picker_selected_id(p)};
+
+    return r.text ? r : app_req_of(REQ_NONE);
+}
+
+static struct app_req picker_key(struct view *v, const struct app *a, const struct loop_key *k)
+{
+    struct picker *p = v->state;
     int rows = list_rows();
 
-    if (app_is_action(a, k, "retry", 5, 'r')) {
-        app_retry_load(a, p->kind);
-        app_dirty(a);
-        return;
+    if (keys_is_action(&a->settings, k, "retry", 5, 'r')) {
+        struct app_req r = {.kind = REQ_RETRY_LOAD, .pick = p->kind};
+        return r;
     }
     if (k->is_code) {
         switch (k->ch) {
@@ -469,27 +483,21 @@ void view_picker_key(struct app *a, const struct loop_key *k)
             picker_filter_backspace(p);
             break;
         case KEY_ENTER:
-            if (picker_selected_id(p))
-                app_choose(a, p->kind, picker_selected_id(p));
-            return;
+            return choose(p);
         default:
-            return;
+            break;
         }
-        app_dirty(a);
-        return;
+        return app_req_of(REQ_NONE);
     }
     if (k->is_meta)
-        return;
+        return app_req_of(REQ_NONE);
     switch (k->ch) {
     case 27: /* Esc: cancel at once */
     case 7:  /* ^G */
-        app_close_picker(a);
-        return;
+        return app_req_of(REQ_CLOSE);
     case '\r':
     case '\n':
-        if (picker_selected_id(p))
-            app_choose(a, p->kind, picker_selected_id(p));
-        return;
+        return choose(p);
     case 127:
     case 8:
         picker_filter_backspace(p);
@@ -510,13 +518,47 @@ void view_picker_key(struct app *a, const struct loop_key *k)
             size_t n;
             memset(&st, 0, sizeof(st));
             n = wcrtomb(buf, (wchar_t)k->ch, &st);
-            if (n == (size_t)-1)
-                return;
-            buf[n] = '\0';
-            picker_filter_append(p, buf);
-        } else {
-            return;
+            if (n != (size_t)-1) {
+                buf[n] = '\0';
+                picker_filter_append(p, buf);
+            }
         }
+        break;
     }
-    app_dirty(a);
+    return app_req_of(REQ_NONE);
 }
+
+/* A picker on a->pick, its selection on the focused field's current choice. */
+static void *picker_open(const struct app *a)
+{
+    struct picker *p = picker_new(a->pick);
+    const char *current = form_value(&a->form, a->form.focus);
+
+    picker_fill(p, a);
+    p->gen = a->list_gen[a->pick];
+    for (size_t i = 0; i < p->n_shown; i++)
+        if (!strcmp(p->rows[p->shown[i]].id, current))
+            p->sel = i;
+    return p;
+}
+
+static void picker_resize(struct view *v, const struct app *a)
+{
+    (void)a;
+    picker_move(v->state, 0, list_rows());
+}
+
+static void picker_close(struct view *v)
+{
+    picker_free(v->state);
+    v->state = NULL;
+}
+
+const struct view_ops view_picker_ops = {
+    .name = "picker",
+    .open = picker_open,
+    .paint = picker_paint,
+    .key = picker_key,
+    .resize = picker_resize,
+    .close = picker_close,
+};

@@ -25,6 +25,7 @@ struct picker {
     size_t sel;   /* index into shown */
     size_t top;   /* first shown row on screen */
     char *filter; /* owned, never NULL */
+    unsigned gen; /* the app's list_gen the rows were built from */
 };
 
 struct picker *picker_new(enum pick_kind kind);
@@ -44,8 +45,5 @@ void picker_move(struct picker *p, long delta, int rows);
 const char *picker_selected_id(const struct picker *p);
 /* Rebuild the rows from the app's loaded list of the picker's kind (keeps the filter). */
 void picker_fill(struct picker *p, const struct app *a);
-
-void view_picker_paint(struct app *a);
-void view_picker_key(struct app *a, const struct loop_key *k);
 
 #endif

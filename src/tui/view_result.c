@@ -9,7 +9,7 @@
 #include "core/clock.h"
 #include "core/sanitize.h"
 #include "tui/tui.h"
-#include "app/app.h"
+#include "tui/view.h"
 #include "core/util.h"
 
 static void row(int y, int x, int w, const char *label, const char *value)
@@ -27,7 +27,7 @@ static const char *yes_no(int flag)
     return flag < 0 ? "-" : flag ? "yes" : "no";
 }
 
-void view_result_paint(struct app *a)
+static void result_paint(struct view *v, const struct app *a)
 {
     const struct call_record *r = &a->result;
     int w = COLS - 8 > 76 ? 76 : COLS - 8, h = 15;
@@ -65,34 +65,34 @@ void view_result_paint(struct app *a)
     row(y + 9, in_x, in_w, "Human", yes_no(r->human));
     tui_put(y + 11, in_x, in_w, "Enter: log a new call (From and User are kept)", A_BOLD);
     tui_put(y + 12, in_x, in_w, "Esc: back to this call, read-only    ^Q: quit", A_NORMAL);
-    a->cur_y = y + 11;
-    a->cur_x = in_x;
+    v->scr->cur_y = y + 11;
+    v->scr->cur_x = in_x;
 }
 
-void view_result_key(struct app *a, const struct loop_key *k)
+static struct app_req result_key(struct view *v, const struct app *a, const struct loop_key *k)
 {
-    if (k->is_code) {
-        if (k->ch == KEY_ENTER)
-            app_new_call(a);
-        return;
-    }
+    (void)v;
+    (void)a;
+    if (k->is_code)
+        return app_req_of(k->ch == KEY_ENTER ? REQ_NEW_CALL : REQ_NONE);
     if (k->is_meta)
-        return;
+        return app_req_of(REQ_NONE);
     switch (k->ch) {
     case '\r':
     case '\n':
     case 'n':
-        app_new_call(a);
-        break;
+        return app_req_of(REQ_NEW_CALL);
     case 27: /* back to the call as logged (a->is_logged), never an editable copy */
-        a->view = VIEW_FORM;
-        app_focus(a, a->form.focus);
-        app_dirty(a);
-        break;
+        return app_req_of(REQ_CLOSE);
     case 'q':
-        app_request_quit(a);
-        break;
+        return app_req_of(REQ_QUIT);
     default:
-        break;
+        return app_req_of(REQ_NONE);
     }
 }
+
+const struct view_ops view_result_ops = {
+    .name = "result",
+    .paint = result_paint,
+    .key = result_key,
+};

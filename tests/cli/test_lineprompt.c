@@ -130,14 +130,17 @@ static void prompt__asks_each_field_completes_names_and_sends_after_review(void 
     assert_string_equal(member_str(c, "to"), "+1 212 555 0177");
     json_object_put(calls);
 
-    /* the numbers typed are in the history of the next run; Ctrl-D cancels, nothing sent */
+    /* each number typed is in its own field's history (the form's too) on the next run;
+     * Ctrl-D cancels, nothing sent */
     t = term_spawn(argv, (const char *const *)env, 40, 100);
     assert_non_null(t);
     wait_text(t, "From (required):");
     term_key(t, "Up");
-    wait_regex(t, "From \\(required\\): \\+1 212 555 0177$");
-    term_key(t, "Up");
     wait_regex(t, "From \\(required\\): \\+1 415 555 0100$");
+    term_key(t, "Enter");
+    wait_text(t, "To (required):");
+    term_key(t, "Up");
+    wait_regex(t, "To \\(required\\): \\+1 212 555 0177$");
     term_key(t, "C-u");
     term_key(t, "C-d");
     wait_text(t, "Not sent.");

@@ -715,7 +715,7 @@ static void form__numbers_are_remembered_across_runs(void **state)
     key(t, "C-q");
     see_exit(t, 0);
     dir = xasprintf("%s/.local/state/amplecall", term_env_get(c->env, "HOME"));
-    path = xasprintf("%s/history", dir);
+    path = xasprintf("%s/numbers", dir);
     assert_int_equal(stat(dir, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
     assert_int_equal(stat(path, &st), 0);

@@ -1,24 +1,4 @@
-# The call form (issue 4): unit tests of its terminal-free parts and the pty end-to-end tests.
-# Unit tests live in tests/unit but are registered here so the form's area owns them.
-TUI_UNIT_TESTS = \
-	tests/unit/test_clock \
-	tests/unit/test_form \
-	tests/unit/test_tui_text
-check_PROGRAMS += $(TUI_UNIT_TESTS)
-TESTS += $(TUI_UNIT_TESTS)
-TUI_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(NCURSES_CFLAGS)
-TUI_UNIT_LDADD = $(AMPLECALL_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
-tests_unit_test_clock_SOURCES = tests/unit/test_clock.c tests/unit/unit.h
-tests_unit_test_clock_CFLAGS = $(TUI_UNIT_CFLAGS)
-tests_unit_test_clock_LDADD = $(TUI_UNIT_LDADD)
-tests_unit_test_form_SOURCES = tests/unit/test_form.c tests/unit/unit.h
-tests_unit_test_form_CFLAGS = $(TUI_UNIT_CFLAGS)
-tests_unit_test_form_LDADD = $(TUI_UNIT_LDADD)
-tests_unit_test_tui_text_SOURCES = tests/unit/test_tui_text.c tests/unit/unit.h
-tests_unit_test_tui_text_CFLAGS = $(TUI_UNIT_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)
-tests_unit_test_tui_text_LDADD = $(TUI_UNIT_LDADD)
-
-# The form driven on a real pty (libvterm) against the fake API.
+# The call form driven on a real pty (libvterm) against the fake API.
 check_PROGRAMS += tests/e2e/test_form
 TESTS += tests/e2e/test_form
 tests_e2e_test_form_SOURCES = tests/e2e/test_form.c tests/e2e/form_check.c tests/e2e/form_check.h

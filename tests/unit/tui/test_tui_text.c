@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tui/field.h"
+#include "store/numbers.h"
 #include "tui/tui.h"
 #include "core/util.h"
 #include "tui/view_picker.h"
@@ -170,12 +171,14 @@ static void field__history_is_per_field_and_persists_from_and_to(void **state)
     char dir[] = "/tmp/amplecall-test-XXXXXX";
     char *path;
     struct stat st;
+    struct numbers *n;
 
     assert_non_null(mkdtemp(dir));
-    path = xasprintf("%s/history", dir);
-    field_init(path, NULL);
+    path = xasprintf("%s/numbers", dir);
+    n = numbers_open(dir);
+    field_init(n, NULL);
     field_history_add(FIELD_FROM, "+1 555 0100");
-    field_history_add(FIELD_FROM, "+1 555 0100"); /* consecutive duplicate ignored */
+    field_history_add(FIELD_FROM, "+1 555 0100"); /* a duplicate is not kept twice */
     field_history_add(FIELD_FROM, "");
     field_history_add(FIELD_TO, "+1 555 0199");
     field_history_add(FIELD_DURATION, "42");
@@ -188,14 +191,18 @@ static void field__history_is_per_field_and_persists_from_and_to(void **state)
     field_feed_char(16, false);
     assert_string_equal(field_text(), "+1 555 0199");
     field_done();
+    assert_true(numbers_save(n));
+    numbers_close(n);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
 
-    field_init(path, NULL);
+    n = numbers_open(dir);
+    field_init(n, NULL);
     assert_string_equal(field_history_get(FIELD_FROM, 0), "+1 555 0100");
     assert_string_equal(field_history_get(FIELD_TO, 0), "+1 555 0199");
     assert_null(field_history_get(FIELD_DURATION, 0)); /* only numbers persist */
     field_done();
+    numbers_close(n);
     unlink(path);
     rmdir(dir);
     free(path);
