@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "tui/form_main.h"
 #include "cli/lineprompt.h"
 #include "conf/settings.h"
 

@@ -1,5 +1,5 @@
-/* The form model: values, focus, picked display text and error marks. Every string that may
- * come from the server is sanitised on the way in, so views can draw them as they are.
+/* App layer: the form model: values, focus, picked display text and error marks. Every string that
+ * may come from the server is sanitised on the way in, so views can draw them as they are.
  * Must not include curses, curl or readline. */
 #include "config.h"
 #include "app/form.h"

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_FORM_H
 #define AMPLECALL_FORM_H
-/* The form model: the call being entered, which field has focus, what the pickers chose (as
- * display text), and the error marks from validation or from the API. Pure: no curses, no
+/* App layer: the form model: the call being entered, which field has focus, what the pickers chose
+ * (as display text), and the error marks from validation or from the API. Pure: no curses, no
  * curl, no readline, so it is tested directly. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* `amplecall config show`: the effective settings and where each came from, with the API key
- * masked. Reads configuration only; no network. */
+/* CLI layer: `amplecall config show`: the effective settings and where each came from, with the
+ * API key masked. Reads configuration only; no network. */
 #include "config.h"
 
 #include <stdio.h>

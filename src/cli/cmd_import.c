@@ -1,5 +1,5 @@
-/* `amplecall import FILE.csv`: one call per row, the same validation as `log`, a report per
- * row, and resumable: every row goes through the outbox under a key made from where it is
+/* CLI layer: `amplecall import FILE.csv`: one call per row, the same validation as `log`, a report
+ * per row, and resumable: every row goes through the outbox under a key made from where it is
  * sent, whose import it is, which file and which row it is (see import_key), so a row already
  * logged by an earlier run of the same import is never sent again. Stops at the first
  * temporary or authentication failure; the rows not sent are sent by the next run. A row an
@@ -31,6 +31,7 @@
 #include "core/sanitize.h"
 #include "core/sha256.h"
 #include "store/store.h"
+#include "cli/exitmap.h"
 #include "core/util.h"
 #include "core/validate.h"
 
@@ -533,7 +534,7 @@ static int send_row(struct cmd_ctx *c, struct store *st, struct outbox *ob, stru
     case OUTBOX_REVIEW:
         r->state = ROW_PENDING;
         add_api_problems(r, &res);
-        rc = res.outcome == HTTP_OUT_AUTH ? EXIT_AUTH : EXIT_TEMPFAIL;
+        rc = exit_for_outbox(os, &res);
         break;
     case OUTBOX_ERROR:
         cmd_error(c, "outbox: %s", err ? err : "store failure");

@@ -1,4 +1,4 @@
-/* Listing and account commands: `dispositions`, `tasks`, `users`, `calls`, `whoami`.
+/* CLI layer: listing and account commands: `dispositions`, `tasks`, `users`, `calls`, `whoami`.
  * A readable table by default (server text sanitised, aligned by display width), the parsed
  * items as JSON with --json. Read-only: never posts anything. */
 #include "config.h"

@@ -1,5 +1,5 @@
-/* `amplecall log`: log one call from the command line. Validates before any request, makes
- * exactly one POST /calls when every id is a UUID, waits out short 429s, and reports the
+/* CLI layer: `amplecall log`: log one call from the command line. Validates before any request,
+ * makes exactly one POST /calls when every id is a UUID, waits out short 429s, and reports the
  * outcome honestly through sysexits codes. Never reads stdin unless asked to. */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 #include "cli/resolve.h"
 #include "core/sanitize.h"
 #include "conf/settings.h"
+#include "cli/exitmap.h"
 #include "core/util.h"
 #include "core/validate.h"
 
@@ -217,9 +218,7 @@ static int lookup_user(struct api *api, struct call *c)
     api_result_init(&res);
     if (!api_users(api, u, &res, &users)) {
         fprintf(stderr, "amplecall log: cannot look up user %s: %s\n", u, res.message);
-        rc = res.outcome == HTTP_OUT_AUTH ? EXIT_AUTH
-             : http_outcome_is_temporary(res.outcome) ? EXIT_TEMPFAIL
-                                                      : EXIT_INVALID;
+        rc = exit_for_result(&res);
     } else if (users.n == 0) {
         fprintf(stderr, "amplecall log: no Amplemarket user has the email %s\n", u);
         rc = EXIT_INVALID;
@@ -302,27 +301,6 @@ static void print_rejection(const struct api_result *res)
         free(msg);
         free(where);
     }
-}
-
-/* The exit status says what became of the call, as the outbox recorded it. */
-static int exit_code_for(enum outbox_status st, const struct api_result *res)
-{
-    switch (st) {
-    case OUTBOX_SENT:
-        return EXIT_LOGGED;
-    case OUTBOX_REJECTED:
-        return EXIT_INVALID;
-    case OUTBOX_PENDING:
-        return res->outcome == HTTP_OUT_AUTH ? EXIT_AUTH : EXIT_TEMPFAIL;
-    case OUTBOX_UNKNOWN:
-    case OUTBOX_REVIEW:
-    case OUTBOX_BUSY:
-    case OUTBOX_NOT_DUE:
-        return EXIT_TEMPFAIL;
-    case OUTBOX_ERROR:
-        break;
-    }
-    return EXIT_INTERNAL;
 }
 
 static void sleep_seconds(long s)
@@ -455,7 +433,7 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
         waited += res.retry_after;
         sleep_seconds(res.retry_after);
     }
-    rc = st == OUTBOX_ERROR ? (id ? EXIT_TEMPFAIL : EXIT_CANTCREAT) : exit_code_for(st, &res);
+    rc = st == OUTBOX_ERROR ? (id ? EXIT_TEMPFAIL : EXIT_CANTCREAT) : exit_for_outbox(st, &res);
     if (o->is_json && res.body_len > 0 && (rc == EXIT_LOGGED || rc == EXIT_INVALID)) {
         fwrite(res.body, 1, res.body_len, stdout);
         if (res.body[res.body_len - 1] != '\n')

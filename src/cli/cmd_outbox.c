@@ -1,5 +1,5 @@
-/* `amplecall outbox [list|flush|drop ID|resolve ID --sent REMOTE_ID|--resend] [--json] [--yes]`:
- * show the calls waiting to be sent, send them now, discard one after confirmation, or
+/* CLI layer: `amplecall outbox [list|flush|drop ID|resolve ID --sent REMOTE_ID|--resend] [--json]
+ * [--yes]`: show the calls waiting to be sent, send them now, discard one after confirmation, or
  * settle one in review by hand. Sending goes through outbox.c, so a flush
  * never sends a call that another process holds or that already reached the server. */
 #include "config.h"

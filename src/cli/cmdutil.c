@@ -1,4 +1,4 @@
-/* Set-up and error reporting shared by the non-interactive commands other than `log`.
+/* CLI layer: set-up and error reporting shared by the non-interactive commands other than `log`.
  * Never prints the API key; sanitises every server string it prints. */
 #include "config.h"
 #include "cli/cmdutil.h"
@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/resolve.h"
 #include "core/sanitize.h"
+#include "cli/exitmap.h"
 #include "core/util.h"
 
 void cmd_ctx_init(struct cmd_ctx *c, const char *name)
@@ -88,15 +89,7 @@ int cmd_api_failure(const struct cmd_ctx *c, const char *what, const struct api_
         free(s);
         free(em);
     }
-    if (res->is_unknown)
-        return EXIT_TEMPFAIL;
-    if (res->outcome == HTTP_OUT_AUTH)
-        return EXIT_AUTH;
-    if (http_outcome_is_temporary(res->outcome))
-        return EXIT_TEMPFAIL;
-    if (res->outcome == HTTP_OUT_CLIENT_ERROR)
-        return EXIT_INVALID;
-    return EXIT_INTERNAL;
+    return exit_for_result(res);
 }
 
 int cmd_user_uuid(struct cmd_ctx *c, const char *given, char **uuid)

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_CMDUTIL_H
 #define AMPLECALL_CMDUTIL_H
-/* Shared plumbing of the listing and account commands (tasks, dispositions, users, calls,
- * whoami, config, import): settings + API client set-up, exit codes for API results, error
+/* CLI layer: shared plumbing of the listing and account commands (tasks, dispositions, users,
+ * calls, whoami, config, import): settings + API client set-up, exit codes for API results, error
  * lines, JSON output. No curses. */
 #include <stdbool.h>
 #include <stdio.h>

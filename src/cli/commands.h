@@ -1,24 +1,11 @@
 #ifndef AMPLECALL_COMMANDS_H
 #define AMPLECALL_COMMANDS_H
-/* Subcommand entry points. Each returns a sysexits exit code. */
+/* CLI layer: the subcommand entry points. Each returns a sysexits exit code (core/exitcode.h). */
 
-enum exit_code {
-    EXIT_LOGGED = 0,
-    EXIT_CANCELLED = 1, /* line mode: the user chose not to send */
-    EXIT_USAGE = 64,    /* EX_USAGE */
-    EXIT_INVALID = 65,  /* EX_DATAERR: client check or API 4xx validation */
-    EXIT_INTERNAL = 70, /* EX_SOFTWARE */
-    EXIT_CANTCREAT = 73, /* EX_CANTCREAT: the call could not be stored, so it was not sent */
-    EXIT_TEMPFAIL = 75, /* EX_TEMPFAIL: kept in the outbox (network, 5xx, 429, unknown
-                           outcome, review) */
-    EXIT_CONFIG = 78,   /* EX_CONFIG: unusable configuration */
-    EXIT_AUTH = 77,     /* EX_NOPERM: 401/403 */
-};
+#include "core/exitcode.h"
 
 /* argv[0] is the subcommand name. */
 int cmd_log(int argc, char **argv);
-/* `amplecall` with no subcommand: the call form (cmd_form.c) */
-int cmd_form(int argc, char **argv);
 /* `amplecall outbox [list|flush|drop ID]` (cmd_outbox.c) */
 int cmd_outbox(int argc, char **argv);
 /* `amplecall history [--json] [ID]` (cmd_history.c) */

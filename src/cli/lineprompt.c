@@ -1,5 +1,5 @@
-/* Line mode for `amplecall log --prompt` and for terminals that cannot hold the form: one
- * readline prompt per field, Tab completion of disposition and task names, a history of
+/* CLI layer: line mode for `amplecall log --prompt` and for terminals that cannot hold the form:
+ * one readline prompt per field, Tab completion of disposition and task names, a history of
  * phone numbers, and a review before anything is sent. Writes plain lines to stderr only:
  * no cursor addressing, no colours, so screen readers read it top to bottom. */
 #include "config.h"

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_LINEPROMPT_H
 #define AMPLECALL_LINEPROMPT_H
-/* Line mode: the call form as a sequence of plain readline prompts, for terminals that cannot
- * hold the form (TERM=dumb, no cursor addressing) and for screen-reader users
+/* CLI layer: line mode: the call form as a sequence of plain readline prompts, for terminals that
+ * cannot hold the form (TERM=dumb, no cursor addressing) and for screen-reader users
  * (`amplecall log --prompt`). Plain lines only: no cursor movement, no colours, no redraws.
  * Prompts, lists and the review go to stderr, so stdout stays free for --json. */
 #include <stdbool.h>

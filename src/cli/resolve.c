@@ -1,4 +1,4 @@
-/* Names and unique prefixes -> UUIDs for dispositions, tasks and users, through the API.
+/* CLI layer: names and unique prefixes -> UUIDs for dispositions, tasks and users, through the API.
  * Makes no request when the value already is a UUID. Error texts quote server strings only
  * after sanitising them. */
 #include "config.h"

@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_RESOLVE_H
 #define AMPLECALL_RESOLVE_H
-/* Names and unique prefixes where a UUID is expected: "--disposition Interested",
+/* CLI layer: names and unique prefixes where a UUID is expected: "--disposition Interested",
  * "--task 'Pat Lee'", "--user dana@acme.example". A value that already is a UUID is used as
  * is, without any request. Otherwise the list is loaded through the API and matched:
  * exact id, then exact name (case-insensitive, ASCII), then a unique prefix of a name or of

@@ -1,4 +1,5 @@
-/* Aligned plain-text tables for the listing commands. Measures in display columns, never in
+/* CLI layer: aligned plain-text tables for the listing commands. Measures in display columns,
+ * never in
  * bytes, so CJK contact names line up. Everything printed went through sanitize_display. */
 #include "config.h"
 #include "cli/table.h"

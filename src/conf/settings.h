@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_SETTINGS_H
 #define AMPLECALL_SETTINGS_H
-/* Effective settings: command-line flags, then environment, then the config file's profile,
- * then its default section, then built-in defaults. No UI, no network (except running
+/* Conf layer: effective settings: command-line flags, then environment, then the config file's
+ * profile, then its default section, then built-in defaults. No UI, no network (except running
  * api_key_command). The config file is INI style, see amplecall.conf(5). */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,7 @@
 #ifndef AMPLECALL_APIERR_H
 #define AMPLECALL_APIERR_H
-/* The API's error envelope {"_errors":[{code,title,detail,source:{pointer|parameter|header}}]}
+/* Core layer: the API's error envelope
+ * {"_errors":[{code,title,detail,source:{pointer|parameter|header}}]}
  * parsed into a list the UI can map to fields. Pure: no curl, no curses. */
 #include <stdbool.h>
 #include <stddef.h>

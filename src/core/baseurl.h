@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_BASEURL_H
 #define AMPLECALL_BASEURL_H
-/* One spelling per API base URL, so that two spellings of the same server compare equal.
- * Pure: string work only, no I/O, no DNS. */
+/* Core layer: one spelling per API base URL, so that two spellings of the same server compare
+ * equal. Pure: string work only, no I/O, no DNS. */
 #include <stdbool.h>
 
 /* The normal form of url: scheme and host lower-case; localhost, 127.x.y.z and [::1] as

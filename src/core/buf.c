@@ -1,5 +1,5 @@
-/* Capped growable buffer. Owns its storage; refuses appends past the cap instead of growing
- * without bound, so a hostile server cannot make us allocate arbitrarily. */
+/* Core layer: capped growable buffer. Owns its storage; refuses appends past the cap instead of
+ * growing without bound, so a hostile server cannot make us allocate arbitrarily. */
 #include "config.h"
 #include "core/buf.h"
 

@@ -1,6 +1,7 @@
 #ifndef AMPLECALL_BUF_H
 #define AMPLECALL_BUF_H
-/* A growable byte buffer with a hard size cap; appends past the cap fail. Always NUL-terminated. */
+/* Core layer: A growable byte buffer with a hard size cap; appends past the cap fail. Always
+ * NUL-terminated. */
 #include <stdbool.h>
 #include <stddef.h>
 

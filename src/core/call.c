@@ -1,5 +1,5 @@
-/* The call model and its JSON forms: the POST /calls body (typed per the seed schema), the
- * text form kept in the local store, and the API's call object. json_object trees never
+/* Core layer: the call model and its JSON forms: the POST /calls body (typed per the seed schema),
+ * the text form kept in the local store, and the API's call object. json_object trees never
  * outlive the functions here. */
 #include "config.h"
 #include "core/call.h"

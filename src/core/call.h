@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_CALL_H
 #define AMPLECALL_CALL_H
-/* The call model: what a rep entered, as text per field, plus the API's call object.
+/* Core layer: the call model: what a rep entered, as text per field, plus the API's call object.
  * JSON encode (request body per the POST /calls schema) and decode (call object). */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* The live call timer. Elapsed time is always derived from the monotonic start so that a
- * slow or skipped tick can never make the timer drift; ticks only say when to repaint.
+/* Core layer: the live call timer. Elapsed time is always derived from the monotonic start so that
+ * a slow or skipped tick can never make the timer drift; ticks only say when to repaint.
  * Must not include curses or curl. */
 #include "config.h"
 #include "core/clock.h"

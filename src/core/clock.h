@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_CLOCK_H
 #define AMPLECALL_CLOCK_H
-/* The live call timer: elapsed time from a CLOCK_MONOTONIC start, never counted ticks.
+/* Core layer: the live call timer: elapsed time from a CLOCK_MONOTONIC start, never counted ticks.
  * Pure: time comes from an injectable now() hook, so tests need no sleeps. No curses. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* RFC 4180 CSV reader for `amplecall import`: the whole file in, records out. Strict about
- * quotes so that a broken file is reported with its line rather than misread. */
+/* Core layer: RFC 4180 CSV reader for `amplecall import`: the whole file in, records out. Strict
+ * about quotes so that a broken file is reported with its line rather than misread. */
 #include "config.h"
 #include "core/csv.h"
 

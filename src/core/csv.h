@@ -1,6 +1,7 @@
 #ifndef AMPLECALL_CSV_H
 #define AMPLECALL_CSV_H
-/* CSV after RFC 4180: ',' separates fields, '"' quotes a field (a doubled '"' inside is one),
+/* Core layer: CSV after RFC 4180: ',' separates fields, '"' quotes a field (a doubled '"' inside
+ * is one),
  * records end at LF or CRLF outside quotes, quoted fields may span lines. A UTF-8 byte-order
  * mark is skipped and blank lines are ignored. Pure; no I/O. */
 #include <stdbool.h>

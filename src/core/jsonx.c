@@ -1,4 +1,4 @@
-/* Strict JSON parsing helpers: a depth cap, no trailing garbage, typed look-ups. */
+/* Core layer: strict JSON parsing helpers: a depth cap, no trailing garbage, typed look-ups. */
 #include "config.h"
 #include "core/jsonx.h"
 

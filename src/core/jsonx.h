@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_JSONX_H
 #define AMPLECALL_JSONX_H
-/* Strict parsing of untrusted JSON text with json-c, and typed member access. */
+/* Core layer: strict parsing of untrusted JSON text with json-c, and typed member access. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>

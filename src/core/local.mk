@@ -3,6 +3,7 @@
 # built without curl, SQLite, curses or readline flags, so it cannot reach them.
 noinst_LIBRARIES += src/core/libcore.a
 src_core_libcore_a_SOURCES = \
+	src/core/exitcode.h \
 	src/core/util.c src/core/util.h \
 	src/core/buf.c src/core/buf.h \
 	src/core/jsonx.c src/core/jsonx.h \

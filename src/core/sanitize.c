@@ -1,5 +1,5 @@
-/* Neutralise untrusted text before it reaches a terminal. Escape sequences are removed whole
- * (so no stray "[31m" is left behind), other controls dropped, bad UTF-8 replaced. Pure. */
+/* Core layer: neutralise untrusted text before it reaches a terminal. Escape sequences are removed
+ * whole (so no stray "[31m" is left behind), other controls dropped, bad UTF-8 replaced. Pure. */
 #include "config.h"
 #include "core/sanitize.h"
 

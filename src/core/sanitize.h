@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_SANITIZE_H
 #define AMPLECALL_SANITIZE_H
-/* Make untrusted text safe for a terminal: drop C0/C1 controls and whole escape sequences
- * (CSI, OSC, DCS, ...), replace invalid UTF-8 with U+FFFD. Pure; no curses. */
+/* Core layer: make untrusted text safe for a terminal: drop C0/C1 controls and whole escape
+ * sequences (CSI, OSC, DCS, ...), replace invalid UTF-8 with U+FFFD. Pure; no curses. */
 #include <stddef.h>
 
 /* owned; NULL in gives "" out. When keep_newlines, '\n' and '\t' survive (for multi-line

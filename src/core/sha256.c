@@ -1,4 +1,4 @@
-/* SHA-256 after FIPS 180-4 section 6.2; small and portable, no table-driven tricks.
+/* Core layer: SHA-256 after FIPS 180-4 section 6.2; small and portable, no table-driven tricks.
  * Used to key imported CSV rows, not for anything secret. */
 #include "config.h"
 #include "core/sha256.h"

@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_SHA256_H
 #define AMPLECALL_SHA256_H
-/* SHA-256 (FIPS 180-4), for stable keys of imported rows. Pure. */
+/* Core layer: SHA-256 (FIPS 180-4), for stable keys of imported rows. Pure. */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
-/* Allocation wrappers that treat out-of-memory as fatal, die(), and small string helpers.
- * Owns nothing global but the die hook. */
+/* Core layer: allocation wrappers that treat out-of-memory as fatal, die(), and small string
+ * helpers. Owns nothing global but the die hook. */
 #include "config.h"
 #include "core/util.h"
 

@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_UTIL_H
 #define AMPLECALL_UTIL_H
-/* Allocation that cannot fail (out of memory is fatal), die(), small string helpers. */
+/* Core layer: allocation that cannot fail (out of memory is fatal), die(), small string helpers. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Client-side checks of a call, shared by `amplecall log`, the form and the import.
+/* Core layer: client-side checks of a call, shared by `amplecall log`, the form and the import.
  * Pure: messages only, no I/O. The server stays the authority; these catch typos early. */
 #include "config.h"
 #include "core/validate.h"

@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_VALIDATE_H
 #define AMPLECALL_VALIDATE_H
-/* Client-side checks of a call before any request. Pure: no I/O, no curses, no curl. */
+/* Core layer: client-side checks of a call before any request. Pure: no I/O, no curses, no curl. */
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/call.h"

@@ -1,5 +1,5 @@
-/* Amplemarket endpoints over http.c. Turns HTTP outcomes into api_result (with the parsed
- * _errors envelope and a readable message), follows _links.next across pages with loop and
+/* Net layer: Amplemarket endpoints over http.c. Turns HTTP outcomes into api_result (with the
+ * parsed _errors envelope and a readable message), follows _links.next across pages with loop and
  * page caps, and parses list bodies tolerantly. Never touches the screen. */
 #include "config.h"
 #include "net/api.h"

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_API_H
 #define AMPLECALL_API_H
-/* Amplemarket endpoints on top of http.c: POST /calls, GET /calls/dispositions, GET /tasks,
- * GET /users, GET /calls. List loads follow _links.next.href across all pages.
+/* Net layer: Amplemarket endpoints on top of http.c: POST /calls, GET /calls/dispositions, GET
+ * /tasks, GET /users, GET /calls. List loads follow _links.next.href across all pages.
  * Response parsers are pure and exported for tests. No curses. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
-/* Settings -> http_client -> api. Keeps the "no key" message and the timeouts in one place. */
+/* Net layer: settings -> http_client -> api. Keeps the "no key" message and the timeouts in one
+ * place. */
 #include "config.h"
 #include "net/connect.h"
 

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_CONNECT_H
 #define AMPLECALL_CONNECT_H
-/* From effective settings to a ready API client: the one place that checks a key is present
- * and turns settings into http_options, for every command and the form. */
+/* Net layer: from effective settings to a ready API client: the one place that checks a key is
+ * present and turns settings into http_options, for every command and the form. */
 struct api;
 struct settings;
 

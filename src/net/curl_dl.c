@@ -1,5 +1,5 @@
-/* Load libcurl at run time. Debian's libcurl brings ~25 shared libraries (OpenSSL, GnuTLS,
- * Kerberos, LDAP, ...) whose loading took about 6 ms of a 14 ms start, all before main():
+/* Net layer: load libcurl at run time. Debian's libcurl brings ~25 shared libraries (OpenSSL,
+ * GnuTLS, Kerberos, LDAP, ...) whose loading took about 6 ms of a 14 ms start, all before main():
  * linked normally, the form could not paint until they were in. Loaded here, on the first
  * HTTP client, they arrive after the first paint. Owns the dlopen handle for the process. */
 #define _GNU_SOURCE /* RTLD_DEEPBIND */

@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_CURL_DL_H
 #define AMPLECALL_CURL_DL_H
-/* libcurl, loaded with dlopen on first use instead of linked (see curl_dl.c for why).
+/* Net layer: libcurl, loaded with dlopen on first use instead of linked (see curl_dl.c for why).
  * Only http.c includes this: after the include, calls to the curl_* functions it lists go
  * through the table. */
 #include <stdbool.h>

@@ -1,4 +1,5 @@
-/* libcurl glue. One CURLM per client, so consecutive requests share a keep-alive connection.
+/* Net layer: libcurl glue. One CURLM per client, so consecutive requests share a keep-alive
+ * connection.
  * Each struct http_req owns its easy handle, header list, request body and capped response
  * buffer; it is found again through CURLOPT_PRIVATE and freed after its callback.
  * Knows nothing about JSON or the screen. */

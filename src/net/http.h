@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_HTTP_H
 #define AMPLECALL_HTTP_H
-/* libcurl multi glue: one client (one CURLM, so one keep-alive connection pool) per process,
- * requests with capped response bodies, outcome classification. No JSON, no curses.
+/* Net layer: libcurl multi glue: one client (one CURLM, so one keep-alive connection pool) per
+ * process, requests with capped response bodies, outcome classification. No JSON, no curses.
  * Drive it either from an event loop (http_client_poll + http_client_perform) or
  * blocking (http_client_wait). */
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_HISTORY_H
 #define AMPLECALL_HISTORY_H
-/* Presentation of stored calls for `amplecall history` and `amplecall outbox`: tables for a
- * terminal (every stored string sanitised) and JSON documents for scripts. No curses. */
+/* Store layer: presentation of stored calls for `amplecall history` and `amplecall outbox`: tables
+ * for a terminal (every stored string sanitised) and JSON documents for scripts. No curses. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <json-c/json.h>

@@ -1,5 +1,5 @@
-/* The outbox engine: write-ahead submit, outcome recording, lookup-before-resend for calls
- * whose earlier attempt may have reached the server, backoff, a client-side rate limit, and
+/* Store layer: the outbox engine: write-ahead submit, outcome recording, lookup-before-resend for
+ * calls whose earlier attempt may have reached the server, backoff, a client-side rate limit, and
  * blocking and event-loop drivers over the same attempt machinery. The store owns the rows;
  * this file owns only attempts in flight. No curses, no printing. */
 #include "config.h"

@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_OUTBOX_H
 #define AMPLECALL_OUTBOX_H
-/* The outbox engine: every call is written to the store before its first request
+/* Store layer: the outbox engine: every call is written to the store before its first request
  * (write-ahead) and gets its outcome recorded after it, so no call is lost and none is sent
  * twice. doc/outbox.md is the protocol; this header its interface.
  *

@@ -1,5 +1,5 @@
-/* The SQLite store: file placement and permissions, schema migrations, drafts and the calls
- * table that is both outbox and history, with leases so two processes never attempt the same
+/* Store layer: the SQLite store: file placement and permissions, schema migrations, drafts and the
+ * calls table that is both outbox and history, with leases so two processes never attempt the same
  * call. Values are always bound, never formatted into SQL. It must not do network or UI work,
  * and it never stores the API key. */
 #include "config.h"

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_STORE_H
 #define AMPLECALL_STORE_H
-/* The local SQLite database: drafts of the form and every call submitted from this machine
- * (the outbox and the history are the same table, told apart by state). One file under
+/* Store layer: the local SQLite database: drafts of the form and every call submitted from this
+ * machine (the outbox and the history are the same table, told apart by state). One file under
  * $XDG_STATE_HOME/amplecall/ (0600 in a 0700 directory), WAL, schema versioned by
  * PRAGMA user_version. Every state change is one transaction. It never holds the API key.
  * Times are wall-clock Unix milliseconds and are passed in by the caller (tests inject them).

@@ -1,5 +1,5 @@
-/* The readline text field, the only file including the readline headers. curses reads the tty;
- * keys are translated to the bytes readline expects and fed through a small queue, and the
+/* TUI layer: the readline text field, the only file including the readline headers. curses reads
+ * the tty; keys are translated to the bytes readline expects and fed through a small queue, and the
  * redisplay hook only asks the form to repaint. Readline must never write to the tty, touch
  * signals or change LINES/COLUMNS. The From and To histories are the shared number history
  * (store/numbers.h); the other fields keep theirs for the session. */

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_FIELD_H
 #define AMPLECALL_FIELD_H
-/* The text field: GNU readline (callback interface) editing the focused form field. Readline
- * never touches the terminal, signals or environment; curses is the only reader of the tty
+/* TUI layer: the text field: GNU readline (callback interface) editing the focused form field.
+ * Readline never touches the terminal, signals or environment; curses is the only reader of the tty
  * and this module feeds it keys one at a time. One field is active at a time (readline has
  * global state). Also the per-field history (From/To: the shared number history). */
 #include <stdbool.h>

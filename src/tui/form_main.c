@@ -3,6 +3,7 @@
  * requests for app_handle(), keeps the readline field on the focused text field, and
  * restores the terminal on every exit path. The controller is src/app. */
 #include "config.h"
+#include "tui/form_main.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -13,7 +14,7 @@
 #include <curses.h>
 
 #include "app/app.h"
-#include "cli/commands.h"
+#include "core/exitcode.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "net/connect.h"

@@ -13,6 +13,6 @@ src_tui_libtui_a_SOURCES = \
 	src/tui/view_result.c \
 	src/tui/view_help.c \
 	src/tui/view_history.c \
-	src/tui/form_main.c
+	src/tui/form_main.c src/tui/form_main.h
 src_tui_libtui_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
 	$(NCURSES_CFLAGS) $(READLINE_CFLAGS)

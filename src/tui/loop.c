@@ -1,5 +1,5 @@
-/* The event loop and the signal self-pipe. Signal handlers only write the signal number to
- * the pipe (async-signal-safe); everything else happens in loop_run. Must not draw. */
+/* TUI layer: the event loop and the signal self-pipe. Signal handlers only write the signal number
+ * to the pipe (async-signal-safe); everything else happens in loop_run. Must not draw. */
 #include "config.h"
 #include "tui/loop.h"
 

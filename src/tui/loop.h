@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_LOOP_H
 #define AMPLECALL_LOOP_H
-/* The form's single event loop: one curl_multi_poll() waits on libcurl's sockets, the
+/* TUI layer: the form's single event loop: one curl_multi_poll() waits on libcurl's sockets, the
  * terminal and a signal self-pipe together, with a timeout to the next timer tick. Then all
  * input is drained, signals handled, transfers advanced, timers ticked and the screen
  * repainted once. One thread; no blocking anywhere else. */

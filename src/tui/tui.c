@@ -1,4 +1,4 @@
-/* ncurses set-up/tear-down, styles and column-aware drawing helpers for the form.
+/* TUI layer: ncurses set-up/tear-down, styles and column-aware drawing helpers for the form.
  * Owns the curses SCREEN; must not know about the form's fields or the network. */
 #include "config.h"
 #include "tui/tui.h"

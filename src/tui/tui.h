@@ -1,6 +1,6 @@
 #ifndef AMPLECALL_TUI_H
 #define AMPLECALL_TUI_H
-/* Terminal set-up and tear-down for the form (ncursesw), named styles (colours when the
+/* TUI layer: terminal set-up and tear-down for the form (ncursesw), named styles (colours when the
  * terminal has them and NO_COLOR is unset, attributes always), and drawing helpers that cut
  * and wrap UTF-8 text by display columns. Everything drawn here must already be sanitised. */
 #include <stdbool.h>

@@ -1,5 +1,5 @@
-/* The form screen: title, the ten fields with their error marks and notes, the timer, the
- * message area, the status bar and the key help line; and the keys of the form itself.
+/* TUI layer: the form screen: title, the ten fields with their error marks and notes, the timer,
+ * the message area, the status bar and the key help line; and the keys of the form itself.
  * Draws only sanitised text; the terminal cursor ends in the focused field. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* The help screen (F1): every key of the form with its fallback for terminals without
+/* TUI layer: the help screen (F1): every key of the form with its fallback for terminals without
  * function keys. Static text only. */
 #include "config.h"
 

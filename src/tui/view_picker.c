@@ -1,4 +1,5 @@
-/* Picker overlay: a filterable list of dispositions, tasks or users loaded in the background.
+/* TUI layer: picker overlay: a filterable list of dispositions, tasks or users loaded in the
+ * background.
  * The list model is pure (tested directly); painting only draws sanitised cells. Loading,
  * failure (with a retry key) and empty states are shown inside the picker. */
 #include "config.h"

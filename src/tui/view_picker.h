@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_VIEW_PICKER_H
 #define AMPLECALL_VIEW_PICKER_H
-/* The filterable list used to choose a disposition, a task or a user. The list model (rows,
- * incremental filter, selection, scrolling) is pure and tested without a terminal; the
+/* TUI layer: the filterable list used to choose a disposition, a task or a user. The list model
+ * (rows, incremental filter, selection, scrolling) is pure and tested without a terminal; the
  * paint/key functions draw it as an overlay over the form. Rows keep the API's order. */
 #include <stdbool.h>
 #include <stddef.h>

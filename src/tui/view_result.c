@@ -1,4 +1,4 @@
-/* The response panel after the API accepted a call: what was created (id, start date,
+/* TUI layer: the response panel after the API accepted a call: what was created (id, start date,
  * contact, disposition, duration), all sanitised, and the offer of a fresh call. */
 #include "config.h"
 
