@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/sanitize.h"
+#include "core/text.h"
 #include "core/util.h"
 
 #define MIN_CUT_COLS 8
@@ -61,48 +62,6 @@ size_t table_rows(const struct table *t)
 }
 
 /* Bytes in the UTF-8 sequence starting with lead byte c (1 for stray bytes). */
-static size_t utf8_len(unsigned char c)
-{
-    if (c >= 0xf0 && c < 0xf8)
-        return 4;
-    if (c >= 0xe0)
-        return c < 0xf0 ? 3 : 1;
-    if (c >= 0xc0)
-        return 2;
-    return 1;
-}
-
-char *text_cut(const char *s, int max_cols)
-{
-    size_t pos = 0, len = strlen(s);
-    int cols = 0;
-    char *out;
-
-    if (text_cols(s) <= max_cols)
-        return xstrdup(s);
-    if (max_cols < 1)
-        return xstrdup("");
-    /* keep characters while they and the "…" (one column) fit; measure each character the
-     * way text_cols does so cutting and aligning agree */
-    while (pos < len) {
-        size_t n = utf8_len((unsigned char)s[pos]);
-        char one[5] = {0};
-        int w;
-        if (pos + n > len)
-            n = len - pos;
-        memcpy(one, s + pos, n);
-        w = text_cols(one);
-        if (cols + w > max_cols - 1)
-            break;
-        cols += w;
-        pos += n;
-    }
-    out = xmalloc(pos + sizeof("…"));
-    memcpy(out, s, pos);
-    memcpy(out + pos, "…", sizeof("…"));
-    return out;
-}
-
 /* Append s padded to width (plus the two-space gutter) to line. */
 static void put_cell(struct buf *line, const char *s, int width)
 {

@@ -18,8 +18,6 @@ size_t table_rows(const struct table *t);
  * 8 columns or their header) so a line fits; 0 prints everything in full. */
 void table_print(const struct table *t, FILE *out, int max_width);
 
-/* s cut to at most max_cols display columns, ending in "…" when cut; owned. */
-char *text_cut(const char *s, int max_cols);
 /* Width of the terminal on fd, 0 when fd is not a terminal. */
 int table_term_width(int fd);
 

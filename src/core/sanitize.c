@@ -151,26 +151,3 @@ char *sanitize_line(const char *s)
 {
     return sanitize_display(s, s ? strlen(s) : 0, 0);
 }
-
-int text_cols(const char *text)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t len = text ? strlen(text) : 0, i = 0;
-    int cols = 0;
-
-    while (i < len) {
-        uint32_t cp;
-        size_t n = utf8_decode(s + i, len - i, &cp);
-        int w;
-
-        if (n == 0) {
-            cols++;
-            i++;
-            continue;
-        }
-        w = wcwidth((wchar_t)cp);
-        cols += w < 0 ? 1 : w;
-        i += n;
-    }
-    return cols;
-}

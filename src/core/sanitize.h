@@ -10,7 +10,5 @@ char *sanitize_display(const char *s, size_t len, int keep_newlines);
 /* Convenience for NUL-terminated text, newlines flattened. */
 char *sanitize_line(const char *s);
 
-/* Display width in terminal columns of valid UTF-8 text (wcwidth; unknown = 1). */
-int text_cols(const char *s);
 
 #endif

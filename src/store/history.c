@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 #include "core/buf.h"
 #include "core/jsonx.h"
 #include "core/sanitize.h"
+#include "core/text.h"
 #include "core/util.h"
 
 /* ---- formatting helpers ---- */
@@ -45,38 +45,13 @@ char *history_iso_time(long long ms)
 static void cell_ex(FILE *out, const char *text, int cols, bool is_last)
 {
     char *clean = sanitize_line(text ? text : "");
-    int used = 0;
-    mbstate_t mb;
-    const char *p = clean;
-    size_t left = strlen(clean);
+    char *cut = text_cut(clean, cols);
+    int used = text_cols(cut);
 
-    memset(&mb, 0, sizeof(mb));
-    if (text_cols(clean) <= cols) {
-        fputs(clean, out);
-        used = text_cols(clean);
-    } else {
-        /* the sanitiser guarantees valid UTF-8, so each step consumes a whole character */
-        while (left > 0) {
-            wchar_t wc;
-            size_t n = mbrtowc(&wc, p, left, &mb);
-            int w;
-            if (n == 0 || n == (size_t)-1 || n == (size_t)-2)
-                break;
-            w = wcwidth(wc);
-            if (w < 0)
-                w = 1;
-            if (used + w > cols - 1)
-                break;
-            fwrite(p, 1, n, out);
-            used += w;
-            p += n;
-            left -= n;
-        }
-        fputs("\xE2\x80\xA6", out); /* … */
-        used++;
-    }
+    fputs(cut, out);
     for (; !is_last && used < cols; used++)
         fputc(' ', out);
+    free(cut);
     free(clean);
 }
 

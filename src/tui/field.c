@@ -13,10 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdint.h>
+#include <unistr.h>
+
 #include <readline/history.h>
 #include <readline/readline.h>
 
 #include "store/numbers.h"
+#include "core/text.h"
 #include "core/util.h"
 
 #define QUEUE_MAX 64
@@ -330,10 +334,7 @@ enum field_request field_take_request(void)
 static size_t unit_at(const char *s, size_t len, size_t i, int *cols, char *ctrl)
 {
     unsigned char c = (unsigned char)s[i];
-    mbstate_t st;
-    wchar_t wc;
     size_t n;
-    int w;
 
     *ctrl = 0;
     if (c < 0x20 || c == 0x7F) {
@@ -345,21 +346,13 @@ static size_t unit_at(const char *s, size_t len, size_t i, int *cols, char *ctrl
         *cols = 1;
         return 1;
     }
-    memset(&st, 0, sizeof(st));
-    n = mbrtowc(&wc, s + i, len - i, &st);
-    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-        *ctrl = '!'; /* invalid byte: shown as '?' */
-        *cols = 1;
-        return 1;
-    }
-    w = wcwidth(wc);
-    if (w < 0) {
-        *ctrl = '!';
-        *cols = 1;
+    if (u8_mblen((const uint8_t *)s + i, len - i) > 0) {
+        *cols = text_char_cols(s + i, len - i, &n);
         return n;
     }
-    *cols = w;
-    return n;
+    *ctrl = '!'; /* invalid byte: shown as '?' */
+    *cols = 1;
+    return 1;
 }
 
 int field_cols(const char *text, size_t len)

@@ -291,7 +291,7 @@ static void paint_too_small(struct tui_form *t)
     char *msg = xasprintf("terminal too small (need %dx%d, have %dx%d)", TUI_MIN_COLS,
                           TUI_MIN_LINES, COLS, LINES);
     char **lines;
-    size_t n = tui_wrap(msg, COLS > 2 ? COLS - 2 : 1, &lines);
+    size_t n = text_wrap(msg, COLS > 2 ? COLS - 2 : 1, &lines);
     int y = LINES / 2 - (int)n / 2;
 
     if (y < 0)
@@ -305,7 +305,7 @@ static void paint_too_small(struct tui_form *t)
         t->scr.cur_y = y + (int)i;
         t->scr.cur_x = x + w < COLS ? x + w : COLS - 1;
     }
-    tui_lines_free(lines, n);
+    text_lines_free(lines, n);
     free(msg);
 }
 

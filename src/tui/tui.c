@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "core/text.h"
 #include "core/util.h"
 
 static struct {
@@ -155,48 +156,6 @@ bool tui_is_too_small(void)
     return COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
 }
 
-/* Columns of the character at s (n bytes left); *len gets its byte length. Invalid bytes and
- * unprintable characters count one column (the sanitiser has replaced them already). */
-static int char_cols(const char *s, size_t n, size_t *len)
-{
-    mbstate_t st;
-    wchar_t wc;
-    size_t k;
-    int w;
-
-    if ((unsigned char)*s < 0x80) {
-        *len = 1;
-        return 1;
-    }
-    memset(&st, 0, sizeof(st));
-    k = mbrtowc(&wc, s, n, &st);
-    if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-        *len = 1;
-        return 1;
-    }
-    *len = k;
-    w = wcwidth(wc);
-    return w < 0 ? 1 : w;
-}
-
-size_t tui_fit(const char *text, int cols, int *used)
-{
-    size_t n = strlen(text), i = 0;
-    int total = 0;
-
-    while (i < n) {
-        size_t len;
-        int w = char_cols(text + i, n - i, &len);
-        if (total + w > cols)
-            break;
-        total += w;
-        i += len;
-    }
-    if (used)
-        *used = total;
-    return i;
-}
-
 int tui_put(int y, int x, int cols, const char *text, attr_t a)
 {
     int used;
@@ -204,7 +163,7 @@ int tui_put(int y, int x, int cols, const char *text, attr_t a)
 
     if (!text || cols <= 0)
         return 0;
-    n = tui_fit(text, cols, &used);
+    n = text_fit(text, cols, &used);
     if (n == 0)
         return 0;
     attrset(a);
@@ -220,67 +179,6 @@ void tui_fill(int y, int x, int cols, attr_t a)
     attrset(a);
     mvhline(y, x, ' ', cols);
     attrset(A_NORMAL);
-}
-
-static void push_line(char ***lines, size_t *n, const char *s, size_t len)
-{
-    *lines = xrealloc(*lines, (*n + 1) * sizeof(**lines));
-    (*lines)[(*n)++] = xstrndup(s, len);
-}
-
-size_t tui_wrap(const char *text, int cols, char ***lines)
-{
-    size_t n = 0;
-    const char *p = text ? text : "";
-
-    *lines = NULL;
-    if (cols < 1)
-        cols = 1;
-    for (;;) {
-        const char *nl = strchr(p, '\n');
-        size_t para_len = nl ? (size_t)(nl - p) : strlen(p);
-        char *para = xstrndup(p, para_len);
-        const char *q = para;
-
-        do {
-            size_t rest = strlen(q), i = 0, brk = 0;
-            int w = 0;
-
-            while (i < rest) {
-                size_t len;
-                int cw = char_cols(q + i, rest - i, &len);
-                if (w + cw > cols)
-                    break;
-                if (q[i] == ' ')
-                    brk = i;
-                w += cw;
-                i += len;
-            }
-            if (i < rest && brk > 0) {
-                push_line(lines, &n, q, brk);
-                q += brk + 1;
-            } else {
-                if (i == 0 && rest > 0) /* one character wider than the line */
-                    char_cols(q, rest, &i);
-                push_line(lines, &n, q, i);
-                q += i;
-            }
-            while (*q == ' ' && q != para)
-                q++;
-        } while (*q);
-        free(para);
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
-    return n;
-}
-
-void tui_lines_free(char **lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines);
 }
 
 void tui_box(int y, int x, int h, int w, const char *title)

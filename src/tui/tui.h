@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <curses.h>
 
+#include "core/text.h" /* widths, cuts and wraps for the views */
+
 #define TUI_MIN_COLS 80
 #define TUI_MIN_LINES 24
 
@@ -46,13 +48,7 @@ bool tui_is_too_small(void);
 int tui_put(int y, int x, int cols, const char *text, attr_t a);
 /* Spaces with attributes a over cols columns. */
 void tui_fill(int y, int x, int cols, attr_t a);
-/* Byte length of the longest prefix of text that fits in cols columns; *used gets its columns. */
-size_t tui_fit(const char *text, int cols, int *used);
 
-/* Word-wrap text to lines of at most cols columns; '\n' starts a new line; words longer than a
- * line are broken. Returns the number of lines; *lines (owned array of owned strings). */
-size_t tui_wrap(const char *text, int cols, char ***lines);
-void tui_lines_free(char **lines, size_t n);
 
 /* Draw a frame with a title (may be NULL) in the top border. */
 void tui_box(int y, int x, int h, int w, const char *title);

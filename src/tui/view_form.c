@@ -50,14 +50,14 @@ static void add_wrapped(struct layout *l, enum field_id f, enum vrow_kind k, con
                         const char *first_prefix, int cols)
 {
     char **lines;
-    size_t n = tui_wrap(text, cols - 2, &lines);
+    size_t n = text_wrap(text, cols - 2, &lines);
 
     for (size_t i = 0; i < n; i++) {
         char *t = xasprintf("%s%s", i == 0 ? first_prefix : "  ", lines[i]);
         add_vrow(l, f, k, t);
         free(t);
     }
-    tui_lines_free(lines, n);
+    text_lines_free(lines, n);
 }
 
 static void build_layout(const struct app *a, struct layout *l, int vcols)
@@ -104,7 +104,7 @@ static attr_t msg_attr(enum msg_kind k)
 static void add_msg(struct msg_line **v, size_t *n, const char *text, attr_t at, int cols)
 {
     char **lines;
-    size_t k = tui_wrap(text, cols, &lines);
+    size_t k = text_wrap(text, cols, &lines);
 
     for (size_t i = 0; i < k; i++) {
         *v = xrealloc(*v, (*n + 1) * sizeof(**v));

@@ -50,7 +50,7 @@ static int visible_rows(void)
 
 static void drop_lines(struct history_view *hv)
 {
-    tui_lines_free(hv->lines, hv->n_lines);
+    text_lines_free(hv->lines, hv->n_lines);
     hv->lines = NULL;
     hv->n_lines = 0;
     hv->lines_cols = 0;
@@ -320,7 +320,7 @@ static void paint_detail(struct view *v, struct history_view *hv)
     n_vis = h - 3;
     if (hv->lines_cols != in_w) {
         drop_lines(hv);
-        hv->n_lines = tui_wrap(hv->detail, in_w, &hv->lines);
+        hv->n_lines = text_wrap(hv->detail, in_w, &hv->lines);
         hv->lines_cols = in_w;
     }
     if (hv->n_lines > (size_t)n_vis && hv->detail_top > hv->n_lines - (size_t)n_vis)

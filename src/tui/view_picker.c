@@ -409,10 +409,10 @@ static void picker_paint(struct view *v, const struct app *a)
         }
         {
             char **lines;
-            size_t n = tui_wrap(msg, in_w, &lines);
+            size_t n = text_wrap(msg, in_w, &lines);
             for (size_t i = 0; i < n && (int)i < rows; i++)
                 tui_put(y + 3 + (int)i, in_x, in_w, lines[i], at);
-            tui_lines_free(lines, n);
+            text_lines_free(lines, n);
         }
         free(msg);
     } else if (p->n_shown == 0) {

@@ -328,7 +328,7 @@ static void form_store__a_draft_with_a_running_timer_survives_sigkill(void **sta
     term_free(c->t);
     c->t = t = spawn(c);
     see_text(t, "An unsent call was left from an earlier session");
-    see_text(t, "To +1 212 555 0199");
+    see_text(t, "+1 212 555 0199"); /* in the resume question, wherever it wraps */
     see_text(t, "timer running since");
     see_text(t, "r: resume it");
     key(t, "r");
@@ -379,7 +379,7 @@ static void form_store__discard_at_the_prompt_removes_the_draft(void **state)
 
     term_free(c->t);
     c->t = t = spawn(c);
-    see_text(t, "To +1 646 555 0142");
+    see_text(t, "+1 646 555 0142"); /* in the resume question, wherever it wraps */
     key(t, "d");
     see_text(t, "Draft discarded");
     see_gone(t, "An unsent call was left");
@@ -410,7 +410,7 @@ static void form_store__esc_at_the_prompt_keeps_the_draft_for_later(void **state
     assert_int_equal(term_wait_exit(t, WAIT_MS), 128 + SIGKILL);
     term_free(c->t);
     c->t = t = spawn(c);
-    see_text(t, "To +1 646 555 0143");
+    see_text(t, "+1 646 555 0143"); /* in the resume question, wherever it wraps */
     key(t, "Esc");
     see_text(t, "The draft is kept");
     key(t, "C-q");
@@ -444,7 +444,7 @@ static void form_store__sessions_never_take_a_live_sessions_draft(void **state)
     see_value(a, ROW_OF(F_TO), "+1 303 555 0111");
     /* a third session: offered the dead one's draft, never the live one's */
     b = spawn(c);
-    see_text(b, "To +1 303 555 0222");
+    see_text(b, "+1 303 555 0222"); /* in the resume question, wherever it wraps */
     assert_false(term_find(b, "0111", NULL, NULL));
     key(b, "r");
     see_value(b, ROW_OF(F_TO), "+1 303 555 0222");
@@ -486,7 +486,7 @@ static void form_store__a_hang_up_keeps_what_was_just_typed(void **state)
     see_drafts(c, 1);
     term_free(c->t);
     c->t = t = spawn(c);
-    see_text(t, "To +1 646 555 0145");
+    see_text(t, "+1 646 555 0145"); /* in the resume question, wherever it wraps */
     key(t, "Enter"); /* Enter resumes too */
     see_value(t, ROW_OF(F_TO), "+1 646 555 0145");
     stop(c);

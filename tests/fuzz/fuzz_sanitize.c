@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/sanitize.h"
+#include "core/text.h"
 
 /* Strict UTF-8 decoder: length of the sequence at s, 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp)

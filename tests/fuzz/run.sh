@@ -20,9 +20,9 @@ targets=${*:-$all_targets}
 modules_for() {
     case $1 in
     fuzz_apierr) echo "core/apierr.c core/call.c" ;;
-    fuzz_lists) echo "net/api.c net/http.c net/curl_dl.c core/apierr.c core/call.c core/sanitize.c" ;;
+    fuzz_lists) echo "net/api.c net/http.c net/curl_dl.c core/apierr.c core/call.c core/sanitize.c core/text.c" ;;
     fuzz_call_record) echo "core/call.c" ;;
-    fuzz_sanitize) echo "core/sanitize.c" ;;
+    fuzz_sanitize) echo "core/sanitize.c core/text.c" ;;
     fuzz_validate) echo "core/validate.c core/call.c" ;;
     fuzz_config) echo "conf/settings.c core/validate.c core/call.c" ;;
     fuzz_csv) echo "core/csv.c" ;;

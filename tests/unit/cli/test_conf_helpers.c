@@ -15,6 +15,7 @@
 #include "core/sanitize.h"
 #include "core/sha256.h"
 #include "cli/table.h"
+#include "core/text.h"
 #include "core/util.h"
 
 static void assert_contains(const char *hay, const char *needle)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/sanitize.h"
+#include "core/text.h"
 
 static void check(const char *in, const char *want)
 {

@@ -16,6 +16,7 @@
 #include "tui/field.h"
 #include "store/numbers.h"
 #include "tui/tui.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "tui/view_picker.h"
 
@@ -23,17 +24,17 @@ static void tui_fit__counts_columns_not_bytes(void **state)
 {
     int used = -1;
 
-    assert_int_equal(tui_fit("", 10, &used), 0);
+    assert_int_equal(text_fit("", 10, &used), 0);
     assert_int_equal(used, 0);
-    assert_int_equal(tui_fit("abc", 0, &used), 0);
-    assert_int_equal(tui_fit("abcdef", 4, &used), 4);
+    assert_int_equal(text_fit("abc", 0, &used), 0);
+    assert_int_equal(text_fit("abcdef", 4, &used), 4);
     assert_int_equal(used, 4);
     /* 王 is 3 bytes and 2 columns: two fit in 5 columns, the third does not */
-    assert_int_equal(tui_fit("王小明", 5, &used), 6);
+    assert_int_equal(text_fit("王小明", 5, &used), 6);
     assert_int_equal(used, 4);
-    assert_int_equal(tui_fit("Zoë", 3, &used), 4);
+    assert_int_equal(text_fit("Zoë", 3, &used), 4);
     assert_int_equal(used, 3);
-    assert_int_equal(tui_fit("abc", 10, NULL), 3);
+    assert_int_equal(text_fit("abc", 10, NULL), 3);
 }
 
 static void tui_wrap__breaks_at_spaces_and_keeps_every_character(void **state)
@@ -41,37 +42,37 @@ static void tui_wrap__breaks_at_spaces_and_keeps_every_character(void **state)
     char **l;
     size_t n;
 
-    n = tui_wrap(NULL, 10, &l);
+    n = text_wrap(NULL, 10, &l);
     assert_int_equal(n, 1);
     assert_string_equal(l[0], "");
-    tui_lines_free(l, n);
+    text_lines_free(l, n);
 
-    n = tui_wrap("Missing field from request: user_id", 16, &l);
+    n = text_wrap("Missing field from request: user_id", 16, &l);
     assert_int_equal(n, 3);
     assert_string_equal(l[0], "Missing field");
     assert_string_equal(l[1], "from request:");
     assert_string_equal(l[2], "user_id");
-    tui_lines_free(l, n);
+    text_lines_free(l, n);
 
-    n = tui_wrap("abcdefghij", 4, &l); /* a word longer than the line is broken */
+    n = text_wrap("abcdefghij", 4, &l); /* a word longer than the line is broken */
     assert_int_equal(n, 3);
     assert_string_equal(l[0], "abcd");
     assert_string_equal(l[2], "ij");
-    tui_lines_free(l, n);
+    text_lines_free(l, n);
 
-    n = tui_wrap("one\ntwo", 40, &l);
+    n = text_wrap("one\ntwo", 40, &l);
     assert_int_equal(n, 2);
     assert_string_equal(l[1], "two");
-    tui_lines_free(l, n);
+    text_lines_free(l, n);
 
-    n = tui_wrap("王小明王小明", 5, &l); /* wide characters never straddle a line end */
+    n = text_wrap("王小明王小明", 5, &l); /* wide characters never straddle a line end */
     assert_int_equal(n, 3);
     assert_string_equal(l[0], "王小");
-    tui_lines_free(l, n);
+    text_lines_free(l, n);
 
-    n = tui_wrap("x", 0, &l); /* degenerate width still makes progress */
+    n = text_wrap("x", 0, &l); /* degenerate width still makes progress */
     assert_int_equal(n, 1);
-    tui_lines_free(l, n);
+    text_lines_free(l, n);
 }
 
 static void field_cols__shows_controls_as_two_columns(void **state)
