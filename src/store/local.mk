@@ -4,6 +4,7 @@ noinst_LIBRARIES += src/store/libstore.a
 src_store_libstore_a_SOURCES = \
 	src/store/store.c src/store/store.h \
 	src/store/outbox.c src/store/outbox.h \
+	src/store/verdict.c \
 	src/store/history.c src/store/history.h \
 	src/store/numbers.c src/store/numbers.h \
 	src/store/paths.c src/store/paths.h

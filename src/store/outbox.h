@@ -134,6 +134,9 @@ int outbox_in_flight(const struct outbox *ob);
 
 /* ---- pure helpers, exported for tests ---- */
 
+/* The backoff when the options leave it at 0. */
+#define OUTBOX_BACKOFF_BASE_MS 2000LL
+#define OUTBOX_BACKOFF_MAX_MS (15LL * 60 * 1000)
 /* Retry delay after `attempts` failed attempts: exponential from base, capped, with jitter in
  * [delay/2, delay] from rnd; a Retry-After (seconds, -1 none) is honoured exactly. */
 long long outbox_backoff_ms(const struct outbox_options *opt, int attempts, long retry_after,
