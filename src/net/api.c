@@ -73,6 +73,7 @@ static void task_free(struct task *t)
     free(t->contact_id);
     free(t->contact_name);
     free(t->contact_email);
+    free(t->contact_company);
 }
 
 void task_list_done(struct task_list *l)
@@ -144,6 +145,7 @@ static bool add_task(json_object *o, void *list)
     struct task_list *l = list;
     const char *id = jsonx_str(o, "id");
     json_object *contact, *b;
+    const char *company;
     struct task *t;
 
     if (!id)
@@ -163,6 +165,12 @@ static bool add_task(json_object *o, void *list)
         t->contact_id = xstrdup(jsonx_str(contact, "id"));
         t->contact_name = xstrdup(jsonx_str(contact, "name"));
         t->contact_email = xstrdup(jsonx_str(contact, "email"));
+        company = jsonx_str(contact, "company");
+        if (!company)
+            company = jsonx_str(jsonx_get(contact, "company", json_type_object), "name");
+        if (!company)
+            company = jsonx_str(contact, "company_name");
+        t->contact_company = xstrdup(company);
     }
     return true;
 }

@@ -15,6 +15,7 @@ struct disposition {
 struct task {
     char *id, *type, *status, *due_on, *notes, *user_id, *sequence_name;
     char *contact_id, *contact_name, *contact_email; /* contact may be absent: all NULL */
+    char *contact_company; /* undocumented: contact.company (a string or {"name"}), or NULL */
     int automatic; /* -1 absent */
 };
 struct user {

@@ -6,6 +6,7 @@ EXTRA_DIST += tests/unit/unit.h
 CORE_UNIT_TESTS = \
 	tests/unit/test_util \
 	tests/unit/test_sanitize \
+	tests/unit/test_fold \
 	tests/unit/test_call \
 	tests/unit/test_validate \
 	tests/unit/test_baseurl \
@@ -21,6 +22,9 @@ tests_unit_test_util_LDADD = $(UNIT_LDADD)
 tests_unit_test_sanitize_SOURCES = tests/unit/test_sanitize.c
 tests_unit_test_sanitize_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sanitize_LDADD = $(UNIT_LDADD)
+tests_unit_test_fold_SOURCES = tests/unit/test_fold.c
+tests_unit_test_fold_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fold_LDADD = $(UNIT_LDADD)
 tests_unit_test_call_SOURCES = tests/unit/test_call.c
 tests_unit_test_call_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_call_LDADD = $(UNIT_LDADD)
