@@ -69,6 +69,35 @@ char *fold_text(const char *s)
     return buf_steal(&out);
 }
 
+bool fold_equal_nocase(const char *a, const char *b)
+{
+    size_t alen, blen;
+    int cmp = 1;
+
+    if (!a || !b)
+        return false;
+    alen = strlen(a);
+    blen = strlen(b);
+    if (u8_check((const uint8_t *)a, alen) || u8_check((const uint8_t *)b, blen) ||
+        u8_casecmp((const uint8_t *)a, alen, (const uint8_t *)b, blen, NULL, UNINORM_NFC,
+                   &cmp) != 0) {
+        /* not UTF-8: ASCII rules */
+        if (alen != blen)
+            return false;
+        for (size_t i = 0; i < alen; i++) {
+            unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+            if (x >= 'A' && x <= 'Z')
+                x = (unsigned char)(x - 'A' + 'a');
+            if (y >= 'A' && y <= 'Z')
+                y = (unsigned char)(y - 'A' + 'a');
+            if (x != y)
+                return false;
+        }
+        return true;
+    }
+    return cmp == 0;
+}
+
 char *fold_hay(const char *const *fields, size_t n)
 {
     struct buf out;

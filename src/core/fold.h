@@ -4,6 +4,7 @@
  * finds "Zoë", "ruck" finds "Rückruf"), and matches are ranked: a prefix of the name first,
  * then a prefix of a word, then anywhere. Unicode rules from libunistring (compatibility
  * decomposition, full case folding, combining marks dropped). Pure; no curses, no locale. */
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Separates the fields of a hay: a word of the filter never matches across two fields. */
@@ -20,6 +21,10 @@ enum fold_match {
 /* s folded: NFKD, case folded, combining marks and controls dropped. Invalid UTF-8 is
  * folded byte by byte as ASCII. Owned; NULL gives "". */
 char *fold_text(const char *s);
+
+/* a and b are the same text but for case (full Unicode case folding; accents and every
+ * other difference count), e.g. two email addresses. NULL equals nothing. */
+bool fold_equal_nocase(const char *a, const char *b);
 
 /* The searchable text of a row: each of the n fields (NULL = empty) folded and joined by
  * FOLD_SEP, the name first. Owned. */
