@@ -1,6 +1,6 @@
 /* CLI layer: listing and account commands: `dispositions`, `tasks`, `users`, `calls`, `whoami`.
- * A readable table by default (server text sanitised, aligned by display width), the parsed
- * items as JSON with --json. Read-only: never posts anything. */
+ * A readable table by default (server text sanitised, aligned by display width), the API's
+ * objects whole (every member, unknown ones too) with --json. Read-only: never posts. */
 #include "config.h"
 
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "cli/cmdutil.h"
 #include "cli/commands.h"
 #include "cli/resolve.h"
+#include "core/fold.h"
 #include "core/sanitize.h"
 #include "cli/table.h"
 #include "core/util.h"
@@ -95,24 +96,28 @@ static const char *yes_no(int v)
     return v == 1 ? "yes" : v == 0 ? "no" : "";
 }
 
-/* The API's contact object, or JSON null when it had none. */
-static json_object *contact_json(const char *id, const char *name, const char *email)
+/* Print the items the API sent, whole (every member, unknown ones too), as one JSON array.
+ * json[i] is item i's text (NULL ones are skipped). */
+static void print_items(const char *const *json, size_t n)
 {
-    json_object *ct;
+    json_object *arr = json_object_new_array();
 
-    if (!id && !name && !email)
-        return NULL;
-    ct = json_object_new_object();
-    json_object_object_add(ct, "id", cmd_json_str(id));
-    json_object_object_add(ct, "name", cmd_json_str(name));
-    json_object_object_add(ct, "email", cmd_json_str(email));
-    return ct;
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json[i] ? json_tokener_parse(json[i]) : NULL;
+        if (o)
+            json_object_array_add(arr, o);
+    }
+    cmd_print_json(stdout, arr);
 }
 
-static json_object *json_bool_or_null(int v)
-{
-    return v < 0 ? NULL : json_object_new_boolean(v);
-}
+#define ITEMS_JSON(list, count) \
+    do { \
+        const char **j_ = xcalloc((count) ? (count) : 1, sizeof(*j_)); \
+        for (size_t k_ = 0; k_ < (count); k_++) \
+            j_[k_] = (list)[k_].json; \
+        print_items(j_, (count)); \
+        free(j_); \
+    } while (0)
 
 /* ---- dispositions ---- */
 
@@ -123,7 +128,7 @@ static const char dispositions_help[] =
     "A disposition whose action is \"complete\" also completes the task and its sequence\n"
     "lead when a call is logged with it. Names can be given to 'amplecall log --disposition'.\n"
     "\n"
-    "  --json              print the list as a JSON array\n" SETTINGS_FLAGS_HELP;
+    "  --json              print the API's objects, whole, as a JSON array\n" SETTINGS_FLAGS_HELP;
 
 int cmd_dispositions(int argc, char **argv)
 {
@@ -146,15 +151,7 @@ int cmd_dispositions(int argc, char **argv)
         goto out;
     }
     if (a.is_json) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < l.n; i++) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "id", cmd_json_str(l.v[i].id));
-            json_object_object_add(o, "name", cmd_json_str(l.v[i].name));
-            json_object_object_add(o, "action", cmd_json_str(l.v[i].action));
-            json_object_array_add(arr, o);
-        }
-        cmd_print_json(stdout, arr);
+        ITEMS_JSON(l.v, l.n);
     } else {
         static const char *const head[] = {"NAME", "ACTION", "ID"};
         struct table *t = table_new(3, head);
@@ -170,6 +167,7 @@ int cmd_dispositions(int argc, char **argv)
         print_table(t, "No dispositions.");
         table_free(t);
     }
+    cmd_note_partial(&c, &res, l.n, "dispositions");
     rc = 0;
 out:
     disposition_list_done(&l);
@@ -184,32 +182,15 @@ static const char tasks_help[] =
     "Usage: amplecall tasks [--user UUID|EMAIL] [--status S | --any-status] [--type T |\n"
     "                       --any-type] [--json] [OPTIONS]\n"
     "\n"
-    "List your tasks, by default the scheduled phone calls (the ones a call can be logged\n"
-    "against), in the order the API returns them. Contact names can be given to\n"
-    "'amplecall log --task'.\n"
+    "List your manual tasks (automatic=false: only those can be completed through the API),\n"
+    "by default the scheduled phone calls (the ones a call can be logged against), in the\n"
+    "order the API returns them. Contact names can be given to 'amplecall log --task'.\n"
     "\n"
     "  --status S          only tasks in status S (default scheduled)\n"
     "  --any-status        tasks in every status\n"
     "  --type T            only tasks of type T (default phone_call)\n"
     "  --any-type          tasks of every type\n"
-    "  --json              print the list as a JSON array\n" SETTINGS_FLAGS_HELP;
-
-static json_object *task_json(const struct task *t)
-{
-    json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "id", cmd_json_str(t->id));
-    json_object_object_add(o, "type", cmd_json_str(t->type));
-    json_object_object_add(o, "status", cmd_json_str(t->status));
-    json_object_object_add(o, "due_on", cmd_json_str(t->due_on));
-    json_object_object_add(o, "notes", cmd_json_str(t->notes));
-    json_object_object_add(o, "automatic", json_bool_or_null(t->automatic));
-    json_object_object_add(o, "sequence_name", cmd_json_str(t->sequence_name));
-    json_object_object_add(o, "user_id", cmd_json_str(t->user_id));
-    json_object_object_add(o, "contact",
-                           contact_json(t->contact_id, t->contact_name, t->contact_email));
-    return o;
-}
+    "  --json              print the API's objects, whole, as a JSON array\n" SETTINGS_FLAGS_HELP;
 
 int cmd_tasks(int argc, char **argv)
 {
@@ -261,10 +242,7 @@ int cmd_tasks(int argc, char **argv)
         goto out;
     }
     if (a.is_json) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < l.n; i++)
-            json_object_array_add(arr, task_json(&l.v[i]));
-        cmd_print_json(stdout, arr);
+        ITEMS_JSON(l.v, l.n);
     } else {
         static const char *const head[] = {"ID", "DUE", "CONTACT", "EMAIL", "STATUS", "NOTES"};
         struct table *t = table_new(6, head);
@@ -285,6 +263,7 @@ int cmd_tasks(int argc, char **argv)
         print_table(t, "No tasks match.");
         table_free(t);
     }
+    cmd_note_partial(&c, &res, l.n, "tasks");
     rc = 0;
 out:
     free(user_id);
@@ -297,25 +276,15 @@ out:
 /* ---- users ---- */
 
 static const char users_help[] =
-    "Usage: amplecall users [--email E] [--json] [OPTIONS]\n"
+    "Usage: amplecall users [--email E] [--all] [--json] [OPTIONS]\n"
     "\n"
-    "List the users of the account (all pages), or the one with email E. Use the id or the\n"
-    "email as 'user' in the config file, AMPLECALL_USER or --user.\n"
+    "List the active users of the account (all pages), or the one with email E (the whole\n"
+    "address, in any case). Use the id or the email as 'user' in the config file,\n"
+    "AMPLECALL_USER or --user.\n"
     "\n"
     "  --email E           only the user with this email\n"
-    "  --json              print the list as a JSON array\n" SETTINGS_FLAGS_HELP;
-
-static json_object *user_json(const struct user *u)
-{
-    json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "id", cmd_json_str(u->id));
-    json_object_object_add(o, "name", cmd_json_str(u->name));
-    json_object_object_add(o, "email", cmd_json_str(u->email));
-    json_object_object_add(o, "status", cmd_json_str(u->status));
-    json_object_object_add(o, "role", cmd_json_str(u->role));
-    return o;
-}
+    "  --all               inactive users too\n"
+    "  --json              print the API's user objects, whole, as a JSON array\n" SETTINGS_FLAGS_HELP;
 
 int cmd_users(int argc, char **argv)
 {
@@ -323,6 +292,9 @@ int cmd_users(int argc, char **argv)
     struct list_args a = {0};
     struct api_result res;
     struct user_list l = {0};
+    struct users_query q = {0};
+    const struct user **shown = NULL;
+    size_t n_shown = 0;
     const char *email = NULL;
     bool is_done = false;
     int rc;
@@ -337,6 +309,10 @@ int cmd_users(int argc, char **argv)
         }
         if (r > 0)
             continue;
+        if (!strcmp(argv[i], "--all")) {
+            q.is_any_status = true;
+            continue;
+        }
         r = cmd_take_value(&c, argc, argv, &i, "--email", &email);
         if (r <= 0) {
             rc = r < 0 ? EXIT_USAGE : cmd_bad_arg(&c, argv[i]);
@@ -346,27 +322,42 @@ int cmd_users(int argc, char **argv)
     rc = begin(&c, &a, users_help, &is_done);
     if (rc || is_done)
         goto out;
-    if (!api_users(c.api, email, &res, &l)) {
+    q.email = email;
+    if (!api_users_query(c.api, &q, &res, &l)) {
         rc = cmd_api_failure(&c, "cannot list users", &res);
         goto out;
     }
+    /* a server may answer ?email= loosely: show only the users whose email is the one */
+    shown = xcalloc(l.n ? l.n : 1, sizeof(*shown));
+    for (size_t i = 0; i < l.n; i++) {
+        char *have = str_trim(l.v[i].email ? l.v[i].email : "");
+        char *want = str_trim(email ? email : "");
+        if (!email || fold_equal_nocase(have, want))
+            shown[n_shown++] = &l.v[i];
+        free(have);
+        free(want);
+    }
     if (a.is_json) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < l.n; i++)
-            json_object_array_add(arr, user_json(&l.v[i]));
-        cmd_print_json(stdout, arr);
+        const char **j = xcalloc(n_shown ? n_shown : 1, sizeof(*j));
+        for (size_t i = 0; i < n_shown; i++)
+            j[i] = shown[i]->json;
+        print_items(j, n_shown);
+        free(j);
     } else {
         static const char *const head[] = {"ID", "NAME", "EMAIL", "ROLE", "STATUS"};
         struct table *t = table_new(5, head);
-        for (size_t i = 0; i < l.n; i++) {
-            const char *row[] = {l.v[i].id, l.v[i].name, l.v[i].email, l.v[i].role, l.v[i].status};
+        for (size_t i = 0; i < n_shown; i++) {
+            const struct user *u = shown[i];
+            const char *row[] = {u->id, u->name, u->email, u->role, u->status};
             table_add(t, row);
         }
         print_table(t, email ? "No user has that email." : "No users.");
         table_free(t);
     }
+    cmd_note_partial(&c, &res, l.n, "users");
     rc = 0;
 out:
+    free(shown);
     user_list_done(&l);
     api_result_done(&res);
     cmd_ctx_done(&c);
@@ -390,31 +381,7 @@ static const char calls_help[] =
     "  --until T           calls that started before T (same forms)\n"
     "  --all-users         calls of every user (default: the configured user, if any)\n"
     "  --limit N           at most N calls (default 20, at most 1000)\n"
-    "  --json              print the list as a JSON array\n" SETTINGS_FLAGS_HELP;
-
-static json_object *call_json(const struct call_record *r)
-{
-    json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "id", cmd_json_str(r->id));
-    json_object_object_add(o, "start_date", cmd_json_str(r->start_date));
-    json_object_object_add(o, "from", cmd_json_str(r->from));
-    json_object_object_add(o, "to", cmd_json_str(r->to));
-    json_object_object_add(o, "duration",
-                           r->duration >= 0 ? json_object_new_int64(r->duration) : NULL);
-    json_object_object_add(o, "answered", json_bool_or_null(r->answered));
-    json_object_object_add(o, "human", json_bool_or_null(r->human));
-    json_object_object_add(o, "external", json_bool_or_null(r->external));
-    json_object_object_add(o, "disposition_id", cmd_json_str(r->disposition_id));
-    json_object_object_add(o, "task_id", cmd_json_str(r->task_id));
-    json_object_object_add(o, "user_id", cmd_json_str(r->user_id));
-    json_object_object_add(o, "transcription", cmd_json_str(r->transcription));
-    json_object_object_add(o, "notes", cmd_json_str(r->notes));
-    json_object_object_add(o, "recording_url", cmd_json_str(r->recording_url));
-    json_object_object_add(o, "contact",
-                           contact_json(r->contact_id, r->contact_name, r->contact_email));
-    return o;
-}
+    "  --json              print the API's objects, whole, as a JSON array\n" SETTINGS_FLAGS_HELP;
 
 int cmd_calls(int argc, char **argv)
 {
@@ -493,10 +460,8 @@ int cmd_calls(int argc, char **argv)
         goto out;
     }
     if (a.is_json) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < l.n && i < (size_t)limit; i++)
-            json_object_array_add(arr, call_json(&l.v[i]));
-        cmd_print_json(stdout, arr);
+        size_t n = l.n < (size_t)limit ? l.n : (size_t)limit;
+        ITEMS_JSON(l.v, n);
     } else {
         static const char *const head[] = {"ID",   "STARTED",  "FROM",  "TO",
                                            "SECS", "ANSWERED", "HUMAN", "CONTACT"};
@@ -520,6 +485,7 @@ int cmd_calls(int argc, char **argv)
         print_table(t, "No calls match.");
         table_free(t);
     }
+    cmd_note_partial(&c, &res, l.n, "calls");
     rc = 0;
 out:
     free(since_iso);
@@ -549,6 +515,7 @@ int cmd_whoami(int argc, char **argv)
     struct api_result res;
     struct user_list l = {0};
     const struct user *me = NULL;
+    enum users_match m = USERS_MATCH_NONE;
     const char *u;
     bool is_done = false;
     int rc;
@@ -566,9 +533,15 @@ int cmd_whoami(int argc, char **argv)
         rc = cmd_api_failure(&c, "the API did not accept the request", &res);
         goto out;
     }
-    for (size_t i = 0; u && i < l.n; i++) {
-        if ((l.v[i].id && !strcasecmp(l.v[i].id, u)) ||
-            (l.v[i].email && !strcasecmp(l.v[i].email, u))) {
+    if (u && strchr(u, '@')) {
+        /* the one user whose email equals it, whatever the server's filter returned */
+        size_t found = 0;
+        m = users_match_email(&l, u, &found);
+        if (m == USERS_MATCH_FOUND)
+            me = &l.v[found];
+    }
+    for (size_t i = 0; u && !strchr(u, '@') && i < l.n; i++) {
+        if (l.v[i].id && !strcasecmp(l.v[i].id, u)) {
             me = &l.v[i];
             break;
         }
@@ -580,7 +553,7 @@ int cmd_whoami(int argc, char **argv)
         json_object_object_add(o, "key_source", cmd_json_str(c.settings.api_key_source));
         json_object_object_add(o, "key_accepted", json_object_new_boolean(1));
         json_object_object_add(o, "configured_user", cmd_json_str(u));
-        json_object_object_add(o, "user", me ? user_json(me) : NULL);
+        json_object_object_add(o, "user", me && me->json ? json_tokener_parse(me->json) : NULL);
         cmd_print_json(stdout, o);
     } else {
         char *base = sanitize_line(c.settings.base_url);
@@ -600,9 +573,15 @@ int cmd_whoami(int argc, char **argv)
             free(id);
             free(role);
             free(status);
+        } else if (u && m == USERS_MATCH_SEVERAL) {
+            char *su = sanitize_line(u);
+            printf("The API key works, but several users of this account have the email %s;\n"
+                   "configure the user's UUID instead.\n",
+                   su);
+            free(su);
         } else if (u) {
             char *su = sanitize_line(u);
-            printf("The API key works, but no user of this account is %s.\n", su);
+            printf("The API key works, but no active user of this account is %s.\n", su);
             free(su);
         } else {
             printf("The API key works. No user is configured: set AMPLECALL_USER, 'user' in\n"

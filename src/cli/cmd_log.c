@@ -16,6 +16,7 @@
 #include "net/connect.h"
 #include "cli/lineprompt.h"
 #include "store/outbox.h"
+#include "cli/cmdutil.h"
 #include "cli/resolve.h"
 #include "core/sanitize.h"
 #include "conf/settings.h"
@@ -205,29 +206,25 @@ static void print_field_errors(const struct field_errors *errs)
                 field_json_name(errs->v[i].field), errs->v[i].message);
 }
 
-/* The user may be given as an email: resolve it with GET /users?email=. */
+/* The user may be given as an email: resolve_user_st takes only the user whose email
+ * equals it. */
 static int lookup_user(struct api *api, struct call *c)
 {
     const char *u = call_get(c, FIELD_USER);
-    struct api_result res;
-    struct user_list users = {0};
-    int rc = 0;
+    char *uuid = NULL, *err = NULL;
+    enum resolve_status st;
 
     if (!strchr(u, '@'))
         return 0;
-    api_result_init(&res);
-    if (!api_users(api, u, &res, &users)) {
-        fprintf(stderr, "amplecall log: cannot look up user %s: %s\n", u, res.message);
-        rc = exit_for_result(&res);
-    } else if (users.n == 0) {
-        fprintf(stderr, "amplecall log: no Amplemarket user has the email %s\n", u);
-        rc = EXIT_INVALID;
-    } else {
-        call_set(c, FIELD_USER, users.v[0].id);
+    st = resolve_user_st(api, u, &uuid, &err);
+    if (st != RESOLVE_FOUND) {
+        fprintf(stderr, "amplecall log: --user: %s\n", err);
+        free(err);
+        return resolve_exit_code(st);
     }
-    user_list_done(&users);
-    api_result_done(&res);
-    return rc;
+    call_set(c, FIELD_USER, uuid);
+    free(uuid);
+    return 0;
 }
 
 /* --task and --disposition may be names: resolve them (no request when they are UUIDs). */
@@ -534,6 +531,7 @@ int cmd_log(int argc, char **argv)
         rc = EXIT_CONFIG;
         goto out;
     }
+    cmd_report_progress(api, "log");
     if (o.is_prompt) {
         /* flags and settings become the defaults the prompts offer */
         enum lineprompt_result lr = lineprompt_fill(api, &s, &o.call, &rc);

@@ -4,6 +4,7 @@
 #include "cli/cmdutil.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +64,27 @@ int cmd_ctx_load(struct cmd_ctx *c, const struct settings_flags *flags)
     return 0;
 }
 
+static void print_progress(const struct api_progress *p, void *ud)
+{
+    const char *name = ud;
+
+    fprintf(stderr, "amplecall %s: %s: %s\n", name, p->what, p->message);
+}
+
+void cmd_report_progress(struct api *api, const char *name)
+{
+    api_set_progress(api, print_progress, (void *)(uintptr_t)name);
+}
+
+void cmd_note_partial(const struct cmd_ctx *c, const struct api_result *res, size_t n,
+                      const char *noun)
+{
+    if (!res->partial_why)
+        return;
+    cmd_error(c, "the list may be incomplete: %s; these are the %zu %s read from %zu page%s",
+              res->partial_why, n, noun, res->n_pages, res->n_pages == 1 ? "" : "s");
+}
+
 int cmd_ctx_connect(struct cmd_ctx *c)
 {
     char *err = NULL;
@@ -73,6 +95,7 @@ int cmd_ctx_connect(struct cmd_ctx *c)
         free(err);
         return EXIT_CONFIG;
     }
+    cmd_report_progress(c->api, c->name);
     return 0;
 }
 
@@ -81,14 +104,16 @@ int cmd_api_failure(const struct cmd_ctx *c, const char *what, const struct api_
     char *m = sanitize_line(res->message ? res->message : "request failed");
 
     cmd_error(c, "%s: %s", what, m);
-    free(m);
     for (size_t i = 0; i < res->errors.n; i++) {
         char *em = apierr_message(&res->errors.v[i]);
         char *s = sanitize_line(em);
-        fprintf(stderr, "  %s\n", s);
+        /* an error the message quotes already (a 401's "Invalid API key") is said once */
+        if (i > 0 || !*s || !strstr(m, s))
+            fprintf(stderr, "  %s\n", s);
         free(s);
         free(em);
     }
+    free(m);
     return exit_for_result(res);
 }
 

@@ -31,6 +31,15 @@ void cmd_error(const struct cmd_ctx *c, const char *fmt, ...) __attribute__((for
  * return its exit code: 77 auth, 75 temporary/unknown, 65 rejected, 70 other. */
 int cmd_api_failure(const struct cmd_ctx *c, const char *what, const struct api_result *res);
 
+/* Print on stderr what a list load reports while it waits out a 429 ("amplecall NAME: GET
+ * /tasks: rate limited, retrying in 3 s"); name borrowed for api's lifetime. cmd_ctx_connect
+ * does this for its api. */
+void cmd_report_progress(struct api *api, const char *name);
+/* When res says the list is partial (a next link that could not be followed), say so on
+ * stderr with the n items (noun: "tasks") that were read. */
+void cmd_note_partial(const struct cmd_ctx *c, const struct api_result *res, size_t n,
+                      const char *noun);
+
 /* The configured or given user as a UUID (email looked up). *uuid owned. 0, or the exit code
  * after printing why (64 when no user is known at all). */
 int cmd_user_uuid(struct cmd_ctx *c, const char *given, char **uuid);

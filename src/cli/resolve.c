@@ -273,28 +273,36 @@ enum resolve_status resolve_user_st(struct api *a, const char *uuid_or_email, ch
     if (!api_users(a, q, &res, &l)) {
         st = failed_listing("users", &res, err);
     } else {
-        /* the filter may be partial or case-sensitive on the server: insist on equality */
-        size_t found = l.n, n_found = 0;
-        for (size_t i = 0; i < l.n; i++) {
-            if (l.v[i].email && !strcasecmp(l.v[i].email, q)) {
-                found = i;
-                n_found++;
-            }
-        }
-        if (n_found == 1) {
+        /* the server's ?email= filter is not trusted: only an equal email counts */
+        size_t found = 0;
+        enum users_match m = users_match_email(&l, q, &found);
+        char *sq = sanitize_line(q);
+
+        switch (m) {
+        case USERS_MATCH_FOUND:
             *uuid = xstrdup(l.v[found].id);
             st = RESOLVE_FOUND;
-        } else {
-            char *sq = sanitize_line(q);
-            st = n_found > 1 ? RESOLVE_AMBIGUOUS : RESOLVE_UNKNOWN;
-            *err = n_found > 1 ? xasprintf("several Amplemarket users have the email %s; give "
-                                           "the user's UUID",
-                                           sq)
-                               : xasprintf("no Amplemarket user has the email %s (run "
-                                           "'amplecall users' to list them)",
-                                           sq);
-            free(sq);
+            break;
+        case USERS_MATCH_SEVERAL:
+            st = RESOLVE_AMBIGUOUS;
+            *err = xasprintf("several Amplemarket users have the email %s; give the user's "
+                             "UUID",
+                             sq);
+            break;
+        case USERS_MATCH_NONE:
+            st = RESOLVE_UNKNOWN;
+            if (l.n > 0)
+                *err = xasprintf("no active Amplemarket user has the email %s (the API "
+                                 "answered with %zu user%s of other emails; run 'amplecall "
+                                 "users' to list them)",
+                                 sq, l.n, l.n == 1 ? "" : "s");
+            else
+                *err = xasprintf("no active Amplemarket user has the email %s (run "
+                                 "'amplecall users' to list them)",
+                                 sq);
+            break;
         }
+        free(sq);
     }
     user_list_done(&l);
     api_result_done(&res);

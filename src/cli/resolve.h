@@ -49,7 +49,10 @@ enum resolve_status resolve_disposition_st(struct api *a, const char *name_or_uu
                                            char **err);
 enum resolve_status resolve_task_st(struct api *a, const char *user_id, const char *name_or_uuid,
                                     char **uuid, char **err);
-/* A UUID is kept; an email is looked up with GET /users?email=; anything else is unknown. */
+/* A UUID is kept; an email is looked up with GET /users?email=&status=active and only the
+ * one active user whose email equals it (users_match_email) is taken: none or several is
+ * RESOLVE_UNKNOWN / RESOLVE_AMBIGUOUS, whatever the server returned. Anything else is
+ * unknown. Every command that takes a user by email comes through here. */
 enum resolve_status resolve_user_st(struct api *a, const char *uuid_or_email, char **uuid,
                                     char **err);
 

@@ -212,6 +212,7 @@ void call_record_done(struct call_record *r)
     free(r->user_id);
     free(r->transcription);
     free(r->notes);
+    free(r->json);
     free(r->recording_url);
     free(r->contact_id);
     free(r->contact_name);

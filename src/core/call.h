@@ -75,6 +75,7 @@ struct call_record {
     char *contact_id;
     char *contact_name;
     char *contact_email;
+    char *json; /* owned: the object as the API sent it, when it came from a list; or NULL */
 };
 
 /* Empty record (NULL strings, -1 numbers). */

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "core/buf.h"
+#include "core/fold.h"
 #include "core/jsonx.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -37,14 +38,21 @@ struct api_op {
                     back to one of them ends the load */
     size_t n_seen;
     size_t n_pages; /* requests made */
+    size_t n_read;  /* pages that answered with a list */
     size_t max_items;
     bool is_exhaustive; /* a look-up: the whole list or a failure, never a part */
+    char *target;       /* owned: what the last request asked for, to ask again after a 429 */
+    char *plain_target; /* owned: the first page without page[size], for a server that
+                           refuses it; NULL when none was added or it was tried */
+    int n_waits;        /* 429s waited out */
     struct api_op *prev, *next;
 };
 
 struct api {
     struct http_client *http;
     struct api_op *ops;
+    api_progress_fn progress;
+    void *progress_ud;
 };
 
 /* ---- lists ---------------------------------------------------------------------------- */
@@ -55,10 +63,12 @@ void disposition_list_done(struct disposition_list *l)
         free(l->v[i].id);
         free(l->v[i].name);
         free(l->v[i].action);
+        free(l->v[i].json);
     }
     free(l->v);
     l->v = NULL;
     l->n = 0;
+    l->is_partial = false;
 }
 
 static void task_free(struct task *t)
@@ -73,6 +83,8 @@ static void task_free(struct task *t)
     free(t->contact_id);
     free(t->contact_name);
     free(t->contact_email);
+    free(t->contact_company);
+    free(t->json);
 }
 
 void task_list_done(struct task_list *l)
@@ -82,6 +94,7 @@ void task_list_done(struct task_list *l)
     free(l->v);
     l->v = NULL;
     l->n = 0;
+    l->is_partial = false;
 }
 
 void user_list_done(struct user_list *l)
@@ -92,10 +105,12 @@ void user_list_done(struct user_list *l)
         free(l->v[i].email);
         free(l->v[i].status);
         free(l->v[i].role);
+        free(l->v[i].json);
     }
     free(l->v);
     l->v = NULL;
     l->n = 0;
+    l->is_partial = false;
 }
 
 void call_list_done(struct call_list *l)
@@ -105,6 +120,100 @@ void call_list_done(struct call_list *l)
     free(l->v);
     l->v = NULL;
     l->n = 0;
+    l->is_partial = false;
+}
+
+/* An item as JSON text, every member kept (owned). */
+static char *item_json(json_object *o)
+{
+    return xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* "[a,b,...]" from n item texts reached through get (NULL ones are skipped). Owned. */
+static char *join_items(size_t n, const char *(*get)(const void *list, size_t i),
+                        const void *list)
+{
+    struct buf b;
+    bool is_first = true;
+
+    buf_init(&b, (size_t)-1);
+    buf_append(&b, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        const char *j = get(list, i);
+        if (!j)
+            continue;
+        if (!is_first)
+            buf_append(&b, ",", 1);
+        buf_appends(&b, j);
+        is_first = false;
+    }
+    buf_append(&b, "]", 1);
+    return buf_steal(&b);
+}
+
+static const char *disposition_at(const void *l, size_t i)
+{
+    return ((const struct disposition_list *)l)->v[i].json;
+}
+static const char *task_at(const void *l, size_t i)
+{
+    return ((const struct task_list *)l)->v[i].json;
+}
+static const char *user_at(const void *l, size_t i)
+{
+    return ((const struct user_list *)l)->v[i].json;
+}
+static const char *call_at(const void *l, size_t i)
+{
+    return ((const struct call_list *)l)->v[i].json;
+}
+
+char *disposition_list_json(const struct disposition_list *l)
+{
+    return join_items(l->n, disposition_at, l);
+}
+
+char *task_list_json(const struct task_list *l)
+{
+    return join_items(l->n, task_at, l);
+}
+
+char *user_list_json(const struct user_list *l)
+{
+    return join_items(l->n, user_at, l);
+}
+
+char *call_list_json(const struct call_list *l)
+{
+    return join_items(l->n, call_at, l);
+}
+
+enum users_match users_match_email(const struct user_list *l, const char *email, size_t *index)
+{
+    char *want = str_trim(email ? email : "");
+    size_t n_found = 0, found = 0;
+
+    for (size_t i = 0; *want && l && i < l->n; i++) {
+        const struct user *u = &l->v[i];
+        char *have;
+        bool is_equal;
+
+        if (!u->email || (u->status && strcmp(u->status, "active")))
+            continue;
+        have = str_trim(u->email);
+        is_equal = fold_equal_nocase(have, want);
+        free(have);
+        if (is_equal) {
+            if (n_found == 0)
+                found = i;
+            n_found++;
+        }
+    }
+    free(want);
+    if (n_found == 1 && index)
+        *index = found;
+    return n_found == 1 ? USERS_MATCH_FOUND : n_found ? USERS_MATCH_SEVERAL : USERS_MATCH_NONE;
 }
 
 /* Grow a list by one zeroed element; returns it. */
@@ -136,6 +245,7 @@ static bool add_disposition(json_object *o, void *list)
     d->id = xstrdup(id);
     d->name = xstrdup(name);
     d->action = xstrdup(jsonx_str(o, "action"));
+    d->json = item_json(o);
     return true;
 }
 
@@ -144,6 +254,7 @@ static bool add_task(json_object *o, void *list)
     struct task_list *l = list;
     const char *id = jsonx_str(o, "id");
     json_object *contact, *b;
+    const char *company;
     struct task *t;
 
     if (!id)
@@ -163,7 +274,14 @@ static bool add_task(json_object *o, void *list)
         t->contact_id = xstrdup(jsonx_str(contact, "id"));
         t->contact_name = xstrdup(jsonx_str(contact, "name"));
         t->contact_email = xstrdup(jsonx_str(contact, "email"));
+        company = jsonx_str(contact, "company");
+        if (!company)
+            company = jsonx_str(jsonx_get(contact, "company", json_type_object), "name");
+        if (!company)
+            company = jsonx_str(contact, "company_name");
+        t->contact_company = xstrdup(company);
     }
+    t->json = item_json(o);
     return true;
 }
 
@@ -181,6 +299,7 @@ static bool add_user(json_object *o, void *list)
     u->email = xstrdup(jsonx_str(o, "email"));
     u->status = xstrdup(jsonx_str(o, "status"));
     u->role = xstrdup(jsonx_str(o, "role"));
+    u->json = item_json(o);
     return true;
 }
 
@@ -194,6 +313,7 @@ static bool add_call(json_object *o, void *list)
         free(err);
         return false;
     }
+    r.json = item_json(o);
     *LIST_PUSH(l) = r;
     return true;
 }
@@ -416,6 +536,7 @@ static void result_from_response(struct api_result *res, const struct api_op *op
     res->server_date_ms = resp->server_date_ms;
     res->local_date_ms = resp->local_date_ms;
     res->n_pages = op->n_pages;
+    res->n_rate_waits = op->n_waits;
     res->body = resp->body;
     res->body_len = resp->body_len;
     resp->body = NULL;
@@ -440,6 +561,12 @@ struct http_client *api_http(struct api *a)
     return a->http;
 }
 
+void api_set_progress(struct api *a, api_progress_fn fn, void *ud)
+{
+    a->progress = fn;
+    a->progress_ud = ud;
+}
+
 static void op_unlink(struct api_op *op)
 {
     struct api *a = op->api;
@@ -461,6 +588,8 @@ static void op_free(struct api_op *op)
     for (size_t i = 0; i < op->n_seen; i++)
         free(op->seen[i]);
     free(op->seen);
+    free(op->target);
+    free(op->plain_target);
     free(op);
 }
 
@@ -486,12 +615,22 @@ static void add_seen(struct api_op *op, const char *href)
     op->seen[op->n_seen++] = xstrdup(href);
 }
 
+static void op_request_after(struct api_op *op, long delay_ms, const char *method,
+                             const char *target, const char *body)
+{
+    char *t = xstrdup(target); /* target may be op->target itself */
+
+    add_seen(op, t);
+    op->n_pages++;
+    free(op->target);
+    op->target = t;
+    op->req = http_start_after(op->api->http, delay_ms, method, t, body, on_http_done, op);
+}
+
 static void op_request(struct api_op *op, const char *method, const char *target,
                        const char *body)
 {
-    add_seen(op, target);
-    op->n_pages++;
-    op->req = http_start(op->api->http, method, target, body, on_http_done, op);
+    op_request_after(op, 0, method, target, body);
 }
 
 static bool already_seen(const struct api_op *op, const char *href)
@@ -596,11 +735,103 @@ static bool parse_list_page(struct api_op *op, const struct api_result *res, cha
     return false;
 }
 
+static const char *op_noun(const struct api_op *op)
+{
+    switch (op->kind) {
+    case OP_DISPOSITIONS:
+        return "dispositions";
+    case OP_TASKS:
+        return "tasks";
+    case OP_USERS:
+        return "users";
+    case OP_CALLS:
+        return "calls";
+    case OP_POST_CALL:
+        break;
+    }
+    return "items";
+}
+
+/* A 429 on a list load: wait it out and ask for the same page again, keeping what was read
+ * (see API_RATE_MAX_WAITS). true when the request is on its way again. */
+static bool wait_out_rate_limit(struct api_op *op, const struct api_result *res)
+{
+    long wait_s;
+    char *msg;
+
+    if (res->outcome != HTTP_OUT_RATE_LIMITED || op->kind == OP_POST_CALL ||
+        op->is_exhaustive || op->n_waits >= API_RATE_MAX_WAITS)
+        return false;
+    wait_s = res->retry_after >= 0 ? res->retry_after : 2L << op->n_waits;
+    if (wait_s > API_RATE_MAX_WAIT_S)
+        return false; /* longer than anyone should watch a list load: the 429 is the answer */
+    op->n_waits++;
+    if (op->api->progress) {
+        size_t n_read = op->n_read;
+        struct api_progress p = {.what = op->what, .wait_s = wait_s, .n_wait = op->n_waits,
+                                 .n_pages = n_read, .n_items = op_list_len(op)};
+        msg = n_read ? xasprintf("rate limited, retrying in %ld s (%zu %s on %zu page%s so far)",
+                                 wait_s, p.n_items, op_noun(op), n_read, n_read == 1 ? "" : "s")
+                     : xasprintf("rate limited, retrying in %ld s", wait_s);
+        p.message = msg;
+        op->api->progress(&p, op->api->progress_ud);
+        free(msg);
+    }
+    op_request_after(op, wait_s * 1000, "GET", op->target, NULL);
+    return true;
+}
+
+/* A server that refuses page[size] on the first page is asked again without it. */
+static bool retry_without_page_size(struct api_op *op, const struct api_result *res)
+{
+    bool is_about_it = false;
+    char *plain;
+
+    if (!op->plain_target || op->n_read > 0 || res->outcome != HTTP_OUT_CLIENT_ERROR)
+        return false;
+    for (size_t i = 0; i < res->errors.n; i++) {
+        const struct api_error *e = &res->errors.v[i];
+        if ((e->parameter && strstr(e->parameter, "page")) ||
+            (e->detail && strstr(e->detail, "page[size]")))
+            is_about_it = true;
+    }
+    if (!is_about_it)
+        return false;
+    plain = op->plain_target;
+    op->plain_target = NULL;
+    op_request(op, "GET", plain, NULL);
+    free(plain);
+    return true;
+}
+
+static void mark_partial(struct api_op *op, struct api_result *res, const char *why)
+{
+    res->is_incomplete = true;
+    res->partial_why = why;
+    switch (op->kind) {
+    case OP_DISPOSITIONS:
+        op->dispositions.is_partial = true;
+        break;
+    case OP_TASKS:
+        op->tasks.is_partial = true;
+        break;
+    case OP_USERS:
+        op->users.is_partial = true;
+        break;
+    case OP_CALLS:
+        op->calls.is_partial = true;
+        break;
+    case OP_POST_CALL:
+        break;
+    }
+}
+
 static void on_http_done(struct http_response *resp, void *ud)
 {
     struct api_op *op = ud;
     struct api_result res;
     char *next = NULL, *err = NULL;
+    const char *why = NULL;
 
     op->req = NULL;
     if (op->is_cancelled) {
@@ -613,6 +844,10 @@ static void on_http_done(struct http_response *resp, void *ud)
         finish_post_call(op, &res);
         goto out;
     }
+    if (wait_out_rate_limit(op, &res) || retry_without_page_size(op, &res)) {
+        api_result_done(&res);
+        return;
+    }
     if (res.outcome != HTTP_OUT_OK) {
         op_report(op, &res, NULL);
         goto out;
@@ -623,10 +858,17 @@ static void on_http_done(struct http_response *resp, void *ud)
         op_report(op, &res, NULL);
         goto out;
     }
-    if (next)
+    op->n_read++;
+    if (next) {
         note_self_link(op, &res);
-    if (next && op->n_pages < (op->is_exhaustive ? API_LOOKUP_MAX_PAGES : API_MAX_PAGES) &&
-        !already_seen(op, next) &&
+        if (already_seen(op, next))
+            why = "its next link loops";
+        else if (!http_target_is_allowed(op->api->http, next))
+            why = "its next link leads to another host";
+        else if (op->n_pages >= (op->is_exhaustive ? API_LOOKUP_MAX_PAGES : API_MAX_PAGES))
+            why = "the page cap was reached";
+    }
+    if (next && !why &&
         (op->max_items == 0 ? op->kind != OP_CALLS : op_list_len(op) < op->max_items)) {
         op_request(op, "GET", next, NULL);
         free(next);
@@ -634,13 +876,17 @@ static void on_http_done(struct http_response *resp, void *ud)
         return;
     }
     if (next) {
-        /* a loop, the page cap or the item cap ended the load before the list did */
+        /* a next link we cannot follow ends the load with what it has: a partial list
+         * (a look-up must see all, so there it is a failure); the item cap only stops it */
         res.is_incomplete = true;
-        if (op->is_exhaustive)
-            res.message = xasprintf("%s did not end: %s after %zu pages", op->what,
-                                    already_seen(op, next) ? "its next link loops"
-                                                           : "the page or item cap was reached",
+        if (why && op->is_exhaustive)
+            res.message = xasprintf("%s did not end: %s after %zu pages", op->what, why,
                                     op->n_pages);
+        else if (why)
+            mark_partial(op, &res, why);
+        else if (op->is_exhaustive)
+            res.message = xasprintf("%s did not end: the item cap was reached after %zu pages",
+                                    op->what, op->n_pages);
     }
     free(next);
     op_report(op, &res, NULL);
@@ -710,38 +956,63 @@ static char *query_target(const char *path, struct buf *q)
     return t;
 }
 
+/* Start the first page of a list: the filters in qs (taken) plus page[size] of size items
+ * (0: none), remembering the target without it in case the server refuses it. */
+static void start_list(struct api_op *op, const char *path, struct buf *qs, size_t size)
+{
+    char *plain = xasprintf("%s%s", path, buf_str(qs));
+    char *target;
+
+    if (size > 0) {
+        /* brackets as in the docs' own links; the fake and the docs accept both forms */
+        buf_printf(qs, "%cpage[size]=%zu", qs->len ? '&' : '?', size);
+        target = query_target(path, qs);
+        op->plain_target = plain;
+    } else {
+        buf_done(qs);
+        target = plain;
+    }
+    op_request(op, "GET", target, NULL);
+    free(target);
+}
+
 struct api_op *api_tasks_async(struct api *a, const struct tasks_query *q,
                                api_tasks_done_fn done, void *ud)
 {
     struct api_op *op = op_new(a, OP_TASKS, "GET /tasks", ud);
     struct buf qs;
-    char *target;
 
     buf_init(&qs, 4096);
     add_query(&qs, "user_id", q->user_id);
     add_query(&qs, "type", q->type);
     add_query(&qs, "status", q->status);
-    target = query_target("/tasks", &qs);
+    /* only manual tasks can be completed through the API (docs: tasks guide) */
+    add_query(&qs, "automatic", "false");
     op->done.tasks = done;
-    op_request(op, "GET", target, NULL);
-    free(target);
+    start_list(op, "/tasks", &qs, API_PAGE_SIZE);
+    return op;
+}
+
+struct api_op *api_users_query_async(struct api *a, const struct users_query *q,
+                                     api_users_done_fn done, void *ud)
+{
+    struct api_op *op = op_new(a, OP_USERS, "GET /users", ud);
+    struct buf qs;
+
+    buf_init(&qs, 4096);
+    add_query(&qs, "email", q->email);
+    if (!q->is_any_status)
+        add_query(&qs, "status", "active");
+    op->done.users = done;
+    start_list(op, "/users", &qs, API_PAGE_SIZE);
     return op;
 }
 
 struct api_op *api_users_async(struct api *a, const char *email, api_users_done_fn done,
                                void *ud)
 {
-    struct api_op *op = op_new(a, OP_USERS, "GET /users", ud);
-    struct buf qs;
-    char *target;
-
-    buf_init(&qs, 4096);
-    add_query(&qs, "email", email);
-    target = query_target("/users", &qs);
-    op->done.users = done;
-    op_request(op, "GET", target, NULL);
-    free(target);
-    return op;
+    struct users_query q = {.email = email};
+    return api_users_query_async(a, &q, done, ud);
 }
 
 struct api_op *api_calls_async(struct api *a, const struct calls_query *q, size_t max_items,
@@ -749,7 +1020,6 @@ struct api_op *api_calls_async(struct api *a, const struct calls_query *q, size_
 {
     struct api_op *op = op_new(a, OP_CALLS, "GET /calls", ud);
     struct buf qs;
-    char *target;
 
     buf_init(&qs, 4096);
     add_query(&qs, "user_id", q->user_id);
@@ -757,12 +1027,11 @@ struct api_op *api_calls_async(struct api *a, const struct calls_query *q, size_
     add_query(&qs, "to", q->to);
     add_query(&qs, "start_date_from", q->start_date_from);
     add_query(&qs, "start_date_to", q->start_date_to);
-    target = query_target("/calls", &qs);
     op->done.calls = done;
     op->max_items = max_items;
     op->is_exhaustive = q->is_exhaustive;
-    op_request(op, "GET", target, NULL);
-    free(target);
+    start_list(op, "/calls", &qs,
+               max_items > 0 && max_items < API_PAGE_SIZE ? max_items : API_PAGE_SIZE);
     return op;
 }
 
@@ -840,8 +1109,15 @@ bool api_tasks(struct api *a, const struct tasks_query *q, struct api_result *re
 
 bool api_users(struct api *a, const char *email, struct api_result *res, struct user_list *out)
 {
+    struct users_query q = {.email = email};
+    return api_users_query(a, &q, res, out);
+}
+
+bool api_users_query(struct api *a, const struct users_query *q, struct api_result *res,
+                     struct user_list *out)
+{
     struct sync_state s = {res, out, false};
-    api_users_async(a, email, sync_users_done, &s);
+    api_users_query_async(a, q, sync_users_done, &s);
     return sync_wait(a, &s);
 }
 

@@ -31,6 +31,8 @@ struct http_req {
     long long server_date_ms; /* Date header, 0 none */
     char *early_error; /* set when the request failed before reaching libcurl */
     enum http_outcome early_outcome;
+    long long start_at_ms; /* CLOCK_MONOTONIC ms when a delayed request goes out */
+    bool is_waiting;       /* delayed: set up, but not yet handed to the multi handle */
     http_done_fn done;
     void *ud;
     struct http_req *prev, *next; /* in-flight list */
@@ -47,8 +49,16 @@ struct http_client {
     long timeout_ms;
     struct http_req *reqs;
     int pending;
-    int early; /* requests with early_error, completed on the next perform */
+    int early;   /* requests with early_error, completed on the next perform */
+    int waiting; /* delayed requests not yet started (http_start_after) */
 };
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 const char *http_outcome_name(enum http_outcome o)
 {
@@ -492,8 +502,24 @@ static bool setup_easy(struct http_client *c, struct http_req *r, const char *me
     return true;
 }
 
+bool http_target_is_allowed(const struct http_client *c, const char *target)
+{
+    char *url = target ? resolve_target(c, target) : NULL;
+    bool ok = url != NULL;
+
+    free(url);
+    return ok;
+}
+
 struct http_req *http_start(struct http_client *c, const char *method, const char *target,
                             const char *body, http_done_fn done, void *ud)
+{
+    return http_start_after(c, 0, method, target, body, done, ud);
+}
+
+struct http_req *http_start_after(struct http_client *c, long delay_ms, const char *method,
+                                  const char *target, const char *body, http_done_fn done,
+                                  void *ud)
 {
     struct http_req *r = xcalloc(1, sizeof(*r));
     char *url;
@@ -509,11 +535,52 @@ struct http_req *http_start(struct http_client *c, const char *method, const cha
     url = resolve_target(c, target);
     if (!url)
         fail_later(c, r, HTTP_OUT_TRANSPORT, "refusing to follow a link to another host");
-    else if (!setup_easy(c, r, method, url) ||
-             curl_multi_add_handle(c->multi, r->easy) != CURLM_OK)
+    else if (!setup_easy(c, r, method, url))
+        fail_later(c, r, HTTP_OUT_TRANSPORT, "cannot start the request (libcurl)");
+    else if (delay_ms > 0) {
+        /* handed to libcurl by http_client_perform once due; until then only a timer */
+        r->is_waiting = true;
+        r->start_at_ms = mono_ms() + delay_ms;
+        c->waiting++;
+    } else if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK)
         fail_later(c, r, HTTP_OUT_TRANSPORT, "cannot start the request (libcurl)");
     free(url);
     return r;
+}
+
+/* Start the delayed requests that are due. */
+static void start_due(struct http_client *c)
+{
+    long long now;
+
+    if (c->waiting == 0)
+        return;
+    now = mono_ms();
+    for (struct http_req *r = c->reqs; r; r = r->next) {
+        if (!r->is_waiting || r->start_at_ms > now)
+            continue;
+        r->is_waiting = false;
+        c->waiting--;
+        if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK)
+            fail_later(c, r, HTTP_OUT_TRANSPORT, "cannot start the request (libcurl)");
+    }
+}
+
+/* Milliseconds until the first delayed request is due, or -1 when none waits. */
+static long long next_due_ms(const struct http_client *c)
+{
+    long long first = -1, now;
+
+    if (c->waiting == 0)
+        return -1;
+    now = mono_ms();
+    for (const struct http_req *r = c->reqs; r; r = r->next) {
+        if (!r->is_waiting)
+            continue;
+        if (first < 0 || r->start_at_ms < first)
+            first = r->start_at_ms;
+    }
+    return first < 0 ? -1 : first > now ? first - now : 0;
 }
 
 void http_cancel(struct http_client *c, struct http_req *r)
@@ -524,6 +591,8 @@ void http_cancel(struct http_client *c, struct http_req *r)
         return;
     if (r->early_error)
         c->early--;
+    else if (r->is_waiting)
+        c->waiting--;
     else
         curl_multi_remove_handle(c->multi, r->easy);
     unlink_req(c, r);
@@ -552,7 +621,13 @@ void http_client_free(struct http_client *c)
 void http_client_poll(struct http_client *c, struct curl_waitfd *extra, unsigned n_extra,
                       int timeout_ms)
 {
-    curl_multi_poll(c->multi, extra, n_extra, c->early ? 0 : timeout_ms, NULL);
+    long long due = next_due_ms(c);
+
+    if (c->early)
+        timeout_ms = 0;
+    else if (due >= 0 && (timeout_ms < 0 || due < timeout_ms))
+        timeout_ms = (int)due; /* wake up for a delayed request */
+    curl_multi_poll(c->multi, extra, n_extra, timeout_ms, NULL);
 }
 
 static void complete(struct http_client *c, struct http_req *r, CURLcode rc)
@@ -587,6 +662,7 @@ void http_client_perform(struct http_client *c)
     int running, left;
     CURLMsg *m;
 
+    start_due(c);
     while (c->early > 0) {
         struct http_req *r = c->reqs;
         struct http_response resp = {0};

@@ -73,6 +73,14 @@ long http_client_timeout_ms(const struct http_client *c);
  * the same base; body (copied) may be NULL. Never NULL; failures arrive via done. */
 struct http_req *http_start(struct http_client *c, const char *method, const char *target,
                             const char *body, http_done_fn done, void *ud);
+/* The same, sent delay_ms from now (0 = at once): until then the request only waits, so an
+ * event loop keeps running; http_client_poll wakes up when it is due. Counts as pending. */
+struct http_req *http_start_after(struct http_client *c, long delay_ms, const char *method,
+                                  const char *target, const char *body, http_done_fn done,
+                                  void *ud);
+/* true when http_start would send target (a path, or an absolute href on the base's origin);
+ * false for a link to another host, which is never followed (it would carry the key). */
+bool http_target_is_allowed(const struct http_client *c, const char *target);
 /* Abort a request still in flight; its callback runs with HTTP_OUT_CANCELLED. */
 void http_cancel(struct http_client *c, struct http_req *r);
 /* Number of requests in flight. */

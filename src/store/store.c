@@ -131,6 +131,17 @@ static const char *const migrations[] = {
     "  skew_ms INTEGER NOT NULL,"
     "  measured_at INTEGER NOT NULL"
     ");",
+    /* 4: the last lists loaded (dispositions, tasks, users) as the API's JSON, per base URL,
+     * user ('' for lists that belong to the account) and kind, so the form can start
+     * offline. */
+    "CREATE TABLE lists ("
+    "  api_base TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL CHECK (kind IN ('dispositions','tasks','users')),"
+    "  json TEXT NOT NULL,"
+    "  loaded_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (api_base, user_id, kind)"
+    ");",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -1726,4 +1737,83 @@ int store_requeue(struct store *s, long long id, long long now, char **err)
     if (!step_done(s, st, err))
         return -1;
     return sqlite3_changes(s->db) == 1 ? 1 : 0;
+}
+
+/* ---- cached lists ---- */
+
+static bool list_kind_ok(const char *kind, char **err)
+{
+    if (kind && (!strcmp(kind, "dispositions") || !strcmp(kind, "tasks") ||
+                 !strcmp(kind, "users")))
+        return true;
+    if (err)
+        *err = xasprintf("unknown list kind '%s'", kind ? kind : "(none)");
+    return false;
+}
+
+bool store_lists_save(struct store *s, const char *api_base, const char *user,
+                      const char *kind, const char *json, long long now, char **err)
+{
+    sqlite3_stmt *st;
+    char *base;
+    bool ok;
+
+    if (!list_kind_ok(kind, err))
+        return false;
+    if (!json) {
+        if (err)
+            *err = xstrdup("no list to keep");
+        return false;
+    }
+    base = baseurl_normalise(api_base);
+    if (!prepare(s,
+                 "INSERT OR REPLACE INTO lists (api_base, user_id, kind, json, loaded_at)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5)",
+                 &st, err)) {
+        free(base);
+        return false;
+    }
+    bind_text(st, 1, base);
+    bind_text(st, 2, user ? user : "");
+    bind_text(st, 3, kind);
+    bind_text(st, 4, json);
+    sqlite3_bind_int64(st, 5, now);
+    ok = step_done(s, st, err);
+    free(base);
+    return ok;
+}
+
+int store_lists_load(struct store *s, const char *api_base, const char *user, const char *kind,
+                     char **json, long long *loaded_at, char **err)
+{
+    sqlite3_stmt *st;
+    char *base;
+    int rc, found;
+
+    *json = NULL;
+    if (!list_kind_ok(kind, err))
+        return -1;
+    base = baseurl_normalise(api_base);
+    if (!prepare(s,
+                 "SELECT json, loaded_at FROM lists"
+                 " WHERE api_base = ?1 AND user_id = ?2 AND kind = ?3",
+                 &st, err)) {
+        free(base);
+        return -1;
+    }
+    bind_text(st, 1, base);
+    bind_text(st, 2, user ? user : "");
+    bind_text(st, 3, kind);
+    rc = sqlite3_step(st);
+    found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (found > 0) {
+        *json = col_text(st, 0);
+        if (loaded_at)
+            *loaded_at = sqlite3_column_int64(st, 1);
+    } else if (found < 0) {
+        fail(s, err, "database");
+    }
+    sqlite3_finalize(st);
+    free(base);
+    return found;
 }

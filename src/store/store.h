@@ -12,7 +12,7 @@
 #include "core/call.h"
 
 /* The schema version store_open migrates to. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_state {
     STORE_PENDING = 0, /* waiting to be sent (never reached the server, or safe to resend) */
@@ -280,5 +280,18 @@ bool store_clock_note(struct store *s, const char *api_base, long long skew_ms, 
                       char **err);
 /* 1 with *skew_ms, 0 never measured, -1 error. */
 int store_clock_skew(struct store *s, const char *api_base, long long *skew_ms, char **err);
+
+/* ---- Cached lists: the last dispositions, tasks and users loaded, so the form can start
+ * offline. One per (base URL in normal form, user, kind); user NULL or "" for the lists that
+ * belong to the account (dispositions, users). kind is "dispositions", "tasks" or "users". */
+
+/* Keep json (the API's list as loaded, copied) with the time it was loaded, replacing the
+ * one kept before. false with *err (owned) on an unknown kind or a database error. */
+bool store_lists_save(struct store *s, const char *api_base, const char *user,
+                      const char *kind, const char *json, long long now, char **err);
+/* 1 with *json (owned) and *loaded_at (may be NULL), 0 when none is kept (*json NULL),
+ * -1 with *err (owned). */
+int store_lists_load(struct store *s, const char *api_base, const char *user, const char *kind,
+                     char **json, long long *loaded_at, char **err);
 
 #endif

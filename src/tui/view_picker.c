@@ -12,6 +12,7 @@
 #include <wchar.h>
 #include <curses.h>
 
+#include "core/fold.h"
 #include "core/sanitize.h"
 #include "tui/tui.h"
 #include "core/util.h"
@@ -53,73 +54,65 @@ void picker_free(struct picker *p)
     free(p);
 }
 
-static char *lower(const char *s)
+/* The filter folded (core/fold.c) and split once per refilter rather than once per row. */
+static void words_split(struct fold_query *q, const char *filter)
 {
-    char *l = xstrdup(s);
-
-    for (char *q = l; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    return l;
+    fold_query_init(q, filter);
 }
 
-/* The filter's words, lowered, split once per refilter rather than once per row. */
-struct words {
-    char *buf;       /* owned lowered copy, spaces turned into NULs */
-    const char **w;  /* owned array of pointers into buf */
-    size_t n;
+/* The row's rank for the filter, -1 when it does not match (fold_rank). */
+static int matches(const char *hay, const struct fold_query *q)
+{
+    return fold_rank(q, hay);
+}
+
+struct ranked {
+    int rank;
+    size_t row;
 };
 
-static void words_split(struct words *ws, const char *filter)
+static int by_rank(const void *a, const void *b)
 {
-    ws->buf = lower(filter);
-    ws->w = xmalloc((strlen(ws->buf) / 2 + 1) * sizeof(*ws->w));
-    ws->n = 0;
-    for (char *q = ws->buf; *q;) {
-        while (*q == ' ')
-            *q++ = '\0';
-        if (*q)
-            ws->w[ws->n++] = q;
-        while (*q && *q != ' ')
-            q++;
-    }
+    const struct ranked *x = a, *y = b;
+
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static void words_done(struct words *ws)
-{
-    free(ws->buf);
-    free(ws->w);
-}
-
-static bool matches(const char *hay, const struct words *ws)
-{
-    for (size_t i = 0; i < ws->n; i++)
-        if (!strstr(hay, ws->w[i]))
-            return false;
-    return true;
-}
-
-/* Recompute the shown rows. With is_narrowing (text was appended to the filter, so every row
- * that matches now matched before) only the rows shown so far are tested. */
+/* Recompute the shown rows, best match first and in the API's order among equals. With
+ * is_narrowing (text was appended to the filter, so every row that matches now matched
+ * before) only the rows shown so far are tested. */
 static void refilter_rows(struct picker *p, const char *keep_id, bool is_narrowing)
 {
-    struct words ws;
+    struct fold_query q;
     size_t n_from = is_narrowing ? p->n_shown : p->n;
+    struct ranked *hits = xmalloc((n_from ? n_from : 1) * sizeof(*hits));
+    size_t n_hits = 0;
 
-    words_split(&ws, p->filter);
+    words_split(&q, p->filter);
     p->sel = 0;
     p->top = 0;
+    for (size_t k = 0; k < n_from; k++) {
+        size_t i = is_narrowing ? p->shown[k] : k;
+        int rank = matches(p->rows[i].hay, &q);
+        if (rank < 0)
+            continue;
+        hits[n_hits].rank = rank;
+        hits[n_hits++].row = i;
+    }
+    fold_query_done(&q);
+    qsort(hits, n_hits, sizeof(*hits), by_rank);
     if (!is_narrowing)
         p->shown = xrealloc(p->shown, (p->n ? p->n : 1) * sizeof(*p->shown));
     p->n_shown = 0;
-    for (size_t k = 0; k < n_from; k++) {
-        size_t i = is_narrowing ? p->shown[k] : k; /* in place: never ahead of k */
-        if (!matches(p->rows[i].hay, &ws))
-            continue;
+    for (size_t k = 0; k < n_hits; k++) {
+        size_t i = hits[k].row;
         if (keep_id && !strcmp(p->rows[i].id, keep_id))
             p->sel = p->n_shown;
         p->shown[p->n_shown++] = i;
     }
-    words_done(&ws);
+    free(hits);
 }
 
 static void refilter(struct picker *p, const char *keep_id)
@@ -127,11 +120,13 @@ static void refilter(struct picker *p, const char *keep_id)
     refilter_rows(p, keep_id, false);
 }
 
-static void add_row(struct picker *p, const char *id, const char *const cells[PICKER_CELLS])
+/* search: the texts the filter looks at, the name first (NULL entries are empty); NULL
+ * searches the cells that hold names, never descriptions: the first cell, and for tasks the
+ * contact's email and the notes too. */
+static void add_row(struct picker *p, const char *id, const char *const cells[PICKER_CELLS],
+                    const char *const *search, size_t n_search)
 {
     struct picker_row *r;
-    char *hay;
-    size_t len = 0;
 
     if (p->n == p->cap) { /* geometric growth: lists can hold thousands of tasks */
         p->cap = p->cap ? 2 * p->cap : 64;
@@ -139,25 +134,23 @@ static void add_row(struct picker *p, const char *id, const char *const cells[PI
     }
     r = &p->rows[p->n++];
     r->id = xstrdup(id ? id : "");
-    for (int c = 0; c < PICKER_CELLS; c++) {
+    for (int c = 0; c < PICKER_CELLS; c++)
         r->cell[c] = sanitize_line(cells ? cells[c] : NULL);
-        len += strlen(r->cell[c]) + 1;
+    if (search) {
+        r->hay = fold_hay(search, n_search);
+    } else if (p->kind == PICK_TASK) {
+        const char *const f[] = {r->cell[0], r->cell[1], r->cell[3]};
+        r->hay = fold_hay(f, ARRAY_LEN(f));
+    } else {
+        r->hay = fold_hay((const char *const[]){r->cell[0]}, 1);
     }
-    hay = xmalloc(len + 1);
-    hay[0] = '\0';
-    for (int c = 0; c < PICKER_CELLS; c++) {
-        strcat(hay, r->cell[c]);
-        strcat(hay, "\x1f"); /* words never match across columns */
-    }
-    r->hay = lower(hay);
-    free(hay);
 }
 
 void picker_add_row(struct picker *p, const char *id, const char *const cells[PICKER_CELLS])
 {
     char *keep = xstrdup(picker_selected_id(p));
 
-    add_row(p, id, cells);
+    add_row(p, id, cells, NULL, 0);
     refilter(p, keep);
     free(keep);
 }
@@ -240,7 +233,10 @@ void picker_fill(struct picker *p, const struct app *a)
                                                    ? "completes the task and its sequence lead"
                                                    : NULL,
                                                NULL};
-            add_row(p, d->id, cells);
+            /* only the name: "no a" must not find "Not interested" through its
+             * description ("completes the task ...") */
+            const char *const search[] = {cells[0]};
+            add_row(p, d->id, cells, search, ARRAY_LEN(search));
         }
         break;
     case PICK_TASK:
@@ -249,7 +245,10 @@ void picker_fill(struct picker *p, const struct app *a)
             const char *cells[PICKER_CELLS] = {t->contact_name ? t->contact_name : "(no contact)",
                                                t->contact_email,
                                                date_part(t->due_on, date, sizeof(date)), t->notes};
-            add_row(p, t->id, cells);
+            /* the contact's name, email and company, and the notes; never the date */
+            const char *const search[] = {t->contact_name, t->contact_email,
+                                          t->contact_company, t->notes};
+            add_row(p, t->id, cells, search, ARRAY_LEN(search));
         }
         break;
     case PICK_USER:
@@ -257,7 +256,8 @@ void picker_fill(struct picker *p, const struct app *a)
             const struct user *u = &a->users.v[i];
             const char *cells[PICKER_CELLS] = {u->name ? u->name : u->id, u->email, u->role,
                                                u->status};
-            add_row(p, u->id, cells);
+            const char *const search[] = {cells[0]};
+            add_row(p, u->id, cells, search, ARRAY_LEN(search));
         }
         break;
     case PICK_KIND_COUNT:

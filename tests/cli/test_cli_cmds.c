@@ -157,15 +157,21 @@ static void tasks__lists_all_pages_of_the_users_scheduled_calls(void **state)
     expect_status(&r, 0);
     a = json_tokener_parse(r.out);
     assert_non_null(a);
-    assert_true(json_object_array_length(a) >= 25); /* two pages of 20 */
+    assert_int_equal(json_object_array_length(a), 25); /* one page of page[size]=100 */
     fake_task_id(25, id);
     expect_has(r.out, id);
     expect_has(r.out, "\"status\": \"scheduled\"");
     assert_false(cli_has(r.out, FAKE_TASK_EMAIL_ID));
+    assert_false(cli_has(r.out, FAKE_TASK_AUTOMATIC_ID)); /* automatic=false */
     assert_int_equal(fake_request_count(fk, "GET", "/users"), 1);
-    assert_int_equal(fake_request_count(fk, "GET", "/tasks"), 2);
+    assert_int_equal(fake_request_count(fk, "GET", "/tasks"), 1);
     req = fake_last_request(fk, "GET", "/tasks");
     expect_has(member_str(req, "query"), FAKE_USER_ID);
+    expect_has(member_str(req, "query"), "automatic=false");
+    expect_has(member_str(req, "query"), "page[size]=100");
+    json_object_put(req);
+    req = fake_last_request(fk, "GET", "/users");
+    expect_has(member_str(req, "query"), "status=active");
     json_object_put(req);
     json_object_put(a);
     cli_run_done(&r);
@@ -199,6 +205,12 @@ static void users__filters_by_email_in_text_and_json(void **state)
     cli_run_done(&r);
 
     r = run(ARGS("users"));
+    expect_status(&r, 0);
+    expect_has(r.out, FAKE_USER_EMAIL);
+    assert_false(cli_has(r.out, FAKE_USER3_EMAIL)); /* status=active */
+    cli_run_done(&r);
+
+    r = run(ARGS("users", "--all"));
     expect_status(&r, 0);
     expect_has(r.out, FAKE_USER_EMAIL);
     expect_has(r.out, FAKE_USER3_EMAIL);

@@ -79,6 +79,10 @@ struct fake_fault {
     bool is_next_loop;
     bool is_endless_pages;   /* list replies always have a new "next" link */
     char *list_key;          /* list replies put their items under this key, or NULL */
+    char *loose_email;       /* GET /users answers ?email= loosely: "all" ignores it, "other"
+                                returns one user with another email; NULL: exact */
+    bool is_extra_fields;    /* list items carry members the docs do not name */
+    long skip;               /* matching requests let through before the fault applies */
     int store_then_status;   /* 0: none; else handle the request, then answer this status */
     int commit_delay_ms;     /* 0: none; POST /calls stores the call this long after receipt */
     bool has_date_skew;      /* clock setting: Date header and stamps off by date_skew_s */

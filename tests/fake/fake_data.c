@@ -564,8 +564,22 @@ static void reply_page(struct fake_reply *r, const char *path, const char *key, 
     if (end > n)
         end = n;
     page = json_object_new_array();
-    for (i = start; i < end; i++)
-        json_object_array_add(page, json_object_get(json_object_array_get_idx(items, i)));
+    for (i = start; i < end; i++) {
+        json_object *item = json_object_array_get_idx(items, i);
+
+        if (f && f->is_extra_fields && !json_object_object_get_ex(item, "x_extra", NULL)) {
+            /* members the docs do not name, as a newer API would send */
+            json_object *x = json_object_new_object(), *arr = json_object_new_array();
+
+            json_object_array_add(arr, json_object_new_int(1));
+            json_object_array_add(arr, json_object_new_string("zwei"));
+            json_object_object_add(x, "nested", arr);
+            json_object_object_add(x, "flag", json_object_new_boolean(1));
+            json_object_object_add(item, "x_extra", x);
+            json_object_object_add(item, "x_score", json_object_new_double(0.25));
+        }
+        json_object_array_add(page, json_object_get(item));
+    }
     links = json_object_new_object();
     self = link_json(path, size, after ? "page[after]" : "page[before]", after ? after : before,
                      filters, args);
@@ -678,9 +692,19 @@ static void get_users(const struct fake_args *args, const struct fake_fault *f,
     const char *email = fake_args_get(args, "email");
     const char *role = fake_args_get(args, "role");
     const char *status = fake_args_get(args, "status");
+    const char *loose = f ? f->loose_email : NULL;
     json_object *items = json_object_new_array();
 
+    if (loose && !strcmp(loose, "all"))
+        email = NULL; /* a server that ignores the filter */
     for (size_t i = 0; i < ARRAY_LEN(users); i++) {
+        if (loose && !strcmp(loose, "other") && email) {
+            /* a server that answers with its "nearest" user: one, with another email */
+            if (!strcasecmp(users[i].email, email))
+                continue;
+            json_object_array_add(items, user_json(&users[i]));
+            break;
+        }
         if ((email && strcasecmp(users[i].email, email)) || (role && strcmp(users[i].role, role)) ||
             (status && strcmp(users[i].status, status)))
             continue;
@@ -689,7 +713,7 @@ static void get_users(const struct fake_args *args, const struct fake_fault *f,
     reply_page(r, "/users", "users", items, filters, args, f);
 }
 
-static void get_dispositions(struct fake_reply *r)
+static void get_dispositions(const struct fake_fault *f, struct fake_reply *r)
 {
     json_object *o = json_object_new_object(), *arr = json_object_new_array();
     json_object *links = json_object_new_object(), *self = json_object_new_object();
@@ -701,6 +725,8 @@ static void get_dispositions(struct fake_reply *r)
         json_object_object_add(d, "id", json_object_new_string(dispos[i].id));
         json_object_object_add(d, "name", json_object_new_string(dispos[i].name));
         json_object_object_add(d, "action", json_object_new_string(dispos[i].action));
+        if (f && f->is_extra_fields)
+            json_object_object_add(d, "x_colour", json_object_new_string("#00ff00"));
         json_object_array_add(arr, d);
     }
     pthread_mutex_unlock(&lock);
@@ -1039,7 +1065,7 @@ void fake_data_handle(const char *method, const char *path, const struct fake_ar
     else if (!strcmp(path, "/calls") && is_get)
         get_calls(args, f, out);
     else if (!strcmp(path, "/calls/dispositions") && is_get)
-        get_dispositions(out);
+        get_dispositions(f, out);
     else if (!strcmp(path, "/tasks") && is_get)
         get_tasks(args, f, out);
     else if (!strcmp(path, "/users") && is_get)

@@ -34,6 +34,7 @@ void fake_fault_free(struct fake_fault *f)
     free(f->method);
     free(f->label);
     free(f->list_key);
+    free(f->loose_email);
     free(f);
 }
 
@@ -95,6 +96,16 @@ void fake_fault_relabel(struct fake_fault *f)
         label_add(&f->label, part);
         free(part);
     }
+    if (f->loose_email) {
+        char *part = xasprintf("loose_email=%s", f->loose_email);
+
+        label_add(&f->label, part);
+        free(part);
+    }
+    if (f->is_extra_fields)
+        label_add(&f->label, "extra_fields");
+    if (f->skip)
+        label_add_int(&f->label, "skip", f->skip);
     if (!f->label)
         f->label = xstrdup("none");
 }
@@ -110,6 +121,7 @@ static struct fake_fault *fault_copy(const struct fake_fault *f)
     c->method = xstrdup(f->method);
     c->label = xstrdup(f->label);
     c->list_key = xstrdup(f->list_key);
+    c->loose_email = xstrdup(f->loose_email);
     return c;
 }
 
@@ -161,7 +173,8 @@ static const char *const known_keys[] = {
     "truncated", "reset_mid_body", "garbage",  "oversize_mib", "next_loop",
     "body",      "content_type",   "path",     "method",       "times",
     "store_then_status", "store_then_drop", "commit_delay_ms", "date_skew_s",
-    "start_date_at_call_start", "endless_pages", "list_key",
+    "start_date_at_call_start", "endless_pages", "list_key", "loose_email", "extra_fields",
+    "skip",
 };
 
 static struct fake_fault *fault_parse(json_object *o, char **err)
@@ -207,9 +220,16 @@ static struct fake_fault *fault_parse(json_object *o, char **err)
          get_int(o, "date_skew_s", -100000000, 100000000, &skew, err) &&
          get_bool(o, "start_date_at_call_start", &f->is_start_at_call_start, err) &&
          get_bool(o, "endless_pages", &f->is_endless_pages, err) &&
-         get_str(o, "list_key", &f->list_key, err);
+         get_str(o, "list_key", &f->list_key, err) &&
+         get_str(o, "loose_email", &f->loose_email, err) &&
+         get_bool(o, "extra_fields", &f->is_extra_fields, err) &&
+         get_int(o, "skip", 0, 1000000000, &f->skip, err);
     if (!ok)
         goto fail;
+    if (f->loose_email && strcmp(f->loose_email, "all") && strcmp(f->loose_email, "other")) {
+        *err = xstrdup("fault field \"loose_email\" must be \"all\" or \"other\"");
+        goto fail;
+    }
     if (f->list_key && !*f->list_key) {
         *err = xstrdup("fault field \"list_key\" must not be empty");
         goto fail;
@@ -301,7 +321,8 @@ bool fake_fault_is_clock_only(const struct fake_fault *f)
     return (f->has_date_skew || f->is_start_at_call_start) && !f->status && !f->delay_ms &&
            !f->oversize_mib && !f->is_drop && !f->is_accept_then_drop && !f->is_truncated &&
            !f->is_reset_mid_body && !f->is_garbage && !f->is_next_loop && !f->body &&
-           !f->is_endless_pages && !f->list_key && !f->store_then_status &&
+           !f->is_endless_pages && !f->list_key && !f->store_then_status && !f->loose_email &&
+           !f->is_extra_fields &&
            !f->commit_delay_ms && f->retry_after < 0;
 }
 
@@ -342,6 +363,10 @@ struct fake_fault *fake_faults_take(const char *method, const char *path)
             continue;
         if (f->times == 0 || fake_fault_is_clock_only(f))
             continue;
+        if (f->skip > 0) {
+            f->skip--; /* this request passes; a later one gets the fault */
+            continue;
+        }
         hit = fault_copy(f);
         if (f->times > 0 && --f->times == 0) {
             fake_fault_free(f);

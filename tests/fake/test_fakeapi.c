@@ -1195,6 +1195,64 @@ static void fault_lists__list_key_endless_pages_and_get_status(void **state)
     resp_free(&r);
 }
 
+static void fault_users_and_lists__loose_email_extra_fields_and_skip(void **state)
+{
+    struct resp r;
+    json_object *o, *users, *item;
+
+    /* loose_email "all": the ?email= filter is ignored, every (active) user comes back */
+    assert_true(fake_set_faults(shared, "{\"path\":\"/users\",\"loose_email\":\"all\"}"));
+    r = req(shared, "GET", "/users?email=dana%40acme.example&status=active", NULL);
+    o = json_of(&r);
+    users = get(o, "users");
+    assert_int_equal(json_object_array_length(users), 2);
+    json_object_put(o);
+    resp_free(&r);
+    /* loose_email "other": one user, whose email is not the one asked for */
+    assert_true(fake_set_faults(shared, "{\"path\":\"/users\",\"loose_email\":\"other\"}"));
+    r = req(shared, "GET", "/users?email=" FAKE_USER2_EMAIL, NULL);
+    o = json_of(&r);
+    users = get(o, "users");
+    assert_int_equal(json_object_array_length(users), 1);
+    assert_string_not_equal(get_str(json_object_array_get_idx(users, 0), "email"),
+                            FAKE_USER2_EMAIL);
+    json_object_put(o);
+    resp_free(&r);
+    assert_false(fake_set_faults(shared, "{\"loose_email\":\"some\"}"));
+    /* extra_fields: list items carry undocumented members */
+    assert_true(fake_set_faults(shared, "{\"extra_fields\":true}"));
+    r = req(shared, "GET", "/tasks?user_id=" FAKE_USER_ID, NULL);
+    o = json_of(&r);
+    item = json_object_array_get_idx(get(o, "tasks"), 0);
+    assert_non_null(get(get(item, "x_extra"), "nested"));
+    assert_non_null(get(item, "x_score"));
+    json_object_put(o);
+    resp_free(&r);
+    r = req(shared, "GET", "/calls/dispositions", NULL);
+    o = json_of(&r);
+    assert_string_equal(get_str(json_object_array_get_idx(get(o, "dispositions"), 0),
+                                "x_colour"),
+                        "#00ff00");
+    json_object_put(o);
+    resp_free(&r);
+    /* skip: the first matching request passes, the second gets the fault */
+    assert_true(fake_set_faults(shared, "{\"path\":\"/tasks\",\"status\":429,"
+                                        "\"retry_after\":1,\"skip\":1,\"times\":1}"));
+    r = req(shared, "GET", "/calls/dispositions", NULL); /* does not match: not counted */
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    r = req(shared, "GET", "/tasks?user_id=" FAKE_USER_ID, NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    r = req(shared, "GET", "/tasks?user_id=" FAKE_USER_ID, NULL);
+    assert_int_equal(r.status, 429);
+    assert_string_equal(r.retry_after, "1");
+    resp_free(&r);
+    r = req(shared, "GET", "/tasks?user_id=" FAKE_USER_ID, NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+}
+
 static void seed_calls__plants_calls_the_api_lists(void **state)
 {
     json_object *planted, *calls, *c;
@@ -1596,6 +1654,8 @@ int main(void)
                                reset_shared),
         cmocka_unit_test_setup(fault_lists__list_key_endless_pages_and_get_status, reset_shared),
         cmocka_unit_test_setup(seed_calls__plants_calls_the_api_lists, reset_shared),
+        cmocka_unit_test_setup(fault_users_and_lists__loose_email_extra_fields_and_skip,
+                               reset_shared),
         cmocka_unit_test(fault_flags__new_campaign_flags_apply_at_startup),
         cmocka_unit_test(request_log__records_each_request_and_never_the_key),
         cmocka_unit_test_setup(connections__are_reused_on_keep_alive_and_counted, reset_shared),

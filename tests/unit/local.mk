@@ -12,6 +12,7 @@ UNIT_TESTS = \
 	tests/unit/core/test_apierr \
 	tests/unit/core/test_clock \
 	tests/unit/core/test_text \
+	tests/unit/core/test_fold \
 	tests/unit/conf/test_settings \
 	tests/unit/net/test_api_parse \
 	tests/unit/net/test_http \
@@ -51,6 +52,10 @@ tests_unit_core_test_clock_LDADD = $(UNIT_LDADD)
 tests_unit_core_test_text_SOURCES = tests/unit/core/test_text.c
 tests_unit_core_test_text_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_core_test_text_LDADD = $(UNIT_LDADD)
+
+tests_unit_core_test_fold_SOURCES = tests/unit/core/test_fold.c
+tests_unit_core_test_fold_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_core_test_fold_LDADD = $(UNIT_LDADD)
 
 # conf
 tests_unit_conf_test_settings_SOURCES = tests/unit/conf/test_settings.c

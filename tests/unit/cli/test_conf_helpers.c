@@ -195,7 +195,7 @@ static void resolve_pick__sanitises_server_names_in_messages(void **state)
 static void resolve_task_in__matches_contact_name_or_email(void **state)
 {
     struct task tasks[3] = {0};
-    struct task_list l = {tasks, 3};
+    struct task_list l = {.v = tasks, .n = 3};
     char *uuid, *err;
 
     static char id1[] = "t1-0000", id2[] = "t2-0000", id3[] = "t3-0000", name[] = "Pat Lee",

@@ -822,6 +822,131 @@ static void store__claim_only_takes_calls_for_its_own_api(void **state)
     store_close(s);
 }
 
+/* ---- cached lists ---- */
+
+static void store__lists_load_finds_nothing_in_a_new_store(void **state)
+{
+    struct store *s = open_ok();
+    char stale[] = "stale", *json = stale, *err = NULL;
+    long long at = 7;
+
+    assert_int_equal(store_lists_load(s, BASE, NULL, "tasks", &json, &at, &err), 0);
+    assert_null(json);
+    assert_int_equal(at, 7); /* untouched when nothing is kept */
+    assert_int_equal(store_lists_load(s, BASE, "", "dispositions", &json, NULL, &err), 0);
+    assert_null(json);
+    store_close(s);
+}
+
+static void store__lists_refuse_an_unknown_kind_and_a_missing_list(void **state)
+{
+    struct store *s = open_ok();
+    char *json = NULL, *err = NULL;
+
+    assert_false(store_lists_save(s, BASE, "", "calls", "[]", T0, &err));
+    assert_non_null(strstr(err, "calls"));
+    free(err);
+    err = NULL;
+    assert_false(store_lists_save(s, BASE, "", NULL, "[]", T0, &err));
+    free(err);
+    err = NULL;
+    assert_false(store_lists_save(s, BASE, "", "tasks", NULL, T0, &err));
+    free(err);
+    err = NULL;
+    assert_int_equal(store_lists_load(s, BASE, "", "Tasks", &json, NULL, &err), -1);
+    assert_null(json);
+    free(err);
+    store_close(s);
+}
+
+static void store__lists_round_trip_per_base_user_and_kind(void **state)
+{
+    static const char tasks_u1[] = "{\"tasks\":[{\"id\":\"t1\",\"x_new\":{\"a\":[1,2]}}],"
+                                   "\"_links\":{}}";
+    static const char tasks_u2[] = "{\"tasks\":[{\"id\":\"t2\",\"name\":\"Zoë 王\"}]}";
+    static const char dispos[] = "[{\"id\":\"d1\",\"name\":\"No answer\"}]";
+    struct store *s = open_ok();
+    char *json = NULL, *err = NULL;
+    long long at = 0;
+
+    assert_true(store_lists_save(s, BASE, "u1", "tasks", tasks_u1, T0, &err));
+    assert_true(store_lists_save(s, BASE, "u2", "tasks", tasks_u2, T0 + 1, &err));
+    assert_true(store_lists_save(s, BASE, NULL, "dispositions", dispos, T0 + 2, &err));
+    store_close(s);
+    s = open_ok(); /* kept across processes, not only in memory */
+    assert_int_equal(store_lists_load(s, BASE, "u1", "tasks", &json, &at, &err), 1);
+    assert_string_equal(json, tasks_u1); /* byte for byte, unknown members too */
+    assert_int_equal(at, T0);
+    free(json);
+    assert_int_equal(store_lists_load(s, BASE, "u2", "tasks", &json, &at, &err), 1);
+    assert_string_equal(json, tasks_u2);
+    assert_int_equal(at, T0 + 1);
+    free(json);
+    /* NULL and "" are the same account-wide slot */
+    assert_int_equal(store_lists_load(s, BASE, "", "dispositions", &json, &at, &err), 1);
+    assert_string_equal(json, dispos);
+    assert_int_equal(at, T0 + 2);
+    free(json);
+    /* another kind, user or API has nothing */
+    assert_int_equal(store_lists_load(s, BASE, "u1", "users", &json, &at, &err), 0);
+    assert_int_equal(store_lists_load(s, BASE, "u3", "tasks", &json, &at, &err), 0);
+    assert_int_equal(store_lists_load(s, "https://api.amplemarket.com", "u1", "tasks", &json, &at,
+                                      &err),
+                     0);
+    /* the base URL is compared in normal form */
+    assert_int_equal(store_lists_load(s, BASE "/", "u1", "tasks", &json, &at, &err), 1);
+    free(json);
+    store_close(s);
+}
+
+static void store__lists_save_replaces_the_list_and_its_time(void **state)
+{
+    struct store *s = open_ok();
+    char *json = NULL, *err = NULL;
+    long long at = 0;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+
+    assert_true(store_lists_save(s, BASE, "u1", "users", "{\"users\":[]}", T0, &err));
+    assert_true(store_lists_save(s, BASE, "u1", "users", "{\"users\":[{\"id\":\"a\"}]}",
+                                 T0 + 60000, &err));
+    assert_int_equal(store_lists_load(s, BASE, "u1", "users", &json, &at, &err), 1);
+    assert_string_equal(json, "{\"users\":[{\"id\":\"a\"}]}");
+    assert_int_equal(at, T0 + 60000);
+    free(json);
+    store_close(s);
+    /* one row, not two */
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM lists", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void store__migration_4_adds_lists_to_a_version_3_store_and_keeps_its_calls(void **state)
+{
+    struct store *s = open_ok();
+    long long id = enqueue(s, "12", NULL);
+    char *json = NULL, *err = NULL;
+    sqlite3 *db;
+
+    store_close(s);
+    /* take the file back to what version 3 wrote */
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE lists; PRAGMA user_version = 3", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    s = open_ok();
+    assert_int_equal(store_schema_version(s), 4);
+    assert_int_equal(state_of(s, id), STORE_PENDING);
+    assert_int_equal(store_lists_load(s, BASE, "", "tasks", &json, NULL, &err), 0);
+    assert_true(store_lists_save(s, BASE, "", "tasks", "[]", T0, &err));
+    store_close(s);
+}
+
 /* Each test gets a fresh directory. */
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -851,6 +976,11 @@ int main(void)
         T(store__drop_discards_pending_but_refuses_sent_and_in_progress),
         T(store__list_is_newest_first_and_outbox_only_hides_finished_calls),
         T(store__claim_only_takes_calls_for_its_own_api),
+        T(store__lists_load_finds_nothing_in_a_new_store),
+        T(store__lists_refuse_an_unknown_kind_and_a_missing_list),
+        T(store__lists_round_trip_per_base_user_and_kind),
+        T(store__lists_save_replaces_the_list_and_its_time),
+        T(store__migration_4_adds_lists_to_a_version_3_store_and_keeps_its_calls),
     };
     return RUN_TAP(tests);
 }

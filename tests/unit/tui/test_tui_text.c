@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fold.h"
 #include "tui/field.h"
 #include "store/numbers.h"
 #include "tui/tui.h"
@@ -215,7 +216,7 @@ static void add(struct picker *p, const char *id, const char *a, const char *b)
     picker_add_row(p, id, cells);
 }
 
-static void picker__filters_incrementally_in_api_order(void **state)
+static void picker__filters_incrementally_best_match_first(void **state)
 {
     struct picker *p = picker_new(PICK_TASK);
 
@@ -274,20 +275,21 @@ static void picker__incremental_filter_equals_a_full_rescan(void **state)
             picker_set_filter(p, r < 95 ? "" : "a");
         }
         {
-            /* the answer from scratch: every word of the filter in the row's text */
+            /* the answer from scratch: every row ranked for the filter (fold_rank), best
+             * first and in the API's order among equals */
+            struct fold_query q;
             size_t want = 0;
             char *f = xstrdup(p->filter);
-            for (size_t i = 0; i < p->n; i++) {
-                bool ok = true;
-                char *save = NULL, *copy = xstrdup(f);
-                for (char *w = strtok_r(copy, " ", &save); w && ok;
-                     w = strtok_r(NULL, " ", &save)) {
-                    for (char *q = w; *q; q++)
-                        *q = (char)tolower((unsigned char)*q);
-                    ok = strstr(p->rows[i].hay, w) != NULL;
-                }
-                free(copy);
-                if (ok) {
+            int *rank = xcalloc(p->n + 1, sizeof(*rank));
+
+            fold_query_init(&q, f);
+            for (size_t i = 0; i < p->n; i++)
+                rank[i] = fold_rank(&q, p->rows[i].hay);
+            fold_query_done(&q);
+            for (int r0 = 0; r0 <= 3000; r0++) {
+                for (size_t i = 0; i < p->n; i++) {
+                    if (rank[i] != r0)
+                        continue;
                     if (want >= p->n_shown || p->shown[want] != i)
                         fail_msg("step %d, filter \"%s\": row %zu should be shown at %zu",
                                  step, f, i, want);
@@ -297,9 +299,116 @@ static void picker__incremental_filter_equals_a_full_rescan(void **state)
             if (want != p->n_shown)
                 fail_msg("step %d, filter \"%s\": %zu shown, want %zu", step, f, p->n_shown,
                          want);
+            free(rank);
             free(f);
         }
     }
+    picker_free(p);
+}
+
+static void picker__folds_case_and_accents(void **state)
+{
+    struct picker *p = picker_new(PICK_TASK);
+
+    add(p, "1", "Pat Lee", "pat@prospect.example");
+    add(p, "2", "José Álvarez", "jose@example.com");
+    add(p, "3", "Zoë Brontë 🚀", "zoe@example.com");
+    add(p, "4", "Jürgen Müller", NULL);
+    add(p, "5", "Rückruf Hans", NULL);
+    picker_set_filter(p, "zoe");
+    assert_int_equal(p->n_shown, 1);
+    assert_string_equal(picker_selected_id(p), "3");
+    picker_set_filter(p, "ZOË BRON");
+    assert_string_equal(picker_selected_id(p), "3");
+    picker_set_filter(p, "ruck");
+    assert_int_equal(p->n_shown, 1);
+    assert_string_equal(picker_selected_id(p), "5");
+    picker_set_filter(p, "jose");
+    assert_int_equal(p->n_shown, 1);
+    assert_string_equal(picker_selected_id(p), "2");
+    picker_set_filter(p, "muller");
+    assert_string_equal(picker_selected_id(p), "4");
+    picker_set_filter(p, "prospect"); /* the contact's email is searched for tasks */
+    assert_string_equal(picker_selected_id(p), "1");
+    picker_free(p);
+}
+
+static void picker__ranks_name_prefix_then_word_prefix_then_substring(void **state)
+{
+    struct picker *p = picker_new(PICK_USER);
+
+    add(p, "1", "Joanna Kowalska", NULL);
+    add(p, "2", "Maria Anna Costa", NULL);
+    add(p, "3", "Anna Berg", NULL);
+    add(p, "4", "Bob Stone", NULL);
+    add(p, "5", "Annabel Lee", NULL);
+    picker_set_filter(p, "ann");
+    assert_int_equal(p->n_shown, 4);
+    assert_string_equal(p->rows[p->shown[0]].id, "3"); /* name prefixes, in API order */
+    assert_string_equal(p->rows[p->shown[1]].id, "5");
+    assert_string_equal(p->rows[p->shown[2]].id, "2"); /* then a word prefix */
+    assert_string_equal(p->rows[p->shown[3]].id, "1"); /* then inside a word */
+    assert_string_equal(picker_selected_id(p), "3");
+    picker_filter_append(p, "a"); /* narrowing keeps the ranking */
+    assert_int_equal(p->n_shown, 4);
+    assert_string_equal(p->rows[p->shown[0]].id, "3");
+    assert_string_equal(p->rows[p->shown[1]].id, "5");
+    assert_string_equal(p->rows[p->shown[2]].id, "2");
+    assert_string_equal(p->rows[p->shown[3]].id, "1");
+    picker_filter_append(p, " b"); /* "anna b": Anna Berg's phrase, then Annabel's words */
+    assert_int_equal(p->n_shown, 2);
+    assert_string_equal(p->rows[p->shown[0]].id, "3");
+    assert_string_equal(p->rows[p->shown[1]].id, "5");
+    picker_set_filter(p, "");
+    assert_int_equal(p->n_shown, 5); /* no filter: the API's order */
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(p->shown[i], i);
+    picker_free(p);
+}
+
+static void picker__fill_searches_names_never_descriptions(void **state)
+{
+    struct disposition d[] = {
+        {(char[]){"d1"}, (char[]){"Interested"}, (char[]){"complete"}, NULL},
+        {(char[]){"d2"}, (char[]){"Not interested"}, (char[]){"complete"}, NULL},
+        {(char[]){"d3"}, (char[]){"No answer"}, (char[]){"next_stage"}, NULL},
+        {(char[]){"d4"}, (char[]){"Left voicemail"}, (char[]){"next_stage"}, NULL},
+    };
+    struct task t[] = {
+        {.id = (char[]){"t1"}, .due_on = (char[]){"2026-06-03T09:00:00Z"}, .notes = (char[]){"call back about pricing"},
+         .contact_name = (char[]){"Pat Lee"}, .contact_email = (char[]){"pat@prospect.example"},
+         .contact_company = (char[]){"Initech"}},
+        {.id = (char[]){"t2"}, .due_on = (char[]){"2026-06-04T09:00:00Z"}, .contact_name = (char[]){"Ana Silva"}},
+    };
+    struct app a;
+    struct picker *p = picker_new(PICK_DISPOSITION);
+
+    memset(&a, 0, sizeof(a));
+    a.dispositions.v = d;
+    a.dispositions.n = ARRAY_LEN(d);
+    a.tasks.v = t;
+    a.tasks.n = ARRAY_LEN(t);
+    picker_fill(p, &a);
+    picker_set_filter(p, "no a");
+    assert_int_equal(p->n_shown, 1);
+    assert_string_equal(picker_selected_id(p), "d3");
+    picker_set_filter(p, "complete"); /* the action and its description are not searched */
+    assert_int_equal(p->n_shown, 0);
+    picker_set_filter(p, "task");
+    assert_int_equal(p->n_shown, 0);
+    picker_free(p);
+
+    p = picker_new(PICK_TASK);
+    picker_fill(p, &a);
+    picker_set_filter(p, "initech"); /* the contact's company */
+    assert_int_equal(p->n_shown, 1);
+    assert_string_equal(picker_selected_id(p), "t1");
+    picker_set_filter(p, "pricing"); /* the notes */
+    assert_string_equal(picker_selected_id(p), "t1");
+    picker_set_filter(p, "2026-06-04"); /* not the due date */
+    assert_int_equal(p->n_shown, 0);
+    picker_set_filter(p, "ana");
+    assert_string_equal(picker_selected_id(p), "t2");
     picker_free(p);
 }
 
@@ -351,8 +460,11 @@ int main(void)
         cmocka_unit_test(field__keys_move_by_characters_in_utf8),
         cmocka_unit_test(field__accept_and_editor_requests_are_reported),
         cmocka_unit_test(field__history_is_per_field_and_persists_from_and_to),
-        cmocka_unit_test(picker__filters_incrementally_in_api_order),
+        cmocka_unit_test(picker__filters_incrementally_best_match_first),
         cmocka_unit_test(picker__incremental_filter_equals_a_full_rescan),
+        cmocka_unit_test(picker__folds_case_and_accents),
+        cmocka_unit_test(picker__ranks_name_prefix_then_word_prefix_then_substring),
+        cmocka_unit_test(picker__fill_searches_names_never_descriptions),
         cmocka_unit_test(picker__moves_and_scrolls_within_the_window),
         cmocka_unit_test(picker__cells_are_sanitised),
     };
