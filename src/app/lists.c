@@ -305,12 +305,18 @@ static void on_user_resolved(struct api_result *res, struct user_list *l, void *
     if (!ld)
         return;
     if (ld->state == LOAD_DONE) {
-        for (size_t i = 0; i < l->n; i++)
-            if (l->v[i].email && !strcasecmp(l->v[i].email, a->settings.user))
-                found = &l->v[i];
-        if (!found && l->n == 1)
-            found = &l->v[0];
-        if (found) {
+        size_t at = 0;
+        /* only a user whose email equals it, whatever the server's ?email= returned */
+        enum users_match m = users_match_email(l, a->settings.user, &at);
+
+        if (m == USERS_MATCH_FOUND)
+            found = &l->v[at];
+        if (m == USERS_MATCH_SEVERAL) {
+            app_message(a, MSG_WARN,
+                        "AMPLECALL_USER %s matches several users; choose yours with Enter on "
+                        "User.",
+                        a->settings.user);
+        } else if (found) {
             char *disp = user_display(found);
             bool was_modified = a->form.is_modified;
             form_set_choice(&a->form, FIELD_USER, found->id, disp, NULL);

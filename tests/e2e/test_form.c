@@ -623,6 +623,20 @@ static void form__user_email_is_resolved_through_the_api(void **state)
     stop(c);
 }
 
+/* A server that answers ?email= with another user: the form never takes that user. */
+static void form__user_email_takes_only_an_equal_email(void **state)
+{
+    struct ctx *c = start((const char *const[]){"--faults",
+                                                "{\"loose_email\":\"other\",\"path\":\"/users\"}",
+                                                NULL},
+                          (const char *const[]){"AMPLECALL_USER=" FAKE_USER_EMAIL, NULL});
+    struct term *t = c->t;
+
+    see_text(t, "matches no user");
+    see_text(t, "user: (none)");
+    stop(c);
+}
+
 static void form__picker_load_failure_shows_the_error_and_retries(void **state)
 {
     struct ctx *c = start((const char *const[]){"--faults",
@@ -1442,6 +1456,7 @@ int main(void)
         cmocka_unit_test(form__task_picker_pages_through_every_task),
         cmocka_unit_test(form__user_picker_sets_the_user_and_loads_their_tasks),
         cmocka_unit_test(form__user_email_is_resolved_through_the_api),
+        cmocka_unit_test(form__user_email_takes_only_an_equal_email),
         cmocka_unit_test(form__picker_load_failure_shows_the_error_and_retries),
         cmocka_unit_test(form__submit_logs_the_call_and_offers_a_fresh_one),
         cmocka_unit_test(form__numbers_are_remembered_across_runs),
