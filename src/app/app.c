@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "app/app_impl.h"
+#include "core/baseurl.h"
 #include "core/sanitize.h"
 #include "core/util.h"
+#include "net/http.h"
 #include "store/outbox.h"
 
 #define SPIN_MS 150
@@ -62,6 +64,8 @@ static bool is_busy(const struct app *a)
 
 void app_note_outcome(struct app *a, const struct api_result *res)
 {
+    enum conn_state was = a->conn;
+
     switch (res->outcome) {
     case HTTP_OUT_OK:
     case HTTP_OUT_CLIENT_ERROR:
@@ -82,6 +86,8 @@ void app_note_outcome(struct app *a, const struct api_result *res)
     case HTTP_OUT_CANCELLED:
         break;
     }
+    if (was == CONN_OFFLINE && a->conn == CONN_ONLINE)
+        a->is_reload_due = true; /* not from inside this callback: app_tick starts them */
 }
 
 void app_focus(struct app *a, enum field_id f)
@@ -364,6 +370,10 @@ unsigned app_tick(struct app *a)
         drafts_save_now(a);
     if (a->store && now >= a->count_due_ms)
         app_refresh_count(a);
+    if (a->is_reload_due) {
+        a->is_reload_due = false;
+        lists_retry_failed(a);
+    }
     return (a->is_dirty || a->is_timer_dirty ? APP_REPAINT : 0) | (a->is_done ? APP_QUIT : 0);
 }
 
@@ -441,6 +451,7 @@ void app_done(struct app *a)
     store_close(a->store);
     store_rows_done(&a->history);
     free(a->store_error);
+    free(a->api_base_key);
     free(a->host_label);
     free(a->session);
     free(a->draft_slot);
@@ -487,6 +498,7 @@ void app_init(struct app *a)
 
 void app_start(struct app *a)
 {
+    a->api_base_key = baseurl_normalise(http_client_base_url(api_http(a->api)));
     open_store(a);
     lists_start_all(a);
     app_focus(a, *form_value(&a->form, FIELD_FROM) ? FIELD_TO : FIELD_FROM);

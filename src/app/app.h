@@ -116,6 +116,9 @@ struct app {
     struct user_list users;
     struct load loads[PICK_KIND_COUNT];
     unsigned list_gen[PICK_KIND_COUNT]; /* bumped when a list or its load state changes */
+    long long list_cached_at[PICK_KIND_COUNT]; /* wall-clock ms of a list shown from the
+                                                  store (offline), 0 = loaded fresh */
+    char *api_base_key; /* owned: the base URL as the store keys it (normalised) */
     char *tasks_user;    /* owned: the user id the task list belongs to */
     struct load resolve; /* AMPLECALL_USER given as an email, looked up once */
 
@@ -128,6 +131,7 @@ struct app {
     enum msg_kind msg_kind;
     bool is_msg_on_marks; /* the message explains error marks: it goes when they are fixed */
     enum conn_state conn;
+    bool is_reload_due; /* back online: app_tick reloads the lists that failed */
 
     bool is_sending;
     struct api_op *submit_op;  /* borrowed while sending without a store */
@@ -208,6 +212,8 @@ const char *app_spinner(const struct app *a);
 bool app_has_unsaved(const struct app *a);
 /* borrowed display name of a disposition id, NULL if unknown */
 const char *app_disposition_name(const struct app *a, const char *id);
+/* "from 2 h ago" for a list shown from the store (offline), NULL for a fresh one; owned. */
+char *app_list_age(const struct app *a, enum pick_kind k);
 /* Whether the form's focus is a text field the rep may edit now (the tui's readline field
  * edits exactly that one). */
 bool app_is_editing_text(const struct app *a);

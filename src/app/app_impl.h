@@ -31,7 +31,16 @@ void lists_start_tasks(struct app *a, bool is_forced);
 void lists_retry(struct app *a, enum pick_kind kind);
 void lists_choose(struct app *a, enum pick_kind kind, const char *id);
 void lists_cancel_all(struct app *a);
+/* The connection came back: every list whose load failed loads again. */
+void lists_retry_failed(struct app *a);
+/* A completed task leaves the task list at once (the reload confirms it). */
+void lists_drop_task(struct app *a, const char *task_id);
 enum pick_kind lists_kind_of(enum field_id f);
+
+/* cache.c: the lists kept in the store for working offline */
+void cache_save(struct app *a, enum pick_kind k);
+/* Show the kept list of kind k while it is empty; true when there was one. */
+bool cache_load(struct app *a, enum pick_kind k);
 
 /* drafts.c: the form's draft slot in the store */
 bool drafts_is_form_stored(const struct app *a);

@@ -171,6 +171,8 @@ static void on_dispositions(struct api_result *res, struct disposition_list *l, 
         disposition_list_done(&a->dispositions);
         a->dispositions = *l;
         memset(l, 0, sizeof(*l));
+        a->list_cached_at[PICK_DISPOSITION] = 0;
+        cache_save(a, PICK_DISPOSITION);
         if (*form_value(&a->form, FIELD_DISPOSITION))
             lists_describe_disposition(a, form_value(&a->form, FIELD_DISPOSITION), false);
     }
@@ -190,6 +192,8 @@ static void on_tasks(struct api_result *res, struct task_list *l, void *ud)
         task_list_done(&a->tasks);
         a->tasks = *l;
         memset(l, 0, sizeof(*l));
+        a->list_cached_at[PICK_TASK] = 0;
+        cache_save(a, PICK_TASK);
         if (*form_value(&a->form, FIELD_TASK))
             lists_describe_task(a, form_value(&a->form, FIELD_TASK), false);
     }
@@ -209,6 +213,8 @@ static void on_users(struct api_result *res, struct user_list *l, void *ud)
         user_list_done(&a->users);
         a->users = *l;
         memset(l, 0, sizeof(*l));
+        a->list_cached_at[PICK_USER] = 0;
+        cache_save(a, PICK_USER);
         if (*form_value(&a->form, FIELD_USER))
             lists_describe_user(a, form_value(&a->form, FIELD_USER));
     }
@@ -285,9 +291,12 @@ void lists_start_tasks(struct app *a, bool is_forced)
     if (!is_forced && a->tasks_user && !strcmp(a->tasks_user, user) &&
         (ld->state == LOAD_RUNNING || ld->state == LOAD_DONE))
         return;
-    if (!a->tasks_user || strcmp(a->tasks_user, user))
+    if (!a->tasks_user || strcmp(a->tasks_user, user)) {
         task_list_done(&a->tasks);
+        a->list_cached_at[PICK_TASK] = 0;
+    }
     str_set(&a->tasks_user, user);
+    cache_load(a, PICK_TASK); /* the kept list, until this load answers */
     c = load_begin(a, PICK_TASK);
     gen = c->gen;
     q.user_id = a->tasks_user;
@@ -405,12 +414,15 @@ void lists_start_all(struct app *a)
 {
     const char *user = a->settings.user;
 
+    cache_load(a, PICK_DISPOSITION); /* kept lists first: the form works offline */
+    cache_load(a, PICK_USER);
     start_dispositions(a);
     start_users(a);
     if (!user) {
         app_message(a, MSG_INFO, "Choose your user: Enter on User (or set AMPLECALL_USER).");
     } else if (validate_uuid(user)) {
         form_set_choice(&a->form, FIELD_USER, user, NULL, NULL);
+        lists_describe_user(a, user); /* from the kept list until the fresh one comes */
         lists_start_tasks(a, false);
     } else if (strchr(user, '@')) {
         start_resolve(a);
@@ -434,4 +446,27 @@ void lists_cancel_all(struct app *a)
     load_cancel(a, &a->resolve);
     free(a->resolve.error);
     a->resolve.error = NULL;
+}
+
+void lists_retry_failed(struct app *a)
+{
+    for (int k = 0; k < PICK_KIND_COUNT; k++)
+        if (a->loads[k].state == LOAD_FAILED)
+            lists_retry(a, (enum pick_kind)k);
+}
+
+void lists_drop_task(struct app *a, const char *task_id)
+{
+    for (size_t i = 0; task_id && i < a->tasks.n; i++) {
+        if (strcmp(a->tasks.v[i].id, task_id) != 0)
+            continue;
+        struct task_list gone = {.v = xmalloc(sizeof(struct task)), .n = 1};
+
+        gone.v[0] = a->tasks.v[i];
+        task_list_done(&gone); /* frees the one task the way every list is freed */
+        memmove(a->tasks.v + i, a->tasks.v + i + 1, (a->tasks.n - i - 1) * sizeof(*a->tasks.v));
+        a->tasks.n--;
+        refresh_picker(a, PICK_TASK);
+        return;
+    }
 }

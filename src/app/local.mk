@@ -6,6 +6,7 @@ src_app_libapp_a_SOURCES = \
 	src/app/app.h src/app/app_impl.h \
 	src/app/app.c \
 	src/app/lists.c \
+	src/app/cache.c \
 	src/app/drafts.c \
 	src/app/submit.c
 src_app_libapp_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)

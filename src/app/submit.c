@@ -101,6 +101,23 @@ void app_refresh_count(struct app *a)
     }
 }
 
+/* A call with a "complete" disposition completed its task: it leaves the list now, and the
+ * list loads again in the background. */
+static void drop_completed_task(struct app *a)
+{
+    const char *disp = form_value(&a->form, FIELD_DISPOSITION);
+    const char *task = form_value(&a->form, FIELD_TASK);
+
+    for (size_t i = 0; *disp && *task && i < a->dispositions.n; i++) {
+        const struct disposition *d = &a->dispositions.v[i];
+        if (!strcmp(d->id, disp) && d->action && !strcmp(d->action, "complete")) {
+            lists_drop_task(a, task);
+            lists_start_tasks(a, true);
+            return;
+        }
+    }
+}
+
 /* The API accepted the call (or a lookup found it there). */
 static void submit_accepted(struct app *a, struct call_record *rec, bool is_found)
 {
@@ -115,6 +132,7 @@ static void submit_accepted(struct app *a, struct call_record *rec, bool is_foun
     a->is_outcome_unknown = false;
     a->is_result_found = is_found;
     a->retry_at_ms = 0;
+    drop_completed_task(a);
     drafts_set_stored(a, 0);
     form_mark_sent(&a->form);
     form_clear_errors(&a->form);

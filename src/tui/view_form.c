@@ -277,6 +277,20 @@ static const char *pick_hint(const struct app *a, enum field_id f, char **tmp)
         *tmp = xasprintf("%s looking up %s", app_spinner(a), a->settings.user);
         return *tmp;
     }
+    {
+        size_t n = k == PICK_DISPOSITION ? a->dispositions.n
+                   : k == PICK_TASK      ? a->tasks.n
+                                         : a->users.n;
+        char *age = n ? app_list_age(a, k) : NULL;
+
+        if (age) { /* kept from an earlier session: usable offline, its age said */
+            *tmp = xasprintf("%sEnter to choose (%zu%s %s)",
+                             k == PICK_DISPOSITION ? "optional - " : "", n,
+                             k == PICK_TASK ? " tasks" : k == PICK_USER ? " users" : "", age);
+            free(age);
+            return *tmp;
+        }
+    }
     switch (ld->state) {
     case LOAD_RUNNING:
         *tmp = xasprintf("%s loading...  (Enter to open)", app_spinner(a));

@@ -359,10 +359,16 @@ static void picker_paint(struct view *v, const struct app *a)
         picker_fill(p, a);
         p->gen = a->list_gen[p->kind];
     }
-    if (ld->state == LOAD_DONE || ld->state == LOAD_FAILED)
-        title = xasprintf("%s (%zu of %zu)", kind_title(p->kind), p->n_shown, p->n);
-    else
-        title = xasprintf("%s", kind_title(p->kind));
+    {
+        char *age = app_list_age(a, p->kind);
+        if (age && p->n)
+            title = xasprintf("%s (%zu of %zu) %s", kind_title(p->kind), p->n_shown, p->n, age);
+        else if (ld->state == LOAD_DONE || ld->state == LOAD_FAILED)
+            title = xasprintf("%s (%zu of %zu)", kind_title(p->kind), p->n_shown, p->n);
+        else
+            title = xasprintf("%s", kind_title(p->kind));
+        free(age);
+    }
     tui_box(y, x, h, w, title);
     free(title);
 

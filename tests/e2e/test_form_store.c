@@ -128,8 +128,9 @@ static char *db_path(const struct ctx *c)
     return xasprintf("%s/amplecall/amplecall.db", c->state_dir);
 }
 
-/* Fill To, Duration, the booleans, a disposition and a task, starting with focus on To. */
-static void fill_from_to(struct term *t, const char *to)
+/* Fill To, Duration, the booleans, a disposition and the task whose email starts with
+ * task_email, starting with focus on To. */
+static void fill_from_to_task(struct term *t, const char *to, const char *task_email)
 {
     type(t, to);
     key(t, "Tab");
@@ -142,11 +143,18 @@ static void fill_from_to(struct term *t, const char *to)
     see_gone(t, "Choose a disposition");
     key(t, "Tab Enter");
     see_text(t, "Choose a task");
-    type(t, "contact2@");
+    type(t, task_email);
     see_text(t, "(1 of");
     key(t, "Enter");
-    see_text(t, "contact2@prospect.example");
+    see_text(t, task_email);
     see_gone(t, "Choose a task");
+}
+
+/* The same on task 2. "Interested" completes its task: a second call in a test picks
+ * another one (fill_from_to_task). */
+static void fill_from_to(struct term *t, const char *to)
+{
+    fill_from_to_task(t, to, "contact2@");
 }
 
 /* Every required field, starting on From. */
@@ -545,6 +553,43 @@ static void form_store__without_a_store_the_form_still_sends(void **state)
 
 /* ---- the outbox behind submit ---------------------------------------------------------------- */
 
+/* A rep on a train: the form starts with the API unreachable after one online session. The
+ * lists kept from that session let the call be made; it waits in the outbox and goes once
+ * when the API is back, and the lists that failed load again by themselves. */
+static void form_store__offline_cold_start_uses_the_kept_lists_and_sends_once(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"AMPLECALL_TIMEOUT=1",
+                                                      "AMPLECALL_OUTBOX_SETTLE_MS=1000", NULL});
+    struct term *t = c->t;
+
+    (void)state;
+    see_form_ready(t);
+    key(t, "C-q"); /* an empty form quits without asking */
+    see_exit(t, 0);
+    term_free(c->t);
+    /* every request now fails before any answer */
+    assert_true(fake_set_faults(c->fake, "{\"drop\":true}"));
+    c->t = t = spawn(c);
+    see_regex(t, "Task +Enter to choose \\(45 tasks from just now\\)");
+    see_regex(t, "Disposition +optional - Enter to choose \\(5 from just now\\)");
+    see_text_within(t, "offline", 10000);
+    fill_valid(t);
+    key(t, "F10");
+    see_text_within(t, "outbox: 1", 10000);
+    assert_int_equal(stored_calls(c->fake), 0);
+    /* the API is back: the call is looked up, not found, and sent once */
+    assert_true(fake_set_faults(c->fake, "[]"));
+    see_text_within(t, "outbox: 0", 30000);
+    assert_int_equal(stored_calls(c->fake), 1);
+    /* the lists loaded again by themselves: a fresh form shows them without an age */
+    key(t, "F7");
+    check(t, term_wait_regex(t, "Task +Enter to choose \\(4[45] tasks\\)", 10000),
+          "the task list loaded fresh");
+    term_wait_quiet(t, 2500, 4000);
+    assert_int_equal(stored_calls(c->fake), 1);
+    stop(c);
+}
+
 static void form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_background(void **state)
 {
     /* a 5xx may come from a proxy after the backend stored the call: it is unknown, looked
@@ -679,7 +724,7 @@ static void form_store__f10_on_a_stored_call_never_makes_a_second_copy(void **st
      * call goes out once */
     key(t, "Enter");
     see_text(t, "Ready for the next one");
-    fill_from_to(t, "+1 212 555 0177");
+    fill_from_to_task(t, "+1 212 555 0177", "contact3@");
     assert_true(fake_set_faults(
         c->fake, "{\"status\":500,\"path\":\"/calls\",\"method\":\"POST\",\"times\":1}"));
     key(t, "F10");
@@ -841,7 +886,7 @@ static void form_store__history_lists_calls_and_reopens_a_rejected_one(void **st
     see_text(t, "Call logged");
     key(t, "Enter");
     see_text(t, "Ready for the next one");
-    fill_from_to(t, "+1 212 555 0177");
+    fill_from_to_task(t, "+1 212 555 0177", "contact3@");
     fault_400(c->fake, "{\"_errors\":[{\"code\":\"missing_field\",\"title\":\"Missing Field\","
                        "\"detail\":\"Missing field from request: to \\u001b]0;pwned\\u0007"
                        "\\u001b]52;c;aGVsbG8=\\u0007\\u009b1;1H\",\"source\":{\"pointer\":"
@@ -898,7 +943,7 @@ static void form_store__history_lists_calls_and_reopens_a_rejected_one(void **st
     free(r);
     assert_true(term_attrs_at(t, ROW_OF(F_TO), 4, &at));
     assert_true(at.bold && at.reverse);
-    see_text(t, "contact2@prospect.example");
+    see_text(t, "contact3@prospect.example");
     /* fixed and sent: a new call, the rejected one stays as it was */
     key(t, "Backspace");
     type(t, "8");
@@ -924,6 +969,7 @@ int main(void)
         cmocka_unit_test(form_store__a_hang_up_keeps_what_was_just_typed),
         cmocka_unit_test(form_store__a_logged_call_never_comes_back_as_a_draft),
         cmocka_unit_test(form_store__without_a_store_the_form_still_sends),
+        cmocka_unit_test(form_store__offline_cold_start_uses_the_kept_lists_and_sends_once),
         cmocka_unit_test(form_store__a_5xx_waits_in_the_outbox_and_is_sent_once_in_the_background),
         cmocka_unit_test(form_store__the_next_session_sends_what_a_killed_one_left_in_the_outbox),
         cmocka_unit_test(form_store__a_lost_response_is_resolved_by_lookup_not_resent),
