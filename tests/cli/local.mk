@@ -8,3 +8,9 @@ TESTS += tests/cli/test_cli_log
 tests_cli_test_cli_log_SOURCES = tests/cli/test_cli_log.c tests/cli/cli_env.c tests/cli/cli_env.h
 tests_cli_test_cli_log_CFLAGS = $(CLI_TEST_CFLAGS)
 tests_cli_test_cli_log_LDADD = $(CLI_TEST_LDADD)
+
+check_PROGRAMS += tests/cli/test_cli_api
+TESTS += tests/cli/test_cli_api
+tests_cli_test_cli_api_SOURCES = tests/cli/test_cli_api.c tests/cli/cli_env.c tests/cli/cli_env.h
+tests_cli_test_cli_api_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_api_LDADD = $(CLI_TEST_LDADD)

@@ -43,3 +43,11 @@ tests_unit_test_api_parse_LDADD = $(UNIT_LDADD)
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_http_LDADD = $(UNIT_LDADD) -lpthread
+
+# List loads against the fake API server (a separate process on 127.0.0.1).
+check_PROGRAMS += tests/unit/test_api_load
+TESTS += tests/unit/test_api_load
+tests_unit_test_api_load_SOURCES = tests/unit/test_api_load.c
+tests_unit_test_api_load_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
+tests_unit_test_api_load_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
+tests_unit_test_api_load_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
