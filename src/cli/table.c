@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/charset.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 
@@ -49,8 +50,12 @@ void table_free(struct table *t)
 void table_add(struct table *t, const char *const *cells)
 {
     t->cells = xrealloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*t->cells));
-    for (size_t i = 0; i < t->ncols; i++)
-        t->cells[t->nrows * t->ncols + i] = sanitize_line(cells[i] ? cells[i] : "");
+    for (size_t i = 0; i < t->ncols; i++) {
+        /* what the terminal's charset can show: widths are measured on this */
+        char *clean = sanitize_line(cells[i] ? cells[i] : "");
+        t->cells[t->nrows * t->ncols + i] = charset_fit(clean);
+        free(clean);
+    }
     t->nrows++;
 }
 
@@ -74,15 +79,16 @@ static size_t utf8_len(unsigned char c)
 char *text_cut(const char *s, int max_cols)
 {
     size_t pos = 0, len = strlen(s);
-    int cols = 0;
+    const char *ellipsis = charset_ellipsis(); /* "..." where the charset has no "…" */
+    int cols = 0, e_cols = text_cols(ellipsis);
     char *out;
 
     if (text_cols(s) <= max_cols)
         return xstrdup(s);
-    if (max_cols < 1)
+    if (max_cols < e_cols)
         return xstrdup("");
-    /* keep characters while they and the "…" (one column) fit; measure each character the
-     * way text_cols does so cutting and aligning agree */
+    /* keep characters while they and the ellipsis fit; measure each character the way
+     * text_cols does so cutting and aligning agree */
     while (pos < len) {
         size_t n = utf8_len((unsigned char)s[pos]);
         char one[5] = {0};
@@ -91,14 +97,14 @@ char *text_cut(const char *s, int max_cols)
             n = len - pos;
         memcpy(one, s + pos, n);
         w = text_cols(one);
-        if (cols + w > max_cols - 1)
+        if (cols + w > max_cols - e_cols)
             break;
         cols += w;
         pos += n;
     }
-    out = xmalloc(pos + sizeof("…"));
+    out = xmalloc(pos + strlen(ellipsis) + 1);
     memcpy(out, s, pos);
-    memcpy(out + pos, "…", sizeof("…"));
+    strcpy(out + pos, ellipsis);
     return out;
 }
 

@@ -1,7 +1,8 @@
 #ifndef AMPLECALL_TABLE_H
 #define AMPLECALL_TABLE_H
-/* Plain-text tables for listings: cells are untrusted text, sanitised on the way in; columns
- * are aligned by display width (UTF-8, wide characters), and cut with "…" to fit a width.
+/* Plain-text tables for listings: cells are untrusted text, sanitised on the way in and
+ * limited to what the terminal's charset shows (charset_fit); columns are aligned by display
+ * width (UTF-8, wide characters), and cut with "…" ("..." without it) to fit a width.
  * No curses. */
 #include <stddef.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ size_t table_rows(const struct table *t);
  * 8 columns or their header) so a line fits; 0 prints everything in full. */
 void table_print(const struct table *t, FILE *out, int max_width);
 
-/* s cut to at most max_cols display columns, ending in "…" when cut; owned. */
+/* s cut to at most max_cols display columns, ending in charset_ellipsis() when cut; owned. */
 char *text_cut(const char *s, int max_cols);
 /* Width of the terminal on fd, 0 when fd is not a terminal. */
 int table_term_width(int fd);

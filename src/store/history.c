@@ -4,12 +4,15 @@
 #include "config.h"
 #include "store/history.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
+#include <unistr.h>
 
 #include "core/buf.h"
+#include "core/charset.h"
 #include "core/jsonx.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -44,36 +47,39 @@ char *history_iso_time(long long ms)
  * the last column. */
 static void cell_ex(FILE *out, const char *text, int cols, bool is_last)
 {
-    char *clean = sanitize_line(text ? text : "");
-    int used = 0;
-    mbstate_t mb;
-    const char *p = clean;
+    char *dirty = sanitize_line(text ? text : "");
+    /* what the terminal's charset can show, still UTF-8: widths are measured on this */
+    char *clean = charset_fit(dirty);
+    const char *ellipsis = charset_ellipsis();
+    int used = 0, e_cols = text_cols(ellipsis);
+    const uint8_t *p = (const uint8_t *)clean;
     size_t left = strlen(clean);
 
-    memset(&mb, 0, sizeof(mb));
+    free(dirty);
     if (text_cols(clean) <= cols) {
         fputs(clean, out);
         used = text_cols(clean);
     } else {
-        /* the sanitiser guarantees valid UTF-8, so each step consumes a whole character */
+        /* decoded as UTF-8 whatever the locale (mbrtowc would read the locale's charset);
+         * the sanitiser guarantees valid UTF-8, so each step consumes a whole character */
         while (left > 0) {
-            wchar_t wc;
-            size_t n = mbrtowc(&wc, p, left, &mb);
+            ucs4_t uc;
+            int n = u8_mbtouc(&uc, p, left);
             int w;
-            if (n == 0 || n == (size_t)-1 || n == (size_t)-2)
+            if (n <= 0)
                 break;
-            w = wcwidth(wc);
+            w = wcwidth((wchar_t)uc);
             if (w < 0)
                 w = 1;
-            if (used + w > cols - 1)
+            if (used + w > cols - e_cols)
                 break;
-            fwrite(p, 1, n, out);
+            fwrite(p, 1, (size_t)n, out);
             used += w;
             p += n;
-            left -= n;
+            left -= (size_t)n;
         }
-        fputs("\xE2\x80\xA6", out); /* … */
-        used++;
+        fputs(ellipsis, out);
+        used += e_cols;
     }
     for (; !is_last && used < cols; used++)
         fputc(' ', out);

@@ -7,6 +7,7 @@ CORE_UNIT_TESTS = \
 	tests/unit/test_util \
 	tests/unit/test_sanitize \
 	tests/unit/test_fold \
+	tests/unit/test_charset \
 	tests/unit/test_call \
 	tests/unit/test_validate \
 	tests/unit/test_baseurl \
@@ -25,6 +26,9 @@ tests_unit_test_sanitize_LDADD = $(UNIT_LDADD)
 tests_unit_test_fold_SOURCES = tests/unit/test_fold.c
 tests_unit_test_fold_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fold_LDADD = $(UNIT_LDADD)
+tests_unit_test_charset_SOURCES = tests/unit/test_charset.c
+tests_unit_test_charset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_charset_LDADD = $(UNIT_LDADD)
 tests_unit_test_call_SOURCES = tests/unit/test_call.c
 tests_unit_test_call_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_call_LDADD = $(UNIT_LDADD)
