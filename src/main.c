@@ -13,6 +13,8 @@
 #include "cli/commands.h"
 #include "tui/form_main.h"
 #include "cli/lineprompt.h"
+#include "cli/out.h"
+#include "core/charset.h"
 #include "conf/settings.h"
 
 struct command {
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
     /* Only the character set matters to us (UTF-8 input, wide characters on screen); loading
      * every category of the locale cost more at start-up than painting the form. */
     setlocale(LC_CTYPE, "");
+    charset_init(); /* the terminal's charset: UTF-8, or text is converted (core/charset.h) */
     rc = take_global_flags(&argc, &argv);
     if (rc != 0)
         return rc;
@@ -106,11 +109,14 @@ int main(int argc, char **argv)
         /* the terminal cannot hold the form: ask on plain lines instead */
         static char name[] = "log", flag[] = "--prompt";
         char *args[] = {name, flag, NULL};
+        out_init();
         rc = cmd_log(2, args);
     } else if (argc < 2) {
         rc = cmd_form(argc, argv);
     } else {
         rc = -1;
+        out_init(); /* a command's output in the terminal's charset; the form needs the
+                       real streams (curses) */
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
             if (!strcmp(argv[1], commands[i].name)) {
                 rc = commands[i].run(argc - 1, argv + 1);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/out.h"
 #include "cli/commands.h"
 #include "core/util.h"
 #include "store/history.h"
@@ -88,8 +89,11 @@ int cmd_history(int argc, char **argv)
             rc = EXIT_INVALID;
         } else if (is_json) {
             json_object *o = history_row_json(&r, true);
-            puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_SPACED));
+            FILE *raw = out_raw(stdout); /* JSON stays UTF-8 */
+            fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                        JSON_C_TO_STRING_SPACED),
+                  raw);
+            fputc('\n', raw);
             json_object_put(o);
         } else {
             history_print_details(stdout, &r);
@@ -103,7 +107,7 @@ int cmd_history(int argc, char **argv)
             rc = EXIT_INTERNAL;
         } else {
             if (is_json)
-                history_print_json(stdout, &rows);
+                history_print_json(out_raw(stdout), &rows); /* JSON stays UTF-8 */
             else if (rows.n == 0)
                 puts("No calls have been logged from this machine yet.");
             else

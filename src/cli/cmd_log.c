@@ -18,6 +18,7 @@
 #include "store/outbox.h"
 #include "cli/cmdutil.h"
 #include "cli/resolve.h"
+#include "core/charset.h"
 #include "core/sanitize.h"
 #include "conf/settings.h"
 #include "cli/exitmap.h"
@@ -137,9 +138,13 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
         case O_USER:
         case O_DISPOSITION:
         case O_TRANSCRIPTION:
-        case O_RECORDING_URL:
-            call_set(&o->call, field_of[c - O_FROM], optarg);
+        case O_RECORDING_URL: {
+            /* typed in the terminal's charset; the call is UTF-8 */
+            char *v = charset_from_input(optarg);
+            call_set(&o->call, field_of[c - O_FROM], v);
+            free(v);
             break;
+        }
         case O_TRANSCRIPTION_FILE:
             o->transcription_file = optarg;
             break;

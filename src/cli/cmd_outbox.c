@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/api.h"
+#include "cli/out.h"
 #include "cli/commands.h"
 #include "net/connect.h"
 #include "store/history.h"
@@ -143,7 +144,7 @@ static int do_list(struct store *s, const struct outbox_cli *o)
         return EXIT_INTERNAL;
     }
     if (o->is_json)
-        history_print_json(stdout, &rows);
+        history_print_json(out_raw(stdout), &rows); /* JSON stays UTF-8 */
     else if (rows.n == 0)
         puts("The outbox is empty: every call has been sent or rejected.");
     else
@@ -292,7 +293,8 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
         json_object_object_add(j, "review", json_object_new_int(st.review));
         json_object_object_add(j, "damaged", json_object_new_int(st.damaged));
         json_object_object_add(j, "error", e ? json_object_new_string(e) : NULL);
-        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+        fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), out_raw(stdout));
+        fputc('\n', out_raw(stdout));
         json_object_put(j);
         free(e);
     } else {

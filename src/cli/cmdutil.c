@@ -1,6 +1,7 @@
 /* CLI layer: set-up and error reporting shared by the non-interactive commands other than `log`.
  * Never prints the API key; sanitises every server string it prints. */
 #include "config.h"
+#include "cli/out.h"
 #include "cli/cmdutil.h"
 
 #include <stdarg.h>
@@ -140,10 +141,13 @@ int cmd_user_uuid(struct cmd_ctx *c, const char *given, char **uuid)
 
 void cmd_print_json(FILE *out, struct json_object *v)
 {
+    /* JSON is UTF-8 whatever the locale (RFC 8259): past the charset conversion */
+    FILE *raw = out_raw(out);
+
     fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                 JSON_C_TO_STRING_NOSLASHESCAPE),
-          out);
-    fputc('\n', out);
+          raw);
+    fputc('\n', raw);
     json_object_put(v);
 }
 

@@ -4,6 +4,7 @@
  * no cursor addressing, no colours, so screen readers read it top to bottom. */
 #include "config.h"
 #include "cli/lineprompt.h"
+#include "cli/out.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "core/call.h"
 #include "cli/commands.h"
 #include "cli/resolve.h"
+#include "core/charset.h"
 #include "core/sanitize.h"
 #include "conf/settings.h"
 #include "store/numbers.h"
@@ -111,16 +113,28 @@ struct prompt_state {
 static char *ask(struct prompt_state *ps, const char *prompt, enum field_id number, char **words,
                  size_t n_words)
 {
-    char *line;
+    /* readline shows, measures and echoes in the terminal's charset: the prompt and the
+     * completions go out in it, and what was typed comes back to UTF-8 */
+    char *shown = charset_to_display(prompt);
+    char **shown_words = words ? xcalloc(n_words ? n_words : 1, sizeof(*shown_words)) : NULL;
+    char *typed, *line;
 
+    for (size_t i = 0; words && i < n_words; i++)
+        shown_words[i] = words[i] ? charset_to_display(words[i]) : NULL;
     clear_history();
     for (size_t i = 0; i < numbers_count(ps->numbers, number); i++)
         add_history(numbers_get(ps->numbers, number, i));
-    completion_words = (const char *const *)words;
+    completion_words = (const char *const *)shown_words;
     n_completion_words = words ? n_words : 0;
-    line = readline(prompt);
+    typed = readline(shown);
     completion_words = NULL;
     n_completion_words = 0;
+    for (size_t i = 0; words && i < n_words; i++)
+        free(shown_words[i]);
+    free(shown_words);
+    free(shown);
+    line = typed ? charset_from_input(typed) : NULL;
+    free(typed);
     if (line && (number == FIELD_FROM || number == FIELD_TO) && !str_blank(line)) {
         numbers_add(ps->numbers, number, line);
         numbers_save(ps->numbers);
@@ -389,7 +403,7 @@ enum lineprompt_result lineprompt_fill(struct api *a, const struct settings *s, 
     rl_readline_name = "amplecall";
     /* plain lines: no bracketed-paste escapes around each prompt either */
     rl_variable_bind("enable-bracketed-paste", "off");
-    rl_outstream = stderr;
+    rl_outstream = out_raw(stderr); /* readline's own bytes are in the terminal's charset */
     rl_attempted_completion_function = complete;
     /* a name with spaces ("Not interested") completes as one word */
     rl_completer_word_break_characters = "";

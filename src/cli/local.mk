@@ -5,6 +5,7 @@ src_cli_libcli_a_SOURCES = \
 	src/cli/commands.h \
 	src/cli/exitmap.c src/cli/exitmap.h \
 	src/cli/cmdutil.c src/cli/cmdutil.h \
+	src/cli/out.c src/cli/out.h \
 	src/cli/resolve.c src/cli/resolve.h \
 	src/cli/table.c src/cli/table.h \
 	src/cli/lineprompt.c src/cli/lineprompt.h \

@@ -10,6 +10,7 @@
 
 #include "net/api.h"
 #include "core/buf.h"
+#include "core/fold.h"
 #include "cli/commands.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -39,6 +40,26 @@ int resolve_exit_code(enum resolve_status st)
 static bool has_prefix_ci(const char *s, const char *prefix)
 {
     return s && !strncasecmp(s, prefix, strlen(prefix));
+}
+
+/* Names compare folded (core/fold.h): case and accents aside, "jose" is "José", so what a
+ * terminal without accents shows ("Jose Alvarez") can be typed back. */
+static bool name_equal(const char *name, const char *folded_query)
+{
+    char *f = fold_text(name);
+    bool is_equal = !strcmp(f, folded_query);
+
+    free(f);
+    return is_equal;
+}
+
+static bool name_has_prefix(const char *name, const char *folded_query)
+{
+    char *f = fold_text(name);
+    bool is_prefix = !strncmp(f, folded_query, strlen(folded_query));
+
+    free(f);
+    return is_prefix;
 }
 
 static const char *label_of(const struct resolve_candidate *c)
@@ -76,7 +97,7 @@ enum resolve_status resolve_pick(const char *kind, const char *query,
 {
     size_t *hits = xcalloc(n ? n : 1, sizeof(*hits));
     size_t n_hits = 0;
-    char *q = str_trim(query);
+    char *q = str_trim(query), *fq = NULL;
     enum resolve_status st = RESOLVE_UNKNOWN;
 
     *err = NULL;
@@ -91,20 +112,21 @@ enum resolve_status resolve_pick(const char *kind, const char *query,
             goto out;
         }
     }
+    fq = fold_text(q);
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < 3 && c[i].names[k]; k++) {
-            if (!strcasecmp(c[i].names[k], q)) {
+            if (name_equal(c[i].names[k], fq)) {
                 hits[n_hits++] = i;
                 break;
             }
         }
     }
-    if (n_hits == 0) {
+    if (n_hits == 0 && *fq) {
         size_t qlen = strlen(q);
         for (size_t i = 0; i < n; i++) {
             bool is_hit = qlen >= MIN_ID_PREFIX && has_prefix_ci(c[i].id, q);
             for (int k = 0; !is_hit && k < 3 && c[i].names[k]; k++)
-                is_hit = has_prefix_ci(c[i].names[k], q);
+                is_hit = name_has_prefix(c[i].names[k], fq);
             if (is_hit)
                 hits[n_hits++] = i;
         }
@@ -121,6 +143,7 @@ enum resolve_status resolve_pick(const char *kind, const char *query,
         free(sq);
     }
 out:
+    free(fq);
     free(q);
     free(hits);
     return st;

@@ -3,8 +3,8 @@
 /* CLI layer: names and unique prefixes where a UUID is expected: "--disposition Interested",
  * "--task 'Pat Lee'", "--user dana@acme.example". A value that already is a UUID is used as
  * is, without any request. Otherwise the list is loaded through the API and matched:
- * exact id, then exact name (case-insensitive, ASCII), then a unique prefix of a name or of
- * the id (at least 4 characters). No curses. */
+ * exact id, then exact name, then a unique prefix of a name or of the id (at least 4
+ * characters). Names compare folded (case and accents aside: "jose" is "José"). No curses. */
 #include <stdbool.h>
 #include <stddef.h>
 

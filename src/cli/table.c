@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/charset.h"
 #include "core/sanitize.h"
 #include "core/text.h"
 #include "core/util.h"
@@ -51,8 +52,12 @@ void table_free(struct table *t)
 void table_add(struct table *t, const char *const *cells)
 {
     t->cells = xrealloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*t->cells));
-    for (size_t i = 0; i < t->ncols; i++)
-        t->cells[t->nrows * t->ncols + i] = sanitize_line(cells[i] ? cells[i] : "");
+    for (size_t i = 0; i < t->ncols; i++) {
+        /* what the terminal's charset can show: widths are measured on this */
+        char *clean = sanitize_line(cells[i] ? cells[i] : "");
+        t->cells[t->nrows * t->ncols + i] = charset_fit(clean);
+        free(clean);
+    }
     t->nrows++;
 }
 

@@ -1,7 +1,7 @@
 #ifndef AMPLECALL_TABLE_H
 #define AMPLECALL_TABLE_H
 /* CLI layer: plain-text tables for listings: cells are untrusted text, sanitised on the way in;
- * columns are aligned by display width (UTF-8, wide characters), and cut with "…" to fit a width.
+ * columns are aligned by display width (UTF-8, wide characters), and cut with "…" ("..." where the charset lacks it) to fit a width.
  * No curses. */
 #include <stddef.h>
 #include <stdio.h>

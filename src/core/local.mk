@@ -10,6 +10,7 @@ src_core_libcore_a_SOURCES = \
 	src/core/sanitize.c src/core/sanitize.h \
 	src/core/text.c src/core/text.h \
 	src/core/fold.c src/core/fold.h \
+	src/core/charset.c src/core/charset.h \
 	src/core/call.c src/core/call.h \
 	src/core/validate.c src/core/validate.h \
 	src/core/baseurl.c src/core/baseurl.h \

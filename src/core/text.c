@@ -9,6 +9,7 @@
 #include <unistr.h>
 #include <uniwidth.h>
 
+#include "core/charset.h"
 #include "core/util.h"
 
 int text_char_cols(const char *s, size_t n, size_t *len)
@@ -68,17 +69,19 @@ size_t text_fit(const char *text, int cols, int *used)
 
 char *text_cut(const char *s, int max_cols)
 {
-    size_t keep;
+    const char *ellipsis = charset_ellipsis(); /* "..." where the charset has no "…" */
+    int e_cols = text_cols(ellipsis);
+    size_t keep, e_len = strlen(ellipsis);
     char *out;
 
     if (text_cols(s) <= max_cols)
         return xstrdup(s);
-    if (max_cols < 1)
+    if (max_cols < e_cols)
         return xstrdup("");
-    keep = text_fit(s, max_cols - 1, NULL); /* room for the "…" (one column) */
-    out = xmalloc(keep + sizeof("…"));
+    keep = text_fit(s, max_cols - e_cols, NULL);
+    out = xmalloc(keep + e_len + 1);
     memcpy(out, s, keep);
-    memcpy(out + keep, "…", sizeof("…"));
+    memcpy(out + keep, ellipsis, e_len + 1);
     return out;
 }
 

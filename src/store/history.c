@@ -4,11 +4,13 @@
 #include "config.h"
 #include "store/history.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/charset.h"
 #include "core/jsonx.h"
 #include "core/sanitize.h"
 #include "core/text.h"
@@ -44,10 +46,13 @@ char *history_iso_time(long long ms)
  * the last column. */
 static void cell_ex(FILE *out, const char *text, int cols, bool is_last)
 {
-    char *clean = sanitize_line(text ? text : "");
+    char *dirty = sanitize_line(text ? text : "");
+    /* what the terminal's charset can show, still UTF-8: widths are measured on this */
+    char *clean = charset_fit(dirty);
     char *cut = text_cut(clean, cols);
     int used = text_cols(cut);
 
+    free(dirty);
     fputs(cut, out);
     for (; !is_last && used < cols; used++)
         fputc(' ', out);

@@ -34,3 +34,16 @@ tests_cli_test_lineprompt_DEPENDENCIES = src/amplecall tests/fake/fakeapi \
 # The bash completion script, with bash-completion's helpers stubbed (TAP from bash).
 TESTS += tests/cli/test_completion.sh
 EXTRA_DIST += tests/cli/test_completion.sh
+
+check_PROGRAMS += tests/cli/test_cli_api
+TESTS += tests/cli/test_cli_api
+tests_cli_test_cli_api_SOURCES = tests/cli/test_cli_api.c tests/cli/cli_env.c tests/cli/cli_env.h
+tests_cli_test_cli_api_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_api_LDADD = $(CLI_TEST_LDADD)
+
+check_PROGRAMS += tests/cli/test_cli_charset
+TESTS += tests/cli/test_cli_charset
+tests_cli_test_cli_charset_SOURCES = tests/cli/test_cli_charset.c tests/cli/cli_env.c \
+	tests/cli/cli_env.h
+tests_cli_test_cli_charset_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_charset_LDADD = $(CLI_TEST_LDADD)

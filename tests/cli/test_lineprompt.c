@@ -187,6 +187,63 @@ static void prompt__no_at_the_review_sends_nothing(void **state)
     term_env_free(env);
 }
 
+static void prompt__in_lang_c_shows_ascii_and_takes_back_what_it_showed(void **state)
+{
+    char **env = child_env("LC_ALL=C");
+    const char *const argv[] = {bin,
+                                "log",
+                                "--prompt",
+                                "--from",
+                                "+1 415 555 0100",
+                                "--to",
+                                "+1 212 555 0166",
+                                "--duration",
+                                "5",
+                                "--answered",
+                                "yes",
+                                "--human",
+                                "yes",
+                                NULL};
+    struct term *t = term_spawn(argv, (const char *const *)env, 40, 100);
+    json_object *calls, *c;
+    char id2[FAKE_ID_LEN];
+
+    assert_non_null(t);
+    for (int i = 0; i < 5; i++) {
+        wait_text(t, i == 0 ? "From (required) [" : "[");
+        term_key(t, "Enter");
+    }
+    wait_text(t, "Disposition (optional) (Tab completes):");
+    term_key(t, "Enter");
+    wait_text(t, "Task (required) (Tab completes)");
+    /* the completion is offered as the terminal can show it, and that is taken back */
+    term_send(t, "jos");
+    term_key(t, "Tab");
+    wait_regex(t, "\\(Tab completes\\): Jose Alvarez <contact2@prospect.example>$");
+    term_key(t, "Enter");
+    wait_text(t, "User (required)");
+    term_key(t, "Enter");
+    wait_text(t, "Transcription (optional):");
+    term_send(t, "Ol\xc3\xa1\r"); /* a UTF-8 terminal under LANG=C */
+    wait_text(t, "Recording URL (optional):");
+    term_key(t, "Enter");
+    wait_text(t, "Review:");
+    wait_regex(t, "Task +Jose Alvarez");
+    wait_text(t, "Send this call?");
+    term_send(t, "yes\r");
+    wait_text(t, "Logged call ");
+    assert_int_equal(term_wait_exit(t, 5000), 0);
+    assert_false(term_raw_contains(t, "\xc3\xa9")); /* no UTF-8 é reached the terminal */
+    term_free(t);
+    calls = fake_stored_calls(fk);
+    c = json_object_array_get_idx(calls, 0);
+    fake_task_id(2, id2);
+    assert_string_equal(member_str(c, "task_id"), id2);
+    assert_string_equal(member_str(c, "transcription"), "Olá");
+    json_object_put(calls);
+    term_env_free(env);
+}
+
 static void dumb_terminal__plain_amplecall_falls_back_to_line_mode(void **state)
 {
     char **env = child_env("TERM=dumb");
@@ -210,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(prompt__asks_each_field_completes_names_and_sends_after_review),
         T(prompt__no_at_the_review_sends_nothing),
+        T(prompt__in_lang_c_shows_ascii_and_takes_back_what_it_showed),
         T(dumb_terminal__plain_amplecall_falls_back_to_line_mode),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -537,18 +537,23 @@ static void form__disposition_picker_filters_and_warns_about_complete(void **sta
 
 static void form__task_picker_pages_through_every_task(void **state)
 {
-    struct ctx *c = start((const char *const[]){"--tasks", "145", NULL}, NULL);
+    struct ctx *c = start((const char *const[]){"--tasks", "45", NULL}, NULL);
     struct term *t = c->t;
     char id45[FAKE_ID_LEN];
     json_object *req, *body;
 
     wait_ready(c);
-    /* 145 seeded manual tasks (the automatic one is not asked for): two pages of 100 */
-    see_text(t, "Enter to choose (145 tasks)");
-    assert_true(fake_request_count(c->fake, "GET", "/tasks") >= 2);
+    /* the 45 seeded manual tasks (automatic=false leaves the automatic one out), in one
+     * page of page[size]=100 */
+    see_text(t, "Enter to choose (45 tasks)");
+    assert_int_equal(fake_request_count(c->fake, "GET", "/tasks"), 1);
+    req = fake_last_request(c->fake, "GET", "/tasks");
+    assert_non_null(strstr(json_object_get_string(member(req, "query")), "automatic=false"));
+    assert_non_null(strstr(json_object_get_string(member(req, "query")), "page[size]=100"));
+    json_object_put(req);
     go_to(t, F_TASK);
     key(t, "Enter");
-    see_text(t, "Choose a task (145 of 145)");
+    see_text(t, "Choose a task (45 of 45)");
     see_regex(t, "Contact +Email +Due +Notes");
     see_text(t, "contact1@prospect.example");
     /* wide names (王小明, 佐藤 花子) keep the columns aligned */
@@ -565,18 +570,18 @@ static void form__task_picker_pages_through_every_task(void **state)
     key(t, "PageDown PageDown");
     see_gone(t, "contact1@prospect.example");
     key(t, "End");
-    see_text(t, "contact145@prospect.exam");
+    see_text(t, "contact45@prospect.exampl");
     key(t, "Home");
     see_text(t, "contact1@prospect.example");
-    type(t, "contact145");
-    see_text(t, "(1 of 145)");
+    type(t, "contact45");
+    see_text(t, "(1 of 45)");
     key(t, "Enter");
     see_gone(t, "Choose a task");
-    see_regex(t, "<contact145@prospect.example>, due 20");
+    see_text(t, "<contact45@prospect.example>, due 2026-06-03");
     see_cursor(t, ROW_OF(F_TASK), LABEL_COL);
-    /* the id that will be sent is the 145th task's */
+    /* the id that will be sent is the 45th task's */
     key(t, "Up Up Up Up Up Up");
-    fake_task_id(145, id45);
+    fake_task_id(45, id45);
     type(t, "+1 415 555 0100");
     key(t, "Tab");
     type(t, "+1 212 555 0199");
@@ -589,6 +594,72 @@ static void form__task_picker_pages_through_every_task(void **state)
     assert_non_null(body);
     assert_string_equal(json_object_get_string(member(body, "task_id")), id45);
     json_object_put(req);
+    stop(c);
+}
+
+static void form__pickers_fold_accents_and_rank_names_first(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    go_to(t, F_DISPOSITION);
+    key(t, "Enter");
+    see_text(t, "Choose a disposition (5 of 5)");
+    /* only names are searched: "Not interested" has no "a" in its name, only in the
+     * description it shows ("completes the task ...") */
+    type(t, "no a");
+    see_text(t, "(1 of 5)");
+    key(t, "Enter");
+    see_gone(t, "Choose a disposition");
+    see_regex(t, "Disposition +No answer");
+    key(t, "Tab Enter");
+    see_text(t, "Choose a task (45 of 45)");
+    /* Zoë Brontë is every 16th contact: tasks 5, 21 and 37 */
+    type(t, "zoe");
+    see_text(t, "(3 of 45)");
+    key(t, "Enter");
+    see_text(t, "<contact5@prospect.example>");
+    key(t, "Enter");
+    see_text(t, "Choose a task");
+    key(t, "C-u");
+    type(t, "JOSE");
+    see_text(t, "(5 of 45)");
+    term_wait_quiet(t, 200, 2000); /* the whole list painted, not only its title */
+    {
+        /* name prefixes (José Álvarez, tasks 2, 18, 34) above word prefixes (María-José
+         * O'Neil, tasks 15, 31), though the API lists task 15 before task 18 */
+        int r_first;
+        assert_true(term_find(t, "José Álvarez", &r_first, NULL));
+        for (int i = 0; i < 5; i++) {
+            char *row = term_row(t, r_first + i);
+            assert_non_null(strstr(row, i < 3 ? "José Álvarez" : "María-José"));
+            free(row);
+        }
+    }
+    key(t, "Enter");
+    see_text(t, "José Álvarez <contact2@prospect.example>");
+    stop(c);
+}
+
+static void form__a_429_on_page_2_of_the_tasks_is_waited_out(void **state)
+{
+    struct ctx *c = start((const char *const[]){"--tasks", "150", "--faults",
+                                                "{\"path\":\"/tasks\",\"status\":429,"
+                                                "\"retry_after\":1,\"skip\":1,\"times\":1}",
+                                                NULL},
+                          NULL);
+    struct term *t = c->t;
+
+    /* the first 100 are kept while the form waits, then page 2 arrives */
+    see_text(t, "Enter to choose (150 tasks)");
+    see_text(t, "online");
+    assert_int_equal(fake_request_count(c->fake, "GET", "/tasks"), 3);
+    go_to(t, F_TASK);
+    key(t, "Enter");
+    see_text(t, "Choose a task (150 of 150)");
+    type(t, "contact150@");
+    see_text(t, "(1 of 150)");
     stop(c);
 }
 
@@ -1454,6 +1525,8 @@ int main(void)
         cmocka_unit_test(form__typing_writes_few_bytes_per_key),
         cmocka_unit_test(form__disposition_picker_filters_and_warns_about_complete),
         cmocka_unit_test(form__task_picker_pages_through_every_task),
+        cmocka_unit_test(form__pickers_fold_accents_and_rank_names_first),
+        cmocka_unit_test(form__a_429_on_page_2_of_the_tasks_is_waited_out),
         cmocka_unit_test(form__user_picker_sets_the_user_and_loads_their_tasks),
         cmocka_unit_test(form__user_email_is_resolved_through_the_api),
         cmocka_unit_test(form__user_email_takes_only_an_equal_email),

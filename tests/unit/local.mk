@@ -13,9 +13,11 @@ UNIT_TESTS = \
 	tests/unit/core/test_clock \
 	tests/unit/core/test_text \
 	tests/unit/core/test_fold \
+	tests/unit/core/test_charset \
 	tests/unit/conf/test_settings \
 	tests/unit/net/test_api_parse \
 	tests/unit/net/test_http \
+	tests/unit/net/test_api_load \
 	tests/unit/store/test_store \
 	tests/unit/store/test_outbox \
 	tests/unit/store/test_numbers \
@@ -100,3 +102,14 @@ tests_unit_tui_test_tui_text_LDADD = $(UNIT_LDADD)
 tests_unit_cli_test_conf_helpers_SOURCES = tests/unit/cli/test_conf_helpers.c
 tests_unit_cli_test_conf_helpers_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_cli_test_conf_helpers_LDADD = $(UNIT_LDADD)
+
+# core/charset.c
+tests_unit_core_test_charset_SOURCES = tests/unit/core/test_charset.c
+tests_unit_core_test_charset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_core_test_charset_LDADD = $(UNIT_LDADD)
+
+# net/api.c list loads against the fake API server (a separate process on 127.0.0.1)
+tests_unit_net_test_api_load_SOURCES = tests/unit/net/test_api_load.c
+tests_unit_net_test_api_load_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
+tests_unit_net_test_api_load_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
+tests_unit_net_test_api_load_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi

@@ -133,6 +133,29 @@ static void resolve_pick__handles_empty_list_and_blank_query(void **state)
     assert_int_equal(idx, 99);
 }
 
+static void resolve_pick__folds_case_and_accents_in_names(void **state)
+{
+    static const struct resolve_candidate people[] = {
+        {"0199f0a2-1c3e-7a10-9b7e-000000000002", {"José Álvarez"}, NULL},
+        {"0199f0a2-1c3e-7a10-9b7e-000000000005", {"Zoë Brontë"}, NULL},
+        {"0199f0a2-1c3e-7a10-9b7e-000000000015", {"María-José O'Neil"}, NULL},
+    };
+    size_t idx = 99;
+    char *err = NULL;
+
+    /* what a terminal without accents shows can be typed back */
+    assert_int_equal(resolve_pick("task", "Jose Alvarez", people, 3, &idx, &err), RESOLVE_FOUND);
+    assert_int_equal(idx, 0);
+    assert_int_equal(resolve_pick("task", "ZOE", people, 3, &idx, &err), RESOLVE_FOUND);
+    assert_int_equal(idx, 1);
+    assert_int_equal(resolve_pick("task", "maria-jose", people, 3, &idx, &err), RESOLVE_FOUND);
+    assert_int_equal(idx, 2);
+    assert_int_equal(resolve_pick("task", "josé álvarez", people, 3, &idx, &err), RESOLVE_FOUND);
+    assert_int_equal(idx, 0);
+    assert_int_equal(resolve_pick("task", "Joseph", people, 3, &idx, &err), RESOLVE_UNKNOWN);
+    free(err);
+}
+
 static void resolve_pick__prefers_exact_name_over_prefix_ignoring_case(void **state)
 {
     size_t idx = 99;
@@ -336,6 +359,7 @@ int main(void)
         cmocka_unit_test(sha256__matches_the_fips_test_vectors),
         cmocka_unit_test(resolve_pick__handles_empty_list_and_blank_query),
         cmocka_unit_test(resolve_pick__prefers_exact_name_over_prefix_ignoring_case),
+        cmocka_unit_test(resolve_pick__folds_case_and_accents_in_names),
         cmocka_unit_test(resolve_pick__reports_ambiguous_prefix_listing_matches),
         cmocka_unit_test(resolve_pick__sanitises_server_names_in_messages),
         cmocka_unit_test(resolve_task_in__matches_contact_name_or_email),

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/charset.h"
 #include "core/text.h"
 
 static void text__widths_do_not_depend_on_the_locale(void **state)
@@ -28,6 +29,8 @@ static void text__fit_and_cut_never_split_a_character(void **state)
 {
     int used = -1;
 
+    setlocale(LC_ALL, "C.UTF-8");
+    charset_init(); /* the ellipsis is the terminal charset's */
     assert_int_equal(text_fit("漢字x", 3, &used), 3); /* 漢 fits, 字 would need 2 more */
     assert_int_equal(used, 2);
     assert_int_equal(text_fit("abc", 0, &used), 0);
@@ -45,6 +48,11 @@ static void text__fit_and_cut_never_split_a_character(void **state)
         free(c);
         c = text_cut("abc", 0);
         assert_string_equal(c, "");
+        free(c);
+        setlocale(LC_ALL, "C"); /* no "…" in ASCII: three dots, still within the width */
+        charset_init();
+        c = text_cut("Rückruf vereinbart", 8);
+        assert_string_equal(c, "Rückr...");
         free(c);
     }
 }
