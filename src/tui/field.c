@@ -15,11 +15,13 @@
 
 #include <stdint.h>
 #include <unistr.h>
+#include <wchar.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
 #include "store/numbers.h"
+#include "core/charset.h"
 #include "core/text.h"
 #include "core/util.h"
 
@@ -36,6 +38,8 @@ static struct {
     enum field_id active;
     bool is_installed; /* a readline handler is installed for the active field */
     char *accepted;    /* owned text of an accepted line (handler already removed) */
+    char *utf8;        /* owned: the last field_text() in UTF-8 (readline holds the
+                          terminal's charset, which is UTF-8 only in a UTF-8 locale) */
     enum field_request request;
     unsigned char queue[QUEUE_MAX];
     size_t q_head, q_len;
@@ -141,6 +145,8 @@ void field_done(void)
         return;
     field_end();
     clear_history();
+    free(fs.utf8);
+    fs.utf8 = NULL;
     for (int i = 0; i < FIELD_COUNT; i++) {
         for (size_t j = 0; j < fs.hist[i].n; j++)
             free(fs.hist[i].v[j]);
@@ -159,8 +165,11 @@ void field_done(void)
 
 static void install(const char *text)
 {
+    char *local = charset_to_display(text); /* readline edits the terminal's bytes */
+
     rl_callback_handler_install("", on_line);
-    rl_replace_line(text ? text : "", 1);
+    rl_replace_line(local, 1);
+    free(local);
     rl_point = rl_end;
     fs.is_installed = true;
 }
@@ -208,13 +217,22 @@ enum field_id field_active(void)
     return fs.active;
 }
 
-const char *field_text(void)
+static const char *raw_text(void)
 {
     if (fs.active == FIELD_NONE)
         return "";
     if (!fs.is_installed)
         return fs.accepted ? fs.accepted : "";
     return rl_line_buffer ? rl_line_buffer : "";
+}
+
+const char *field_text(void)
+{
+    if (charset_is_utf8())
+        return raw_text();
+    free(fs.utf8);
+    fs.utf8 = charset_from_input(raw_text());
+    return fs.utf8;
 }
 
 void field_replace(const char *text)
@@ -227,7 +245,11 @@ void field_replace(const char *text)
         install(text);
         return;
     }
-    rl_replace_line(text ? text : "", 1);
+    {
+        char *local = charset_to_display(text);
+        rl_replace_line(local, 1);
+        free(local);
+    }
     rl_point = rl_end;
     redisplay();
 }
@@ -345,6 +367,21 @@ static size_t unit_at(const char *s, size_t len, size_t i, int *cols, char *ctrl
     if (c < 0x80) {
         *cols = 1;
         return 1;
+    }
+    if (!charset_is_utf8()) { /* readline's bytes are in the terminal's charset */
+        mbstate_t st;
+        wchar_t wc;
+        int w;
+
+        memset(&st, 0, sizeof(st));
+        n = mbrtowc(&wc, s + i, len - i, &st);
+        if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || (w = wcwidth(wc)) < 0) {
+            *ctrl = '!';
+            *cols = 1;
+            return 1;
+        }
+        *cols = w;
+        return n;
     }
     if (u8_mblen((const uint8_t *)s + i, len - i) > 0) {
         *cols = text_char_cols(s + i, len - i, &n);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "core/charset.h"
 #include "core/text.h"
 #include "core/util.h"
 
@@ -163,6 +164,23 @@ int tui_put(int y, int x, int cols, const char *text, attr_t a)
 
     if (!text || cols <= 0)
         return 0;
+    if (!charset_is_utf8()) {
+        /* LANG=C, Latin-1...: what the charset lacks is transliterated, measured as shown */
+        char *fit = charset_fit(text), *shown, *disp;
+
+        n = text_fit(fit, cols, &used);
+        shown = xstrndup(fit, n);
+        disp = charset_to_display(shown);
+        if (n > 0) {
+            attrset(a);
+            mvaddstr(y, x, disp);
+            attrset(A_NORMAL);
+        }
+        free(disp);
+        free(shown);
+        free(fit);
+        return n > 0 ? used : 0;
+    }
     n = text_fit(text, cols, &used);
     if (n == 0)
         return 0;

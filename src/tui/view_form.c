@@ -8,6 +8,7 @@
 #include <curses.h>
 
 #include "tui/field.h"
+#include "core/charset.h"
 #include "core/sanitize.h"
 #include "tui/tui.h"
 #include "tui/keys.h"
@@ -341,6 +342,12 @@ static int paint_value(const struct app *a, int y, enum field_id f, bool is_focu
     default:
         if (is_focus && field_active() == f)
             return field_draw(stdscr, y, vx, vcols);
+        if (!charset_is_utf8()) { /* drawn in the terminal's charset, like the field */
+            char *d = charset_to_display(v);
+            int cx = field_paint(stdscr, y, vx, vcols, d, strlen(d), 0, NULL);
+            free(d);
+            return cx;
+        }
         return field_paint(stdscr, y, vx, vcols, v, strlen(v), 0, NULL);
     }
 }

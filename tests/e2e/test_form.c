@@ -708,6 +708,40 @@ static void form__user_email_takes_only_an_equal_email(void **state)
     stop(c);
 }
 
+/* Over SSH without locale forwarding (LANG=C): names the charset cannot show are
+ * transliterated, never garbage, and what is chosen is sent in UTF-8. */
+static void form__lang_c_transliterates_and_sends_utf8(void **state)
+{
+    struct ctx *c = start(NULL, (const char *const[]){"LANG=C", "LC_ALL=C", "LC_CTYPE", NULL});
+    struct term *t = c->t;
+    json_object *req, *body;
+    char id2[FAKE_ID_LEN];
+
+    wait_ready(c);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Tab");
+    type(t, "7");
+    key(t, "Tab n Tab n Tab Tab Enter");
+    see_text(t, "Choose a task (45 of 45)");
+    type(t, "jose");
+    see_text(t, "Jose Alvarez");
+    assert_false(term_find(t, "José", NULL, NULL));
+    assert_false(term_find(t, "?lvarez", NULL, NULL));
+    key(t, "Enter");
+    see_text(t, "Jose Alvarez <contact2@prospect.example>");
+    key(t, "F10");
+    see_text(t, "Call logged");
+    fake_task_id(2, id2);
+    req = fake_last_request(c->fake, "POST", "/calls");
+    body = member(req, "body");
+    assert_non_null(body);
+    assert_string_equal(json_object_get_string(member(body, "task_id")), id2);
+    json_object_put(req);
+    stop(c);
+}
+
 static void form__picker_load_failure_shows_the_error_and_retries(void **state)
 {
     struct ctx *c = start((const char *const[]){"--faults",
@@ -1530,6 +1564,7 @@ int main(void)
         cmocka_unit_test(form__user_picker_sets_the_user_and_loads_their_tasks),
         cmocka_unit_test(form__user_email_is_resolved_through_the_api),
         cmocka_unit_test(form__user_email_takes_only_an_equal_email),
+        cmocka_unit_test(form__lang_c_transliterates_and_sends_utf8),
         cmocka_unit_test(form__picker_load_failure_shows_the_error_and_retries),
         cmocka_unit_test(form__submit_logs_the_call_and_offers_a_fresh_one),
         cmocka_unit_test(form__numbers_are_remembered_across_runs),
