@@ -51,7 +51,7 @@ _amplecall()
                    --prompt" ;;
         tasks) opts="--status --any-status --type --any-type --json" ;;
         dispositions | whoami) opts="--json" ;;
-        users) opts="--email --json" ;;
+        users) opts="--email --all --json" ;;
         calls) opts="--to --from --since --until --all-users --limit --json" ;;
         import)
             opts="--dry-run --json"
