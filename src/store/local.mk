@@ -2,7 +2,10 @@
 # how stored calls read. Uses net, conf and core; no curses or readline.
 noinst_LIBRARIES += src/store/libstore.a
 src_store_libstore_a_SOURCES = \
-	src/store/store.c src/store/store.h \
+	src/store/store.c src/store/store.h src/store/store_impl.h \
+	src/store/drafts.c \
+	src/store/lease.c \
+	src/store/lookup.c \
 	src/store/outbox.c src/store/outbox.h \
 	src/store/verdict.c \
 	src/store/history.c src/store/history.h \

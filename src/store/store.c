@@ -4,6 +4,7 @@
  * and it never stores the API key. */
 #include "config.h"
 #include "store/store.h"
+#include "store/store_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,10 +26,6 @@
 
 #define BUSY_TIMEOUT_MS 10000
 
-struct store {
-    sqlite3 *db;
-    char *path;
-};
 
 static const char *const state_names[STORE_STATE_COUNT] = {
     [STORE_PENDING] = "pending", [STORE_SENDING] = "sending", [STORE_SENT] = "sent",
@@ -175,14 +172,14 @@ long long store_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool fail(struct store *s, char **err, const char *what)
+bool store_fail(struct store *s, char **err, const char *what)
 {
     if (err)
         *err = xasprintf("%s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
     return false;
 }
 
-static bool exec_sql(struct store *s, const char *sql, char **err)
+bool store_exec(struct store *s, const char *sql, char **err)
 {
     char *msg = NULL;
 
@@ -195,34 +192,34 @@ static bool exec_sql(struct store *s, const char *sql, char **err)
     return true;
 }
 
-static bool prepare(struct store *s, const char *sql, sqlite3_stmt **st, char **err)
+bool store_prepare(struct store *s, const char *sql, sqlite3_stmt **st, char **err)
 {
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
         *st = NULL;
-        return fail(s, err, "database");
+        return store_fail(s, err, "database");
     }
     return true;
 }
 
 /* BEGIN IMMEDIATE takes the write lock up front, so a read-then-write inside the transaction
  * cannot interleave with another connection's (the busy timeout makes it wait). */
-static bool begin(struct store *s, char **err)
+bool store_begin(struct store *s, char **err)
 {
-    return exec_sql(s, "BEGIN IMMEDIATE", err);
+    return store_exec(s, "BEGIN IMMEDIATE", err);
 }
 
-static bool commit(struct store *s, char **err)
+bool store_commit(struct store *s, char **err)
 {
-    return exec_sql(s, "COMMIT", err);
+    return store_exec(s, "COMMIT", err);
 }
 
-static void rollback(struct store *s)
+void store_rollback(struct store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -230,20 +227,20 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
-static char *col_text(sqlite3_stmt *st, int i)
+char *store_col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? xstrdup((const char *)t) : NULL;
 }
 
 /* Run a statement that returns no rows; finalizes it. */
-static bool step_done(struct store *s, sqlite3_stmt *st, char **err)
+bool store_step_done(struct store *s, sqlite3_stmt *st, char **err)
 {
     int rc = sqlite3_step(st);
     bool ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
 
     if (!ok)
-        fail(s, err, "database");
+        store_fail(s, err, "database");
     sqlite3_finalize(st);
     return ok;
 }
@@ -293,7 +290,7 @@ int store_schema_version(struct store *s)
     sqlite3_stmt *st;
     int v = -1;
 
-    if (!prepare(s, "PRAGMA user_version", &st, NULL))
+    if (!store_prepare(s, "PRAGMA user_version", &st, NULL))
         return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
@@ -307,9 +304,9 @@ static bool migrate_v3_rows(struct store *s, char **err)
     sqlite3_stmt *st, *up;
     int rc;
 
-    if (!prepare(s, "SELECT id, call_json, api_base FROM calls", &st, err))
+    if (!store_prepare(s, "SELECT id, call_json, api_base FROM calls", &st, err))
         return false;
-    if (!prepare(s, "UPDATE calls SET content_key = ?2, api_base = ?3 WHERE id = ?1", &up, err)) {
+    if (!store_prepare(s, "UPDATE calls SET content_key = ?2, api_base = ?3 WHERE id = ?1", &up, err)) {
         sqlite3_finalize(st);
         return false;
     }
@@ -324,8 +321,8 @@ static bool migrate_v3_rows(struct store *s, char **err)
             key = store_content_key(&c, base);
         sqlite3_reset(up);
         sqlite3_bind_int64(up, 1, sqlite3_column_int64(st, 0));
-        bind_text(up, 2, key ? key : "");
-        bind_text(up, 3, base);
+        store_bind_text(up, 2, key ? key : "");
+        store_bind_text(up, 3, base);
         rc = sqlite3_step(up);
         free(key);
         free(base);
@@ -336,7 +333,7 @@ static bool migrate_v3_rows(struct store *s, char **err)
     sqlite3_finalize(st);
     sqlite3_finalize(up);
     if (rc != SQLITE_DONE)
-        return fail(s, err, "database");
+        return store_fail(s, err, "database");
     return true;
 }
 
@@ -348,33 +345,33 @@ static bool migrate(struct store *s, char **err)
     if (store_schema_version(s) == STORE_SCHEMA_VERSION)
         return true;
     /* Inside the write transaction, so two first runs cannot both apply a migration. */
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return false;
     v = store_schema_version(s);
     if (v < 0) {
-        rollback(s);
-        return fail(s, err, "cannot read the schema version");
+        store_rollback(s);
+        return store_fail(s, err, "cannot read the schema version");
     }
     if (v > STORE_SCHEMA_VERSION) {
-        rollback(s);
+        store_rollback(s);
         *err = xasprintf("%s was written by a newer amplecall (schema %d, this one knows %d)",
                          s->path, v, STORE_SCHEMA_VERSION);
         return false;
     }
     for (; v < STORE_SCHEMA_VERSION; v++) {
         char pragma[64];
-        if (!exec_sql(s, migrations[v], err) || (v == 2 && !migrate_v3_rows(s, err))) {
-            rollback(s);
+        if (!store_exec(s, migrations[v], err) || (v == 2 && !migrate_v3_rows(s, err))) {
+            store_rollback(s);
             return false;
         }
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-        if (!exec_sql(s, pragma, err)) {
-            rollback(s);
+        if (!store_exec(s, pragma, err)) {
+            store_rollback(s);
             return false;
         }
     }
-    if (!commit(s, err)) {
-        rollback(s);
+    if (!store_commit(s, err)) {
+        store_rollback(s);
         return false;
     }
     return true;
@@ -420,7 +417,7 @@ struct store *store_open(const char *path, char **err)
     limit_sqlite_memory();
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        fail(s, err, s->path);
+        store_fail(s, err, s->path);
         store_close(s);
         return NULL;
     }
@@ -433,8 +430,8 @@ struct store *store_open(const char *path, char **err)
     /* WAL lets readers (outbox list, history) run while another process writes; FULL sync
      * makes each committed transaction survive a power cut, since a write-ahead row must
      * exist before its request goes out. */
-    if (!exec_sql(s, "PRAGMA journal_mode = WAL", err) ||
-        !exec_sql(s, "PRAGMA synchronous = FULL", err) || !migrate(s, err)) {
+    if (!store_exec(s, "PRAGMA journal_mode = WAL", err) ||
+        !store_exec(s, "PRAGMA synchronous = FULL", err) || !migrate(s, err)) {
         char *e = xasprintf("%s: %s", s->path, *err);
         free(*err);
         *err = e;
@@ -457,258 +454,6 @@ void store_close(struct store *s)
 const char *store_path(const struct store *s)
 {
     return s->path;
-}
-
-/* ---- drafts ---- */
-
-void store_draft_init(struct store_draft *d)
-{
-    memset(d, 0, sizeof(*d));
-    call_init(&d->call);
-}
-
-void store_draft_done(struct store_draft *d)
-{
-    if (!d)
-        return;
-    call_done(&d->call);
-    store_draft_init(d);
-}
-
-bool store_draft_save(struct store *s, const char *slot, const struct store_draft *d,
-                      long long now, char **err)
-{
-    sqlite3_stmt *st;
-    char *json = call_to_store_json(&d->call);
-    bool ok;
-
-    if (!prepare(s,
-                 "INSERT OR REPLACE INTO drafts (slot, call_json, timer_started_at,"
-                 " is_timer_running, updated_at) VALUES (?, ?, ?, ?, ?)",
-                 &st, err)) {
-        free(json);
-        return false;
-    }
-    bind_text(st, 1, slot);
-    bind_text(st, 2, json);
-    sqlite3_bind_int64(st, 3, d->timer_started_at);
-    sqlite3_bind_int(st, 4, d->is_timer_running);
-    sqlite3_bind_int64(st, 5, now);
-    ok = step_done(s, st, err);
-    free(json);
-    return ok;
-}
-
-int store_draft_load(struct store *s, const char *slot, struct store_draft *d, char **err)
-{
-    sqlite3_stmt *st;
-    int rc, found = 0;
-
-    if (!prepare(s,
-                 "SELECT call_json, timer_started_at, is_timer_running, updated_at"
-                 " FROM drafts WHERE slot = ?",
-                 &st, err))
-        return -1;
-    bind_text(st, 1, slot);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        store_draft_done(d);
-        if (!call_from_store_json(&d->call, (const char *)sqlite3_column_text(st, 0))) {
-            *err = xasprintf("the draft '%s' is damaged", slot);
-            found = -1;
-        } else {
-            d->timer_started_at = sqlite3_column_int64(st, 1);
-            d->is_timer_running = sqlite3_column_int(st, 2) != 0;
-            d->updated_at = sqlite3_column_int64(st, 3);
-            found = 1;
-        }
-    } else if (rc != SQLITE_DONE) {
-        fail(s, err, "database");
-        found = -1;
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
-bool store_draft_delete(struct store *s, const char *slot, char **err)
-{
-    sqlite3_stmt *st;
-
-    if (!prepare(s, "DELETE FROM drafts WHERE slot = ?", &st, err))
-        return false;
-    bind_text(st, 1, slot);
-    return step_done(s, st, err);
-}
-
-int store_draft_latest(struct store *s, char **slot, char **err)
-{
-    sqlite3_stmt *st;
-    int rc, found = 0;
-
-    *slot = NULL;
-    if (!prepare(s,
-                 "SELECT slot FROM drafts d WHERE NOT EXISTS (SELECT 1 FROM calls c"
-                 " WHERE c.draft_slot = d.slot AND c.state IN ('pending','sending','unknown','review'))"
-                 " ORDER BY updated_at DESC LIMIT 1",
-                 &st, err))
-        return -1;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *slot = col_text(st, 0);
-        found = 1;
-    } else if (rc != SQLITE_DONE) {
-        fail(s, err, "database");
-        found = -1;
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
-bool store_draft_slots(struct store *s, char ***slots, size_t *n, char **err)
-{
-    sqlite3_stmt *st;
-    int rc;
-
-    *slots = NULL;
-    *n = 0;
-    if (!prepare(s,
-                 "SELECT slot FROM drafts d WHERE NOT EXISTS (SELECT 1 FROM calls c"
-                 " WHERE c.draft_slot = d.slot AND c.state IN ('pending','sending','unknown','review'))"
-                 " ORDER BY updated_at DESC",
-                 &st, err))
-        return false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *slots = xrealloc(*slots, (*n + 1) * sizeof(**slots));
-        (*slots)[(*n)++] = col_text(st, 0);
-    }
-    if (rc != SQLITE_DONE) {
-        fail(s, err, "database");
-        sqlite3_finalize(st);
-        store_draft_slots_free(*slots, *n);
-        *slots = NULL;
-        *n = 0;
-        return false;
-    }
-    sqlite3_finalize(st);
-    return true;
-}
-
-void store_draft_slots_free(char **slots, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(slots[i]);
-    free(slots);
-}
-
-int store_draft_move(struct store *s, const char *from, const char *to, char **err)
-{
-    sqlite3_stmt *st;
-    int rc, changed;
-
-    if (!prepare(s, "UPDATE drafts SET slot = ? WHERE slot = ?", &st, err))
-        return -1;
-    bind_text(st, 1, to);
-    bind_text(st, 2, from);
-    rc = sqlite3_step(st);
-    changed = sqlite3_changes(s->db);
-    if (rc != SQLITE_DONE) {
-        fail(s, err, "database");
-        sqlite3_finalize(st);
-        return -1;
-    }
-    sqlite3_finalize(st);
-    return changed > 0 ? 1 : 0;
-}
-
-/* ---- leases ---- */
-
-/* Process start time in clock ticks since boot (field 22 of /proc/PID/stat), 0 if unknown.
- * Together with the pid it names a process uniquely, so a reused pid is not mistaken for
- * the lease holder. */
-static long long proc_start_time(pid_t pid)
-{
-    char path[64], buf[1024];
-    FILE *f;
-    size_t n;
-    char *p;
-    long long start = 0;
-
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    f = fopen(path, "re");
-    if (!f)
-        return 0;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    p = strrchr(buf, ')'); /* the command name may contain spaces and parentheses */
-    if (!p)
-        return 0;
-    p++;
-    /* after ")" come fields 3..; starttime is field 22, i.e. the 20th token here */
-    for (int field = 3; field <= 22 && p; field++) {
-        while (*p == ' ')
-            p++;
-        if (field == 22) {
-            start = strtoll(p, NULL, 10);
-            break;
-        }
-        p = strchr(p, ' ');
-    }
-    return start;
-}
-
-static void random_hex(char *out, size_t n_bytes)
-{
-    unsigned char raw[32];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    size_t got = 0;
-
-    if (n_bytes > sizeof(raw))
-        n_bytes = sizeof(raw);
-    if (fd >= 0) {
-        ssize_t r = read(fd, raw, n_bytes);
-        got = r > 0 ? (size_t)r : 0;
-        close(fd);
-    }
-    if (got < n_bytes) {
-        /* no urandom: pid and time still make the token unique per holder */
-        unsigned long long x = (unsigned long long)store_now_ms() * 1000003u ^
-                               (unsigned long long)getpid() << 20 ^ (uintptr_t)out;
-        for (size_t i = got; i < n_bytes; i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            raw[i] = (unsigned char)x;
-        }
-    }
-    for (size_t i = 0; i < n_bytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
-void store_lease_init_self(struct store_lease *l, long long duration_ms)
-{
-    memset(l, 0, sizeof(*l));
-    random_hex(l->token, 16);
-    if (gethostname(l->host, sizeof(l->host) - 1) != 0)
-        snprintf(l->host, sizeof(l->host), "localhost");
-    l->pid = getpid();
-    l->start = proc_start_time(l->pid);
-    l->duration_ms = duration_ms;
-}
-
-bool store_lease_owner_is_dead(const char *host, pid_t pid, long long start)
-{
-    char self[256] = "";
-    long long now_start;
-
-    if (!host || pid <= 0)
-        return false;
-    if (gethostname(self, sizeof(self) - 1) != 0 || strcmp(self, host) != 0)
-        return false; /* another machine sharing the file: only the lease expiry counts */
-    if (kill(pid, 0) != 0 && errno == ESRCH)
-        return true;
-    now_start = proc_start_time(pid);
-    return start && now_start && now_start != start;
 }
 
 /* ---- calls ---- */
@@ -753,36 +498,36 @@ void store_rows_done(struct store_rows *rows)
 /* Fill r from a statement selecting ROW_COLUMNS. A row that cannot be read back is still
  * returned, with r->damage saying why (its call left empty), so one bad row never hides
  * the others. */
-static void row_read(sqlite3_stmt *st, struct store_row *r)
+void store_row_read(sqlite3_stmt *st, struct store_row *r)
 {
     const char *state = (const char *)sqlite3_column_text(st, 4);
 
     store_row_done(r);
     r->id = sqlite3_column_int64(st, 0);
     r->created_at = sqlite3_column_int64(st, 1);
-    r->api_base = col_text(st, 3);
+    r->api_base = store_col_text(st, 3);
     if (!r->api_base)
         r->api_base = xstrdup("");
     r->state = store_state_from_name(state);
     r->attempts = sqlite3_column_int(st, 5);
-    r->last_error = col_text(st, 6);
+    r->last_error = store_col_text(st, 6);
     r->last_status = (long)sqlite3_column_int64(st, 7);
     r->next_attempt_at = sqlite3_column_int64(st, 8);
     r->first_attempt_at = sqlite3_column_int64(st, 9);
     r->last_attempt_at = sqlite3_column_int64(st, 10);
     r->done_at = sqlite3_column_int64(st, 11);
-    r->remote_id = col_text(st, 12);
-    r->response = col_text(st, 13);
-    r->errors_json = col_text(st, 14);
-    r->resolved_by = col_text(st, 15);
-    r->external_key = col_text(st, 16);
-    r->draft_slot = col_text(st, 17);
-    r->lease_host = col_text(st, 18);
+    r->remote_id = store_col_text(st, 12);
+    r->response = store_col_text(st, 13);
+    r->errors_json = store_col_text(st, 14);
+    r->resolved_by = store_col_text(st, 15);
+    r->external_key = store_col_text(st, 16);
+    r->draft_slot = store_col_text(st, 17);
+    r->lease_host = store_col_text(st, 18);
     r->lease_pid = (pid_t)sqlite3_column_int64(st, 19);
     r->lease_until = sqlite3_column_int64(st, 20);
-    r->damage = col_text(st, 21);
-    r->content_key = col_text(st, 22);
-    r->candidates = col_text(st, 23);
+    r->damage = store_col_text(st, 21);
+    r->content_key = store_col_text(st, 22);
+    r->candidates = store_col_text(st, 23);
     if (!r->damage && r->state == STORE_STATE_COUNT)
         r->damage = xasprintf("its state '%s' is not one this program knows",
                               state ? state : "(none)");
@@ -799,13 +544,13 @@ static bool quarantine_locked(struct store *s, long long id, const char *why, ch
 {
     sqlite3_stmt *st;
 
-    if (!prepare(s, "UPDATE calls SET quarantine = ?2, lease_token = NULL, lease_host = NULL,"
+    if (!store_prepare(s, "UPDATE calls SET quarantine = ?2, lease_token = NULL, lease_host = NULL,"
                     " lease_pid = 0, lease_start = 0, lease_until = 0 WHERE id = ?1",
                  &st, err))
         return false;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, why);
-    return step_done(s, st, err);
+    store_bind_text(st, 2, why);
+    return store_step_done(s, st, err);
 }
 
 /* ---- the machine-wide rate limit ---- */
@@ -822,13 +567,13 @@ static bool rate_take_locked(struct store *s, int limit, long long window_ms, lo
     *wait_ms = 0;
     if (limit <= 0)
         return true;
-    if (!prepare(s, "DELETE FROM rate_log WHERE at <= ?1 OR at > ?2", &st, err))
+    if (!store_prepare(s, "DELETE FROM rate_log WHERE at <= ?1 OR at > ?2", &st, err))
         return false;
     sqlite3_bind_int64(st, 1, now - window_ms);
     sqlite3_bind_int64(st, 2, now + window_ms); /* a clock set back must not block forever */
-    if (!step_done(s, st, err))
+    if (!store_step_done(s, st, err))
         return false;
-    if (!prepare(s, "SELECT COUNT(*), MIN(at) FROM rate_log", &st, err))
+    if (!store_prepare(s, "SELECT COUNT(*), MIN(at) FROM rate_log", &st, err))
         return false;
     if (sqlite3_step(st) == SQLITE_ROW) {
         n = sqlite3_column_int64(st, 0);
@@ -841,19 +586,19 @@ static bool rate_take_locked(struct store *s, int limit, long long window_ms, lo
             *wait_ms = 1;
         return true;
     }
-    if (!prepare(s, "INSERT INTO rate_log (at) VALUES (?1)", &st, err))
+    if (!store_prepare(s, "INSERT INTO rate_log (at) VALUES (?1)", &st, err))
         return false;
     sqlite3_bind_int64(st, 1, now);
-    return step_done(s, st, err);
+    return store_step_done(s, st, err);
 }
 
 int store_rate_take(struct store *s, int limit, long long window_ms, long long now,
                     long long *wait_ms, char **err)
 {
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return -1;
-    if (!rate_take_locked(s, limit, window_ms, now, wait_ms, err) || !commit(s, err)) {
-        rollback(s);
+    if (!rate_take_locked(s, limit, window_ms, now, wait_ms, err) || !store_commit(s, err)) {
+        store_rollback(s);
         return -1;
     }
     return *wait_ms == 0;
@@ -912,14 +657,14 @@ static int id_for_key(struct store *s, const char *key, long long *id, char **er
     sqlite3_stmt *st;
     int rc;
 
-    if (!prepare(s, "SELECT id FROM calls WHERE external_key = ?", &st, err))
+    if (!store_prepare(s, "SELECT id FROM calls WHERE external_key = ?", &st, err))
         return -1;
-    bind_text(st, 1, key);
+    store_bind_text(st, 1, key);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
     else if (rc != SQLITE_DONE)
-        fail(s, err, "database");
+        store_fail(s, err, "database");
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -933,7 +678,7 @@ static bool insert_row(struct store *s, const struct store_new *n, const struct 
     char *key = store_content_key(n->call, base);
     bool ok;
 
-    if (!prepare(s,
+    if (!store_prepare(s,
                  "INSERT INTO calls (created_at, call_json, api_base, state, attempts,"
                  " next_attempt_at, first_attempt_at, last_attempt_at, external_key, draft_slot,"
                  " lease_token, lease_host, lease_pid, lease_start, lease_until, content_key)"
@@ -945,22 +690,22 @@ static bool insert_row(struct store *s, const struct store_new *n, const struct 
         return false;
     }
     sqlite3_bind_int64(st, 1, now);
-    bind_text(st, 2, json);
-    bind_text(st, 3, base);
-    bind_text(st, 14, key);
+    store_bind_text(st, 2, json);
+    store_bind_text(st, 3, base);
+    store_bind_text(st, 14, key);
     free(base);
     free(key);
-    bind_text(st, 4, l ? "sending" : "pending");
+    store_bind_text(st, 4, l ? "sending" : "pending");
     sqlite3_bind_int(st, 5, l ? 1 : 0);
     sqlite3_bind_int64(st, 6, l ? now : 0);
-    bind_text(st, 7, n->external_key);
-    bind_text(st, 8, n->draft_slot);
-    bind_text(st, 9, l ? l->token : NULL);
-    bind_text(st, 10, l ? l->host : NULL);
+    store_bind_text(st, 7, n->external_key);
+    store_bind_text(st, 8, n->draft_slot);
+    store_bind_text(st, 9, l ? l->token : NULL);
+    store_bind_text(st, 10, l ? l->host : NULL);
     sqlite3_bind_int64(st, 11, l ? l->pid : 0);
     sqlite3_bind_int64(st, 12, l ? l->start : 0);
     sqlite3_bind_int64(st, 13, l ? now + l->duration_ms : 0);
-    ok = step_done(s, st, err);
+    ok = store_step_done(s, st, err);
     if (ok)
         *id = sqlite3_last_insert_rowid(s->db);
     free(json);
@@ -972,11 +717,11 @@ static bool schedule_locked(struct store *s, long long id, long long at, char **
 {
     sqlite3_stmt *st;
 
-    if (!prepare(s, "UPDATE calls SET next_attempt_at = ?2 WHERE id = ?1", &st, err))
+    if (!store_prepare(s, "UPDATE calls SET next_attempt_at = ?2 WHERE id = ?1", &st, err))
         return false;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, at);
-    return step_done(s, st, err);
+    return store_step_done(s, st, err);
 }
 
 bool store_insert_sending(struct store *s, const struct store_new *n,
@@ -986,7 +731,7 @@ bool store_insert_sending(struct store *s, const struct store_new *n,
     long long wait = 0;
 
     /* the request slot and the write-ahead row in one transaction: one sync for both */
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return false;
     if (!rate_take_locked(s, n->rate_limit, STORE_RATE_WINDOW_MS, now, &wait, err))
         goto fail;
@@ -995,13 +740,13 @@ bool store_insert_sending(struct store *s, const struct store_new *n,
         goto fail;
     if (wait && !schedule_locked(s, *id, now + wait, err))
         goto fail;
-    if (!commit(s, err))
+    if (!store_commit(s, err))
         goto fail;
     if (rate_wait_ms)
         *rate_wait_ms = wait;
     return true;
 fail:
-    rollback(s);
+    store_rollback(s);
     return false;
 }
 
@@ -1011,41 +756,41 @@ bool store_enqueue(struct store *s, const struct store_new *n, long long now, lo
     int rc;
 
     *is_new = false;
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return false;
     if (n->external_key) {
         rc = id_for_key(s, n->external_key, id, err);
         if (rc < 0)
             goto fail;
         if (rc == 1) {
-            if (!commit(s, err))
+            if (!store_commit(s, err))
                 goto fail;
             return true;
         }
     }
     if (!insert_row(s, n, NULL, now, id, err))
         goto fail;
-    if (!commit(s, err))
+    if (!store_commit(s, err))
         goto fail;
     *is_new = true;
     return true;
 fail:
-    rollback(s);
+    store_rollback(s);
     return false;
 }
 
 /* Within a transaction: sending rows whose lease ended become unknown. */
-static bool reap_locked(struct store *s, long long now, int *count, char **err)
+bool store_reap_locked(struct store *s, long long now, int *count, char **err)
 {
     sqlite3_stmt *st, *up;
     int rc, n = 0;
 
-    if (!prepare(s,
+    if (!store_prepare(s,
                  "SELECT id, lease_host, lease_pid, lease_start, lease_until FROM calls"
                  " WHERE state = 'sending'",
                  &st, err))
         return false;
-    if (!prepare(s,
+    if (!store_prepare(s,
                  "UPDATE calls SET state = 'unknown', last_error = ?2, lease_token = NULL,"
                  " lease_host = NULL, lease_pid = 0, lease_start = 0, lease_until = 0,"
                  " next_attempt_at = ?3, unknown_since = ?3 WHERE id = ?1 AND state = 'sending'",
@@ -1065,7 +810,7 @@ static bool reap_locked(struct store *s, long long now, int *count, char **err)
             continue;
         sqlite3_reset(up);
         sqlite3_bind_int64(up, 1, id);
-        bind_text(up, 2, is_expired ? "the attempt's lease expired; outcome unknown"
+        store_bind_text(up, 2, is_expired ? "the attempt's lease expired; outcome unknown"
                                     : "interrupted during an attempt; outcome unknown");
         sqlite3_bind_int64(up, 3, now);
         if (sqlite3_step(up) != SQLITE_DONE) {
@@ -1077,7 +822,7 @@ static bool reap_locked(struct store *s, long long now, int *count, char **err)
     sqlite3_finalize(st);
     sqlite3_finalize(up);
     if (rc != SQLITE_DONE)
-        return fail(s, err, "database");
+        return store_fail(s, err, "database");
     if (count)
         *count = n;
     return true;
@@ -1085,10 +830,10 @@ static bool reap_locked(struct store *s, long long now, int *count, char **err)
 
 bool store_reap_stale(struct store *s, long long now, int *n, char **err)
 {
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return false;
-    if (!reap_locked(s, now, n, err) || !commit(s, err)) {
-        rollback(s);
+    if (!store_reap_locked(s, now, n, err) || !store_commit(s, err)) {
+        store_rollback(s);
         return false;
     }
     return true;
@@ -1103,7 +848,7 @@ bool store_reap_stale(struct store *s, long long now, int *n, char **err)
 
 static void bind_query(sqlite3_stmt *st, const struct store_claim_query *q, long long now)
 {
-    bind_text(st, 1, q->api_base);
+    store_bind_text(st, 1, q->api_base);
     sqlite3_bind_int64(st, 2, q->only_id);
     sqlite3_bind_int(st, 3, q->is_forced);
     sqlite3_bind_int64(st, 4, q->settle_ms);
@@ -1129,12 +874,12 @@ int store_claim(struct store *s, struct store_claim_query *q, const struct store
     int rc;
 
     q->rate_wait_ms = 0;
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return -1;
-    if (!reap_locked(s, now, NULL, err))
+    if (!store_reap_locked(s, now, NULL, err))
         goto fail;
     for (;;) {
-        if (!prepare(s,
+        if (!store_prepare(s,
                      "SELECT " ROW_COLUMNS " FROM calls WHERE" DUE_FILTER " AND " DUE_TIME
                      " <= ?6 ORDER BY created_at, id LIMIT 1",
                      &st, err))
@@ -1143,16 +888,16 @@ int store_claim(struct store *s, struct store_claim_query *q, const struct store
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) {
             sqlite3_finalize(st);
-            if (!commit(s, err))
+            if (!store_commit(s, err))
                 goto fail;
             return 0;
         }
         if (rc != SQLITE_ROW) {
-            fail(s, err, "database");
+            store_fail(s, err, "database");
             sqlite3_finalize(st);
             goto fail;
         }
-        row_read(st, out);
+        store_row_read(st, out);
         sqlite3_finalize(st);
         if (!out->damage)
             break;
@@ -1166,11 +911,11 @@ int store_claim(struct store *s, struct store_claim_query *q, const struct store
     if (wait) {
         q->rate_wait_ms = wait;
         store_row_done(out);
-        if (!commit(s, err))
+        if (!store_commit(s, err))
             goto fail;
         return 0;
     }
-    if (!prepare(s,
+    if (!store_prepare(s,
                  "UPDATE calls SET state = 'sending', attempts = attempts + 1,"
                  " first_attempt_at = CASE WHEN first_attempt_at = 0 THEN ?2"
                  " ELSE first_attempt_at END, last_attempt_at = ?2,"
@@ -1180,12 +925,12 @@ int store_claim(struct store *s, struct store_claim_query *q, const struct store
         goto fail;
     sqlite3_bind_int64(st, 1, out->id);
     sqlite3_bind_int64(st, 2, now);
-    bind_text(st, 3, lease->token);
-    bind_text(st, 4, lease->host);
+    store_bind_text(st, 3, lease->token);
+    store_bind_text(st, 4, lease->host);
     sqlite3_bind_int64(st, 5, lease->pid);
     sqlite3_bind_int64(st, 6, lease->start);
     sqlite3_bind_int64(st, 7, now + lease->duration_ms);
-    if (!step_done(s, st, err) || !commit(s, err))
+    if (!store_step_done(s, st, err) || !store_commit(s, err))
         goto fail;
     out->attempts++;
     if (!out->first_attempt_at)
@@ -1193,7 +938,7 @@ int store_claim(struct store *s, struct store_claim_query *q, const struct store
     out->last_attempt_at = now;
     return 1;
 fail:
-    rollback(s);
+    store_rollback(s);
     return -1;
 }
 
@@ -1204,7 +949,7 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
     long long now = store_now_ms();
     int rc, found = 0;
 
-    if (!prepare(s, "SELECT MIN(" DUE_TIME ") FROM calls WHERE" DUE_FILTER, &st, err))
+    if (!store_prepare(s, "SELECT MIN(" DUE_TIME ") FROM calls WHERE" DUE_FILTER, &st, err))
         return -1;
     bind_query(st, q, now);
     rc = sqlite3_step(st);
@@ -1212,7 +957,7 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
         *when = sqlite3_column_int64(st, 0);
         found = 1;
     } else if (rc != SQLITE_ROW) {
-        fail(s, err, "database");
+        store_fail(s, err, "database");
         found = -1;
     }
     sqlite3_finalize(st);
@@ -1220,13 +965,13 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
         return -1;
     /* A sending row whose lease ended is due now (a claim reaps it); one held by a live
      * owner is not ours to wait for. */
-    if (!prepare(s,
+    if (!store_prepare(s,
                  "SELECT lease_host, lease_pid, lease_start, lease_until FROM calls"
                  " WHERE state = 'sending' AND (?1 IS NULL OR api_base = ?1)"
                  " AND (?2 = 0 OR id = ?2)",
                  &st, err))
         return -1;
-    bind_text(st, 1, q->api_base);
+    store_bind_text(st, 1, q->api_base);
     sqlite3_bind_int64(st, 2, q->only_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_int64(st, 3) <= now ||
@@ -1238,7 +983,7 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
         }
     }
     if (rc != SQLITE_DONE) {
-        fail(s, err, "database");
+        store_fail(s, err, "database");
         found = -1;
     }
     sqlite3_finalize(st);
@@ -1246,7 +991,7 @@ int store_next_due(struct store *s, const struct store_claim_query *q, long long
 }
 
 /* store_finish inside the caller's transaction; the caller rolls back on false. */
-static bool finish_locked(struct store *s, long long id, const struct store_lease *lease,
+bool store_finish_locked(struct store *s, long long id, const struct store_lease *lease,
                           const struct store_outcome *o, long long now, char **err)
 {
     sqlite3_stmt *st;
@@ -1260,16 +1005,16 @@ static bool finish_locked(struct store *s, long long id, const struct store_leas
         return false;
     }
     if (is_sent) {
-        if (!prepare(s, slot_sql, &st, err))
+        if (!store_prepare(s, slot_sql, &st, err))
             return false;
         sqlite3_bind_int64(st, 1, id);
-        if (!step_done(s, st, err))
+        if (!store_step_done(s, st, err))
             return false;
     }
     if (is_sent && o->remote_id && (!o->resolved_by || strcmp(o->resolved_by, "lookup") != 0)) {
         /* The server's answer is a fact; a look-up that took this server call for another
          * row was an inference, and that row goes back to be checked again. */
-        if (!prepare(s,
+        if (!store_prepare(s,
                      "UPDATE calls SET state = 'unknown', remote_id = NULL, resolved_by = NULL,"
                      " done_at = 0, unknown_since = ?3, next_attempt_at = ?3,"
                      " last_error = 'its look-up had taken the server call of another; "
@@ -1277,15 +1022,15 @@ static bool finish_locked(struct store *s, long long id, const struct store_leas
                      " AND resolved_by = 'lookup'",
                      &st, err))
             return false;
-        bind_text(st, 1, o->remote_id);
+        store_bind_text(st, 1, o->remote_id);
         sqlite3_bind_int64(st, 2, id);
         sqlite3_bind_int64(st, 3, now);
-        if (!step_done(s, st, err))
+        if (!store_step_done(s, st, err))
             return false;
     }
     /* A sent outcome is a fact about the server and wins even over a lost lease; anything
      * else is only the holder's to record. */
-    if (!prepare(s,
+    if (!store_prepare(s,
                  "UPDATE calls SET state = ?2, last_status = ?3, last_error = ?4,"
                  " remote_id = COALESCE(?5, remote_id), response = COALESCE(?6, response),"
                  " errors_json = ?7, resolved_by = ?8, next_attempt_at = ?9, done_at = ?10,"
@@ -1296,20 +1041,20 @@ static bool finish_locked(struct store *s, long long id, const struct store_leas
                  &st, err))
         return false;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, store_state_name(o->state));
+    store_bind_text(st, 2, store_state_name(o->state));
     sqlite3_bind_int64(st, 3, o->status);
-    bind_text(st, 4, is_sent ? NULL : o->error);
-    bind_text(st, 5, o->remote_id);
-    bind_text(st, 6, o->response);
-    bind_text(st, 7, o->errors_json);
-    bind_text(st, 8, is_sent ? (o->resolved_by ? o->resolved_by : "response") : NULL);
+    store_bind_text(st, 4, is_sent ? NULL : o->error);
+    store_bind_text(st, 5, o->remote_id);
+    store_bind_text(st, 6, o->response);
+    store_bind_text(st, 7, o->errors_json);
+    store_bind_text(st, 8, is_sent ? (o->resolved_by ? o->resolved_by : "response") : NULL);
     sqlite3_bind_int64(st, 9, is_done ? 0 : o->next_attempt_at);
     sqlite3_bind_int64(st, 10, is_done ? now : 0);
     sqlite3_bind_int(st, 11, is_sent);
-    bind_text(st, 12, lease ? lease->token : "");
+    store_bind_text(st, 12, lease ? lease->token : "");
     sqlite3_bind_int64(st, 13, o->state == STORE_UNKNOWN ? now : 0);
-    bind_text(st, 14, o->state == STORE_REVIEW ? o->candidates : NULL);
-    if (!step_done(s, st, err))
+    store_bind_text(st, 14, o->state == STORE_REVIEW ? o->candidates : NULL);
+    if (!store_step_done(s, st, err))
         return false;
     if (sqlite3_changes(s->db) != 1) {
         *err = xasprintf("call %lld: the lease on it was lost; another run resolves it", id);
@@ -1321,10 +1066,10 @@ static bool finish_locked(struct store *s, long long id, const struct store_leas
 bool store_finish(struct store *s, long long id, const struct store_lease *lease,
                   const struct store_outcome *o, long long now, char **err)
 {
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return false;
-    if (!finish_locked(s, id, lease, o, now, err) || !commit(s, err)) {
-        rollback(s);
+    if (!store_finish_locked(s, id, lease, o, now, err) || !store_commit(s, err)) {
+        store_rollback(s);
         return false;
     }
     return true;
@@ -1340,16 +1085,16 @@ int store_get(struct store *s, long long id, struct store_row *out, char **err)
     sqlite3_stmt *st;
     int rc, found = 0;
 
-    if (!prepare(s, "SELECT " ROW_COLUMNS " FROM calls WHERE id = ?", &st, err))
+    if (!store_prepare(s, "SELECT " ROW_COLUMNS " FROM calls WHERE id = ?", &st, err))
         return -1;
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        row_read(st, out);
+        store_row_read(st, out);
         found = 1;
     }
     else if (rc != SQLITE_DONE) {
-        fail(s, err, "database");
+        store_fail(s, err, "database");
         found = -1;
     }
     sqlite3_finalize(st);
@@ -1365,7 +1110,7 @@ bool store_list(struct store *s, bool is_outbox_only, size_t limit, struct store
 
     out->v = NULL;
     out->n = 0;
-    if (!prepare(s,
+    if (!store_prepare(s,
                  "SELECT " ROW_COLUMNS " FROM calls WHERE (?1 = 0 OR state IN"
                  " ('pending','sending','unknown','review') OR quarantine IS NOT NULL)"
                  " ORDER BY created_at DESC, id DESC LIMIT ?2",
@@ -1379,13 +1124,13 @@ bool store_list(struct store *s, bool is_outbox_only, size_t limit, struct store
             out->v = xrealloc(out->v, cap * sizeof(*out->v));
         }
         store_row_init(&out->v[out->n]);
-        row_read(st, &out->v[out->n]);
+        store_row_read(st, &out->v[out->n]);
         out->n++;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         store_rows_done(out);
-        return fail(s, err, "database");
+        return store_fail(s, err, "database");
     }
     return true;
 }
@@ -1395,14 +1140,14 @@ long store_count_outbox(struct store *s, char **err)
     sqlite3_stmt *st;
     long n = -1;
 
-    if (!prepare(s, "SELECT COUNT(*) FROM calls WHERE state IN ('pending','sending','unknown')"
+    if (!store_prepare(s, "SELECT COUNT(*) FROM calls WHERE state IN ('pending','sending','unknown')"
                     " AND quarantine IS NULL",
                  &st, err))
         return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         n = (long)sqlite3_column_int64(st, 0);
     else
-        fail(s, err, "database");
+        store_fail(s, err, "database");
     sqlite3_finalize(st);
     return n;
 }
@@ -1412,13 +1157,13 @@ int store_remote_id_is_known(struct store *s, const char *remote_id, char **err)
     sqlite3_stmt *st;
     int rc, known;
 
-    if (!prepare(s, "SELECT 1 FROM calls WHERE remote_id = ?", &st, err))
+    if (!store_prepare(s, "SELECT 1 FROM calls WHERE remote_id = ?", &st, err))
         return -1;
-    bind_text(st, 1, remote_id);
+    store_bind_text(st, 1, remote_id);
     rc = sqlite3_step(st);
     known = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
     if (known < 0)
-        fail(s, err, "database");
+        store_fail(s, err, "database");
     sqlite3_finalize(st);
     return known;
 }
@@ -1430,15 +1175,15 @@ int store_drop(struct store *s, long long id, long long now, char **err)
     int found;
 
     store_row_init(&r);
-    if (!begin(s, err))
+    if (!store_begin(s, err))
         return -1;
-    if (!reap_locked(s, now, NULL, err))
+    if (!store_reap_locked(s, now, NULL, err))
         goto fail;
     found = store_get(s, id, &r, err);
     if (found < 0)
         goto fail;
     if (found == 0) {
-        rollback(s); /* only a reap could have changed anything; it is redone on next use */
+        store_rollback(s); /* only a reap could have changed anything; it is redone on next use */
         store_row_done(&r);
         return 0;
     }
@@ -1453,367 +1198,22 @@ int store_drop(struct store *s, long long id, long long now, char **err)
         goto fail;
     }
     if (r.draft_slot) {
-        if (!prepare(s, "DELETE FROM drafts WHERE slot = ?", &st, err))
+        if (!store_prepare(s, "DELETE FROM drafts WHERE slot = ?", &st, err))
             goto fail;
-        bind_text(st, 1, r.draft_slot);
-        if (!step_done(s, st, err))
+        store_bind_text(st, 1, r.draft_slot);
+        if (!store_step_done(s, st, err))
             goto fail;
     }
-    if (!prepare(s, "DELETE FROM calls WHERE id = ?", &st, err))
+    if (!store_prepare(s, "DELETE FROM calls WHERE id = ?", &st, err))
         goto fail;
     sqlite3_bind_int64(st, 1, id);
-    if (!step_done(s, st, err) || !commit(s, err))
+    if (!store_step_done(s, st, err) || !store_commit(s, err))
         goto fail;
     store_row_done(&r);
     return 1;
 fail:
-    rollback(s);
+    store_rollback(s);
     store_row_done(&r);
     return -1;
 }
 
-/* ---- look-ups, review, the server's clock ---- */
-
-enum store_lookup_verdict store_lookup_decide(size_t k, size_t u, size_t n_partial,
-                                              size_t n_sending)
-{
-    if (n_sending > 0)
-        return STORE_LOOKUP_WAIT; /* its answer may still land and name one of these */
-    if (k == 0)
-        return n_partial == 0 ? STORE_LOOKUP_ABSENT : STORE_LOOKUP_REVIEW;
-    return k <= u ? STORE_LOOKUP_FOUND : STORE_LOOKUP_REVIEW;
-}
-
-/* Rows other than id with the same content and base: how many may be on the server
- * (unknown, review) and how many are being sent right now. */
-static bool count_alike(struct store *s, long long id, size_t *unresolved, size_t *sending,
-                        char **err)
-{
-    sqlite3_stmt *st;
-    int rc;
-
-    if (!prepare(s,
-                 "SELECT SUM(o.state IN ('unknown','review')), SUM(o.state = 'sending')"
-                 " FROM calls me JOIN calls o ON o.content_key = me.content_key"
-                 " AND o.api_base = me.api_base AND o.id <> me.id"
-                 " WHERE me.id = ?1 AND me.content_key <> '' AND o.quarantine IS NULL",
-                 &st, err))
-        return false;
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *unresolved = (size_t)sqlite3_column_int64(st, 0);
-        *sending = (size_t)sqlite3_column_int64(st, 1);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return fail(s, err, "database");
-    return true;
-}
-
-static int remote_id_is_known_locked(struct store *s, const char *remote_id, char **err)
-{
-    return store_remote_id_is_known(s, remote_id, err);
-}
-
-int store_conclude_lookup(struct store *s, long long id, const struct store_lease *lease,
-                          const struct store_lookup *l, long long now, long long retry_at,
-                          enum store_lookup_verdict *verdict, const char **taken, char **err)
-{
-    size_t k = 0, u = 0, n_sending = 0, first = 0;
-    struct store_outcome o = {0};
-    struct buf cands;
-    bool ok = false;
-
-    *taken = NULL;
-    buf_init(&cands, 4u << 20);
-    buf_printf(&cands, "[");
-    if (!begin(s, err)) {
-        buf_done(&cands);
-        return -1;
-    }
-    /* reaped first, so a dead sender's row counts as unresolved, not as sending */
-    if (!reap_locked(s, now, NULL, err) || !count_alike(s, id, &u, &n_sending, err))
-        goto out;
-    u++; /* this row */
-    for (size_t i = 0; i < l->n_full; i++) {
-        int known = remote_id_is_known_locked(s, l->full_ids[i], err);
-        if (known < 0)
-            goto out;
-        if (known)
-            continue; /* another record owns it */
-        if (k++ == 0)
-            first = i;
-        buf_printf(&cands, "%s%s", cands.len > 1 ? "," : "", l->full_json[i]);
-    }
-    for (size_t i = 0; i < l->n_partial; i++)
-        buf_printf(&cands, "%s%s", cands.len > 1 ? "," : "", l->partial_json[i]);
-    buf_printf(&cands, "]");
-    *verdict = store_lookup_decide(k, u, l->n_partial, n_sending);
-    switch (*verdict) {
-    case STORE_LOOKUP_ABSENT:
-        ok = true; /* the row stays ours, sending: the caller posts it now */
-        break;
-    case STORE_LOOKUP_FOUND:
-        o.state = STORE_SENT;
-        o.status = 200;
-        o.remote_id = l->full_ids[first];
-        o.response = l->full_json[first];
-        o.resolved_by = "lookup";
-        ok = finish_locked(s, id, lease, &o, now, err);
-        *taken = l->full_ids[first];
-        break;
-    case STORE_LOOKUP_WAIT:
-        o.state = STORE_UNKNOWN;
-        o.error = "a call alike in every field is being sent right now; checking again later";
-        o.next_attempt_at = retry_at;
-        ok = finish_locked(s, id, lease, &o, now, err);
-        break;
-    case STORE_LOOKUP_REVIEW:
-        o.state = STORE_REVIEW;
-        o.error = k > u ? "the server holds more calls like this one than this machine sent"
-                        : "the server holds calls like this one that cannot be told apart from it";
-        o.candidates = cands.data;
-        ok = finish_locked(s, id, lease, &o, now, err);
-        break;
-    }
-out:
-    if (!ok || !commit(s, err)) {
-        rollback(s);
-        buf_done(&cands);
-        return -1;
-    }
-    buf_done(&cands);
-    return 0;
-}
-
-int store_resolve(struct store *s, long long id, const char *remote_id, long long now,
-                  char **err)
-{
-    struct store_row r;
-    sqlite3_stmt *st;
-    int found;
-
-    store_row_init(&r);
-    if (!begin(s, err))
-        return -1;
-    if (!reap_locked(s, now, NULL, err) || (found = store_get(s, id, &r, err)) < 0)
-        goto fail;
-    if (found == 0) {
-        *err = xasprintf("there is no call %lld in the outbox", id);
-        goto fail;
-    }
-    if (r.damage || (r.state != STORE_REVIEW && r.state != STORE_UNKNOWN &&
-                     r.state != STORE_PENDING)) {
-        *err = xasprintf("call %lld is %s; only a call in review, unknown or pending can be "
-                         "resolved", id, r.damage ? "damaged" : store_state_name(r.state));
-        goto fail;
-    }
-    {
-        /* a call alike being sent right now may be the very server call named here */
-        size_t unresolved = 0, sending = 0;
-        if (!count_alike(s, id, &unresolved, &sending, err))
-            goto fail;
-        if (sending) {
-            *err = xasprintf("a call alike in every field is being sent right now; resolve "
-                             "call %lld once it is done", id);
-            goto fail;
-        }
-    }
-    if (remote_id) {
-        int known = store_remote_id_is_known(s, remote_id, err);
-        if (known < 0)
-            goto fail;
-        if (known) {
-            *err = xasprintf("the server call %s is already recorded for another call", remote_id);
-            goto fail;
-        }
-    }
-    if (!prepare(s,
-                 remote_id
-                     ? "UPDATE calls SET state = 'sent', remote_id = ?2, resolved_by = 'human',"
-                       " done_at = ?3, last_error = NULL, candidates = NULL WHERE id = ?1"
-                     : "UPDATE calls SET state = 'pending', next_attempt_at = ?3,"
-                       " last_error = 'to be sent again, as decided by hand', candidates = NULL"
-                       " WHERE id = ?1",
-                 &st, err))
-        goto fail;
-    sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, remote_id);
-    sqlite3_bind_int64(st, 3, now);
-    if (!step_done(s, st, err))
-        goto fail;
-    if (remote_id && r.draft_slot) {
-        if (!prepare(s, "DELETE FROM drafts WHERE slot = ?", &st, err))
-            goto fail;
-        bind_text(st, 1, r.draft_slot);
-        if (!step_done(s, st, err))
-            goto fail;
-    }
-    if (!commit(s, err))
-        goto fail;
-    store_row_done(&r);
-    return 1;
-fail:
-    rollback(s);
-    store_row_done(&r);
-    return -1;
-}
-
-long store_count_state(struct store *s, enum store_state state, char **err)
-{
-    sqlite3_stmt *st;
-    long n = -1;
-
-    if (!prepare(s, "SELECT COUNT(*) FROM calls WHERE state = ? AND quarantine IS NULL", &st,
-                 err))
-        return -1;
-    bind_text(st, 1, store_state_name(state));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(st, 0);
-    else
-        fail(s, err, "database");
-    sqlite3_finalize(st);
-    return n;
-}
-
-bool store_clock_note(struct store *s, const char *api_base, long long skew_ms, long long now,
-                      char **err)
-{
-    sqlite3_stmt *st;
-    char *base = baseurl_normalise(api_base);
-    bool ok;
-
-    if (!prepare(s,
-                 "INSERT OR REPLACE INTO server_clock (api_base, skew_ms, measured_at)"
-                 " VALUES (?1, ?2, ?3)",
-                 &st, err)) {
-        free(base);
-        return false;
-    }
-    bind_text(st, 1, base);
-    sqlite3_bind_int64(st, 2, skew_ms);
-    sqlite3_bind_int64(st, 3, now);
-    ok = step_done(s, st, err);
-    free(base);
-    return ok;
-}
-
-int store_clock_skew(struct store *s, const char *api_base, long long *skew_ms, char **err)
-{
-    sqlite3_stmt *st;
-    char *base = baseurl_normalise(api_base);
-    int rc, found;
-
-    if (!prepare(s, "SELECT skew_ms FROM server_clock WHERE api_base = ?", &st, err)) {
-        free(base);
-        return -1;
-    }
-    bind_text(st, 1, base);
-    rc = sqlite3_step(st);
-    found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-    if (found > 0)
-        *skew_ms = sqlite3_column_int64(st, 0);
-    else if (found < 0)
-        fail(s, err, "database");
-    sqlite3_finalize(st);
-    free(base);
-    return found;
-}
-
-int store_requeue(struct store *s, long long id, long long now, char **err)
-{
-    sqlite3_stmt *st;
-
-    /* last_error and last_status stay: they say why the call was refused before */
-    if (!prepare(s,
-                 "UPDATE calls SET state = 'pending', errors_json = NULL, next_attempt_at = ?2,"
-                 " done_at = 0, unknown_since = 0"
-                 " WHERE id = ?1 AND state = 'rejected' AND lease_token IS NULL",
-                 &st, err))
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, now);
-    if (!step_done(s, st, err))
-        return -1;
-    return sqlite3_changes(s->db) == 1 ? 1 : 0;
-}
-
-/* ---- cached lists ---- */
-
-static bool list_kind_ok(const char *kind, char **err)
-{
-    if (kind && (!strcmp(kind, "dispositions") || !strcmp(kind, "tasks") ||
-                 !strcmp(kind, "users")))
-        return true;
-    if (err)
-        *err = xasprintf("unknown list kind '%s'", kind ? kind : "(none)");
-    return false;
-}
-
-bool store_lists_save(struct store *s, const char *api_base, const char *user,
-                      const char *kind, const char *json, long long now, char **err)
-{
-    sqlite3_stmt *st;
-    char *base;
-    bool ok;
-
-    if (!list_kind_ok(kind, err))
-        return false;
-    if (!json) {
-        if (err)
-            *err = xstrdup("no list to keep");
-        return false;
-    }
-    base = baseurl_normalise(api_base);
-    if (!prepare(s,
-                 "INSERT OR REPLACE INTO lists (api_base, user_id, kind, json, loaded_at)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5)",
-                 &st, err)) {
-        free(base);
-        return false;
-    }
-    bind_text(st, 1, base);
-    bind_text(st, 2, user ? user : "");
-    bind_text(st, 3, kind);
-    bind_text(st, 4, json);
-    sqlite3_bind_int64(st, 5, now);
-    ok = step_done(s, st, err);
-    free(base);
-    return ok;
-}
-
-int store_lists_load(struct store *s, const char *api_base, const char *user, const char *kind,
-                     char **json, long long *loaded_at, char **err)
-{
-    sqlite3_stmt *st;
-    char *base;
-    int rc, found;
-
-    *json = NULL;
-    if (!list_kind_ok(kind, err))
-        return -1;
-    base = baseurl_normalise(api_base);
-    if (!prepare(s,
-                 "SELECT json, loaded_at FROM lists"
-                 " WHERE api_base = ?1 AND user_id = ?2 AND kind = ?3",
-                 &st, err)) {
-        free(base);
-        return -1;
-    }
-    bind_text(st, 1, base);
-    bind_text(st, 2, user ? user : "");
-    bind_text(st, 3, kind);
-    rc = sqlite3_step(st);
-    found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-    if (found > 0) {
-        *json = col_text(st, 0);
-        if (loaded_at)
-            *loaded_at = sqlite3_column_int64(st, 1);
-    } else if (found < 0) {
-        fail(s, err, "database");
-    }
-    sqlite3_finalize(st);
-    free(base);
-    return found;
-}
