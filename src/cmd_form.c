@@ -25,6 +25,7 @@
 #include "history.h"
 #include "loop.h"
 #include "outbox.h"
+#include "safepath.h"
 #include "sanitize.h"
 #include "store.h"
 #include "tui.h"
@@ -2207,36 +2208,14 @@ static void on_form_change(struct form *f, enum field_id field, void *ud)
     app_dirty(a);
 }
 
-/* $XDG_STATE_HOME/amplecall (or ~/.local/state/amplecall), created 0700; owned, or NULL. */
+/* $XDG_STATE_HOME/amplecall (or ~/.local/state/amplecall), created 0700 and checked
+ * (safepath.h); owned, or NULL when it cannot be used. */
 static char *state_dir(void)
 {
-    const char *xdg = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char *base, *dir, *p;
+    char *dir = NULL, *err = NULL;
 
-    if (xdg && xdg[0] == '/')
-        base = xstrdup(xdg);
-    else if (home && *home)
-        base = xasprintf("%s/.local/state", home);
-    else
-        return NULL;
-    dir = xasprintf("%s/amplecall", base);
-    free(base);
-    for (p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            free(dir);
-            return NULL;
-        }
-        *p = '/';
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        free(dir);
-        return NULL;
-    }
-    chmod(dir, 0700); /* ours alone, even if it was created looser before */
+    if (safepath_state_dir(true, &dir, &err) != SAFEPATH_OK)
+        free(err);
     return dir;
 }
 

@@ -17,6 +17,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "safepath.h"
 #include "util.h"
 
 #define QUEUE_MAX 64
@@ -130,8 +131,18 @@ void field_init(const char *history_path, void (*on_redisplay)(void))
     using_history();
     fs.is_initialised = true;
     if (fs.history_path) {
-        FILE *f = fopen(fs.history_path, "r");
+        /* opened and checked by safepath: no link followed, the user's file alone */
+        char *err = NULL;
+        int fd = -1;
+        FILE *f = NULL;
         char line[1024];
+
+        if (safepath_open(fs.history_path, O_RDONLY, 0, true, &fd, NULL, &err) == SAFEPATH_OK)
+            f = fdopen(fd, "r");
+        else
+            free(err);
+        if (!f && fd >= 0)
+            close(fd);
 
         while (f && fgets(line, sizeof(line), f)) {
             char *tab = strchr(line, '\t');
@@ -515,7 +526,7 @@ bool field_history_save(void)
     if (!fs.history_path)
         return true;
     tmp = xasprintf("%s.tmp", fs.history_path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         free(tmp);
         return false;

@@ -5,7 +5,7 @@
 #include "config.h"
 #include "lineprompt.h"
 
-#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include "call.h"
 #include "commands.h"
 #include "resolve.h"
+#include "safepath.h"
 #include "sanitize.h"
 #include "settings.h"
 #include "util.h"
@@ -81,31 +82,42 @@ static char **complete(const char *text, int start, int end)
 
 static char *history_path(void)
 {
-    const char *state = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char *dir;
-    char *path;
+    char *dir = NULL, *err = NULL, *path;
 
-    if (state && state[0] == '/')
-        dir = xasprintf("%s/amplecall", state);
-    else if (home && *home)
-        dir = xasprintf("%s/.local/state/amplecall", home);
-    else
+    /* main() refused an unsafe state directory already; any other problem only costs the
+     * persistent history */
+    if (safepath_state_dir(true, &dir, &err) != SAFEPATH_OK) {
+        free(err);
         return NULL;
-    {
-        /* mkdir -p with 0700 for the parts we create */
-        char *p = dir + 1;
-        while ((p = strchr(p, '/'))) {
-            *p = '\0';
-            mkdir(dir, 0700);
-            *p = '/';
-            p++;
-        }
-        mkdir(dir, 0700);
     }
     path = xasprintf("%s/numbers_history", dir);
     free(dir);
     return path;
+}
+
+/* readline's read_history(), from a file opened and checked by safepath (no link followed,
+ * the user's alone). A file that is missing or refused gives no history. */
+static void load_history(const char *path)
+{
+    char *err = NULL, line[1024];
+    FILE *f;
+    int fd;
+
+    if (safepath_open(path, O_RDONLY, 0, true, &fd, NULL, &err) != SAFEPATH_OK) {
+        free(err);
+        return;
+    }
+    f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (*line)
+            add_history(line);
+    }
+    fclose(f);
 }
 
 struct words {
@@ -145,7 +157,7 @@ static char *ask(struct prompt_state *ps, const char *prompt, bool is_number, ch
 
     clear_history();
     if (is_number && ps->history)
-        read_history(ps->history);
+        load_history(ps->history);
     completion_words = (const char *const *)words;
     n_completion_words = words ? n_words : 0;
     line = readline(prompt);

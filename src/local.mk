@@ -5,6 +5,7 @@ CORE_SOURCES = \
 	src/buf.c src/buf.h \
 	src/jsonx.c src/jsonx.h \
 	src/sanitize.c src/sanitize.h \
+	src/safepath.c src/safepath.h \
 	src/call.c src/call.h \
 	src/validate.c src/validate.h \
 	src/baseurl.c src/baseurl.h \

@@ -19,10 +19,18 @@
 
 #include "baseurl.h"
 #include "buf.h"
+#include "safepath.h"
 #include "sha256.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 10000
+
+/* SQLite opens the file again by its path: it must not follow a link put there since. */
+#ifdef SQLITE_OPEN_NOFOLLOW
+#define OPEN_NOFOLLOW SQLITE_OPEN_NOFOLLOW
+#else
+#define OPEN_NOFOLLOW 0
+#endif
 
 struct store {
     sqlite3 *db;
@@ -240,78 +248,44 @@ static bool step_done(struct store *s, sqlite3_stmt *st, char **err)
 
 char *store_default_path(char **err)
 {
-    const char *xdg = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
+    char *dir = safepath_state_dir_path(err);
+    char *path = dir ? xasprintf("%s/amplecall.db", dir) : NULL;
 
-    /* The XDG spec says relative values are to be ignored. */
-    if (xdg && xdg[0] == '/')
-        return xasprintf("%s/amplecall/amplecall.db", xdg);
-    if (!home || !*home) {
-        *err = xstrdup("cannot find the state directory: neither XDG_STATE_HOME nor HOME is set");
-        return NULL;
-    }
-    return xasprintf("%s/.local/state/amplecall/amplecall.db", home);
-}
-
-/* mkdir -p; the last component (our own directory) is forced to 0700. */
-static bool make_private_dir(const char *dir, char **err)
-{
-    char *p = xstrdup(dir);
-    struct stat sb;
-    bool ok = true;
-
-    for (char *q = p + 1; ok && *q; q++) {
-        if (*q != '/')
-            continue;
-        *q = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            *err = xasprintf("cannot create %s: %s", p, strerror(errno));
-            ok = false;
-        }
-        *q = '/';
-    }
-    if (ok && mkdir(p, 0700) != 0 && errno != EEXIST) {
-        *err = xasprintf("cannot create %s: %s", p, strerror(errno));
-        ok = false;
-    }
-    if (ok && stat(p, &sb) != 0) {
-        *err = xasprintf("cannot use %s: %s", p, strerror(errno));
-        ok = false;
-    }
-    if (ok && !S_ISDIR(sb.st_mode)) {
-        *err = xasprintf("%s is not a directory", p);
-        ok = false;
-    }
-    if (ok && (sb.st_mode & 077) && sb.st_uid == geteuid() && chmod(p, 0700) != 0) {
-        *err = xasprintf("cannot make %s private: %s", p, strerror(errno));
-        ok = false;
-    }
-    free(p);
-    return ok;
+    free(dir);
+    return path;
 }
 
 /* Create the file 0600 ourselves before SQLite does (it would honour the umask); SQLite
- * gives the -wal and -shm files the database file's permissions. */
+ * gives the -wal and -shm files the database file's permissions. The file, and any journal
+ * SQLite would read with it, must be the user's alone (safepath.h). */
 static bool make_private_file(const char *path, char **err)
 {
+    static const char *const companions[] = {"-wal", "-shm", "-journal"};
     struct stat sb;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd;
 
-    if (fd < 0) {
-        *err = xasprintf("cannot open %s: %s", path, strerror(errno));
+    if (safepath_open(path, O_RDWR | O_CREAT, 0600, true, &fd, &sb, err) != SAFEPATH_OK)
         return false;
-    }
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        *err = xasprintf("%s is not a regular file", path);
-        close(fd);
-        return false;
-    }
     if ((sb.st_mode & 077) && fchmod(fd, 0600) != 0) {
         *err = xasprintf("cannot make %s private: %s", path, strerror(errno));
         close(fd);
         return false;
     }
     close(fd);
+    for (size_t i = 0; i < ARRAY_LEN(companions); i++) {
+        char *p = xasprintf("%s%s", path, companions[i]);
+        enum safepath_status st = safepath_open(p, O_RDONLY, 0, true, &fd, NULL, err);
+
+        free(p);
+        if (st == SAFEPATH_MISSING) {
+            free(*err);
+            *err = NULL;
+        } else if (st != SAFEPATH_OK) {
+            return false;
+        } else {
+            close(fd);
+        }
+    }
     return true;
 }
 
@@ -322,7 +296,7 @@ static bool prepare_location(const char *path, char **err)
 
     if (slash && slash != path) {
         char *dir = xstrndup(path, (size_t)(slash - path));
-        ok = make_private_dir(dir, err);
+        ok = safepath_dir(dir, true, err) == SAFEPATH_OK;
         free(dir);
     }
     return ok && make_private_file(path, err);
@@ -460,8 +434,8 @@ struct store *store_open(const char *path, char **err)
     s->path = xstrdup(path);
     free(def);
     limit_sqlite_memory();
-    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
         fail(s, err, s->path);
         store_close(s);
         return NULL;

@@ -39,3 +39,9 @@ tests_unit_test_api_parse_LDADD = $(UNIT_LDADD)
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_http_LDADD = $(UNIT_LDADD) -lpthread
+
+# StrictModes for the state and config directories (issue 13).
+CORE_UNIT_TESTS += tests/unit/test_safepath
+tests_unit_test_safepath_SOURCES = tests/unit/test_safepath.c
+tests_unit_test_safepath_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_safepath_LDADD = $(UNIT_LDADD)
