@@ -10,6 +10,7 @@ CORE_SOURCES = \
 	src/validate.c src/validate.h \
 	src/baseurl.c src/baseurl.h \
 	src/apierr.c src/apierr.h \
+	src/redact.c src/redact.h \
 	src/http.c src/http.h \
 	src/curl_dl.c src/curl_dl.h \
 	src/api.c src/api.h \

@@ -45,3 +45,8 @@ CORE_UNIT_TESTS += tests/unit/test_safepath
 tests_unit_test_safepath_SOURCES = tests/unit/test_safepath.c
 tests_unit_test_safepath_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_safepath_LDADD = $(UNIT_LDADD)
+# The key out of everything a server sends (issue 13).
+CORE_UNIT_TESTS += tests/unit/test_redact
+tests_unit_test_redact_SOURCES = tests/unit/test_redact.c
+tests_unit_test_redact_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_redact_LDADD = $(UNIT_LDADD)
