@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +17,27 @@
 #include "cli/out.h"
 #include "core/charset.h"
 #include "conf/settings.h"
+#include "core/safepath.h"
+#include "core/sanitize.h"
 
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    bool is_using_state; /* reads the state directory (the database, the histories) */
 };
 
 static const struct command commands[] = {
-    {"log", cmd_log, "log one call from the command line"},
-    {"outbox", cmd_outbox, "list, send (flush) or drop calls waiting to be sent"},
-    {"history", cmd_history, "calls logged from this machine, with the API's responses"},
-    {"import", cmd_import, "log every call of a CSV file (resumable)"},
-    {"tasks", cmd_tasks, "list your scheduled phone-call tasks"},
-    {"dispositions", cmd_dispositions, "list call dispositions (outcomes)"},
-    {"users", cmd_users, "list the account's users"},
-    {"calls", cmd_calls, "list calls logged in Amplemarket"},
-    {"whoami", cmd_whoami, "check the API key and show the configured user"},
-    {"config", cmd_config, "show the effective configuration (key masked)"},
+    {"log", cmd_log, "log one call from the command line", true},
+    {"outbox", cmd_outbox, "list, send (flush) or drop calls waiting to be sent", true},
+    {"history", cmd_history, "calls logged from this machine, with the API's responses", true},
+    {"import", cmd_import, "log every call of a CSV file (resumable)", true},
+    {"tasks", cmd_tasks, "list your scheduled phone-call tasks", false},
+    {"dispositions", cmd_dispositions, "list call dispositions (outcomes)", false},
+    {"users", cmd_users, "list the account's users", false},
+    {"calls", cmd_calls, "list calls logged in Amplemarket", false},
+    {"whoami", cmd_whoami, "check the API key and show the configured user", false},
+    {"config", cmd_config, "show the effective configuration (key masked)", false},
 };
 
 static void usage(FILE *out)
@@ -59,6 +63,22 @@ static void disable_core_dumps(void)
     /* Also keeps other processes of the same user from reading our memory through
      * /proc/PID/mem or ptrace, and /proc/PID/environ becomes root-only. */
     prctl(PR_SET_DUMPABLE, 0);
+}
+
+/* Like OpenSSH's StrictModes: a state directory another user could have written to (a
+ * planted outbox would be sent with our key) is refused before anything is read from it or
+ * any request made. 0, or EXIT_CONFIG after printing the one line that says what to fix. */
+static int check_state_dir(void)
+{
+    char *err = NULL;
+
+    if (safepath_check_state(&err) != SAFEPATH_UNSAFE) {
+        free(err);
+        return 0;
+    }
+    sanitize_fprintf(stderr, "amplecall: %s\n", err);
+    free(err);
+    return EXIT_CONFIG;
 }
 
 /* Settings flags before the command name (amplecall --profile work tasks): handed to
@@ -105,6 +125,8 @@ int main(int argc, char **argv)
     } else if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         rc = 0;
+    } else if (argc < 2 && (rc = check_state_dir()) != 0) {
+        /* refused */
     } else if (argc < 2 && isatty(STDIN_FILENO) && lineprompt_terminal_is_limited()) {
         /* the terminal cannot hold the form: ask on plain lines instead */
         static char name[] = "log", flag[] = "--prompt";
@@ -119,12 +141,14 @@ int main(int argc, char **argv)
                        real streams (curses) */
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
             if (!strcmp(argv[1], commands[i].name)) {
-                rc = commands[i].run(argc - 1, argv + 1);
+                rc = commands[i].is_using_state ? check_state_dir() : 0;
+                if (rc == 0)
+                    rc = commands[i].run(argc - 1, argv + 1);
                 break;
             }
         }
         if (rc == -1) {
-            fprintf(stderr, "amplecall: unknown command '%s'\n\n", argv[1]);
+            sanitize_fprintf(stderr, "amplecall: unknown command '%s'\n\n", argv[1]);
             usage(stderr);
             rc = EXIT_USAGE;
         }

@@ -6,7 +6,7 @@
 #include "cli/lineprompt.h"
 #include "cli/out.h"
 
-#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +24,10 @@
 #include "cli/commands.h"
 #include "cli/resolve.h"
 #include "core/charset.h"
+#include "core/safepath.h"
 #include "core/sanitize.h"
 #include "conf/settings.h"
 #include "store/numbers.h"
-#include "store/paths.h"
 #include "core/util.h"
 #include "core/validate.h"
 
@@ -390,7 +390,12 @@ enum lineprompt_result lineprompt_fill(struct api *a, const struct settings *s, 
     ps.settings = s;
     ps.call = c;
     {
-        char *dir = paths_state_dir(NULL);
+        char *dir = NULL, *err = NULL;
+
+        /* main() refused an unsafe state directory already; any other problem only costs
+         * the number history between runs */
+        if (safepath_state_dir(true, &dir, &err) != SAFEPATH_OK)
+            free(err);
         ps.numbers = numbers_open(dir);
         free(dir);
     }

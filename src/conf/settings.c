@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/util.h"
 #include "core/validate.h"
+#include "core/safepath.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define KEY_COMMAND_MAX_BYTES (16 * 1024)
@@ -634,26 +635,30 @@ static void apply_entry(struct settings *s, const char *path, const struct setti
 }
 
 /* Read the config file through one descriptor so the permission check and the content
- * belong to the same file. *text NULL when the file does not exist. */
+ * belong to the same file (safepath.h: no link followed, the user's, not writable by
+ * others; at the default location its directory too). It says where the key goes, so a
+ * file another user could change is refused before a byte of it is read. *text NULL when
+ * the file does not exist. */
 static bool read_config(const char *path, bool is_explicit, char **text, size_t *len,
                         struct stat *st, char **err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct buf b;
     char chunk[4096];
     ssize_t n;
+    char *why = NULL;
+    int fd;
+    enum safepath_status pst = safepath_open(path, O_RDONLY, 0, !is_explicit, &fd, st, &why);
 
     *text = NULL;
     *len = 0;
-    if (fd < 0) {
-        if (errno == ENOENT && !is_explicit)
-            return true;
-        *err = xasprintf("%s: cannot open config file: %s", path, strerror(errno));
-        return false;
+    if (pst == SAFEPATH_MISSING && !is_explicit) {
+        free(why);
+        return true;
     }
-    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
-        *err = xasprintf("%s: not a regular file", path);
-        close(fd);
+    if (pst != SAFEPATH_OK) {
+        *err = pst == SAFEPATH_UNSAFE ? why : xasprintf("%s: cannot open config file: %s", path, why);
+        if (pst != SAFEPATH_UNSAFE)
+            free(why);
         return false;
     }
     buf_init(&b, CONFIG_MAX_BYTES);
@@ -810,35 +815,22 @@ static const struct settings_entry *key_entry_of(const struct settings_file *f, 
     return found;
 }
 
+/* read_config() refused a file another user owns or could change; a key in it must also be
+ * hidden from their eyes. */
 static bool check_file_mode(const struct settings_file *f, const char *path, const struct stat *st,
                             struct buf *errs)
 {
-    int key_line = 0, cmd_line = 0;
-
     for (size_t i = 0; i < f->n; i++) {
-        if (!key_line && !strcmp(f->v[i].key, "api_key"))
-            key_line = f->v[i].line;
-        if (!cmd_line && !strcmp(f->v[i].key, "api_key_command"))
-            cmd_line = f->v[i].line;
-    }
-    if (key_line && (st->st_mode & 077)) {
-        buf_printf(errs,
-                   "%s:%d: refusing to read api_key from a file others can read "
-                   "(mode %04o); run: chmod 600 %s\n",
-                   path, key_line, (unsigned)(st->st_mode & 07777), path);
-        return false;
-    }
-    if ((key_line || cmd_line) && st->st_uid != geteuid()) {
-        buf_printf(errs, "%s:%d: refusing to use %s from a file owned by another user\n", path,
-                   key_line ? key_line : cmd_line, key_line ? "api_key" : "api_key_command");
-        return false;
-    }
-    if (cmd_line && (st->st_mode & 022)) {
-        buf_printf(errs,
-                   "%s:%d: refusing to run api_key_command from a file others can "
-                   "change (mode %04o); run: chmod go-w %s\n",
-                   path, cmd_line, (unsigned)(st->st_mode & 07777), path);
-        return false;
+        if (strcmp(f->v[i].key, "api_key") != 0)
+            continue;
+        if (st->st_mode & 077) {
+            buf_printf(errs,
+                       "%s:%d: refusing to read api_key from a file others can read "
+                       "(mode %04o); run: chmod 600 %s\n",
+                       path, f->v[i].line, (unsigned)(st->st_mode & 07777), path);
+            return false;
+        }
+        break;
     }
     return true;
 }

@@ -8,6 +8,8 @@ src_core_libcore_a_SOURCES = \
 	src/core/buf.c src/core/buf.h \
 	src/core/jsonx.c src/core/jsonx.h \
 	src/core/sanitize.c src/core/sanitize.h \
+	src/core/safepath.c src/core/safepath.h \
+	src/core/redact.c src/core/redact.h \
 	src/core/text.c src/core/text.h \
 	src/core/fold.c src/core/fold.h \
 	src/core/charset.c src/core/charset.h \

@@ -1,10 +1,14 @@
 /* Core layer: neutralise untrusted text before it reaches a terminal. Escape sequences are removed
- * whole (so no stray "[31m" is left behind), other controls dropped, bad UTF-8 replaced. Pure. */
+ * whole (so no stray "[31m" is left behind), other controls dropped, bad UTF-8 replaced. Pure,
+ * except sanitize_fprintf, which writes the result. */
 #include "config.h"
 #include "core/sanitize.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -150,4 +154,20 @@ char *sanitize_display(const char *text, size_t len, int keep_newlines)
 char *sanitize_line(const char *s)
 {
     return sanitize_display(s, s ? strlen(s) : 0, 0);
+}
+
+int sanitize_fprintf(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+    char *raw, *clean;
+    int rc;
+
+    va_start(ap, fmt);
+    raw = xvasprintf(fmt, ap);
+    va_end(ap);
+    clean = sanitize_display(raw, strlen(raw), 1);
+    rc = fputs(clean, out) < 0 ? -1 : (int)strlen(clean);
+    free(raw);
+    free(clean);
+    return rc;
 }

@@ -1,8 +1,9 @@
 /* Net layer: libcurl glue. One CURLM per client, so consecutive requests share a keep-alive
  * connection.
  * Each struct http_req owns its easy handle, header list, request body and capped response
- * buffer; it is found again through CURLOPT_PRIVATE and freed after its callback.
- * Knows nothing about JSON or the screen. */
+ * buffer; it is found again through CURLOPT_PRIVATE and freed after its callback. Everything
+ * a server sends (body, headers, error text) has the API key redacted here, where it enters,
+ * so no consumer can show, log or store it. Knows nothing about JSON or the screen. */
 #include "config.h"
 #include "net/http.h"
 
@@ -16,6 +17,7 @@
 
 #include "core/buf.h"
 #include "net/curl_dl.h" /* after http.h: curl_* calls go through the loaded table */
+#include "core/redact.h"
 #include "core/util.h"
 
 struct http_req {
@@ -44,6 +46,8 @@ struct http_client {
     char *origin;   /* scheme://host[:port], to check absolute hrefs */
     char *host;
     char *auth_header;
+    struct redact *redact; /* the key and its encodings, out of all a server sends */
+    bool is_plain_http;    /* http:// to a loopback host: never through a proxy */
     char *ca_file;
     long connect_timeout_ms;
     long timeout_ms;
@@ -206,6 +210,8 @@ struct http_client *http_client_new(const struct http_options *opt, char **err)
     while (plen > 0 && c->base_url[plen - 1] == '/')
         c->base_url[--plen] = '\0';
     c->auth_header = opt->api_key ? xasprintf("Authorization: Bearer %s", opt->api_key) : NULL;
+    c->redact = redact_new(opt->api_key);
+    c->is_plain_http = strcasecmp(scheme, "https") != 0;
     c->ca_file = xstrdup(opt->ca_file);
     c->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 10000;
     c->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : 30000;
@@ -301,18 +307,20 @@ static char *header_value(const char *data, size_t len, const char *name)
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     struct http_req *r = ud;
-    size_t len = size * n;
+    size_t len = size * n, clean_len;
+    char *line = redact_text(r->client->redact, data, len, &clean_len);
     char *v;
 
-    if ((v = header_value(data, len, "retry-after:"))) {
+    if ((v = header_value(line, clean_len, "retry-after:"))) {
         r->retry_after = parse_retry_after(v);
         free(v);
-    } else if ((v = header_value(data, len, "date:"))) {
+    } else if ((v = header_value(line, clean_len, "date:"))) {
         /* the server's clock, for the outbox's look-up window (doc/outbox.md) */
         time_t when = curl_getdate(v, NULL);
         r->server_date_ms = when > 0 ? (long long)when * 1000 : 0;
         free(v);
     }
+    free(line);
     return len;
 }
 
@@ -373,11 +381,29 @@ static void free_req(struct http_req *r)
     free(r);
 }
 
+/* s (owned, *len bytes) with the key redacted, replacing it */
+static void redact_in_place(const struct redact *rd, char **s, size_t *len)
+{
+    size_t n = *len;
+    char *clean = redact_text(rd, *s, n, &n);
+
+    explicit_bzero(*s, *len);
+    free(*s);
+    *s = clean;
+    *len = n;
+}
+
 static void finish(struct http_req *r, struct http_response *resp)
 {
     if (!resp->body) {
         resp->body_len = r->resp.len;
         resp->body = buf_steal(&r->resp);
+    }
+    /* the one door server text comes in by: nothing past it holds the key */
+    redact_in_place(r->client->redact, &resp->body, &resp->body_len);
+    if (resp->error) {
+        size_t elen = strlen(resp->error);
+        redact_in_place(r->client->redact, &resp->error, &elen);
     }
     resp->retry_after = r->retry_after;
     resp->server_date_ms = r->server_date_ms;
@@ -472,6 +498,18 @@ static bool setup_easy(struct http_client *c, struct http_req *r, const char *me
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect must not carry the key */
+    if (c->is_plain_http) {
+        /* Plain http goes to loopback only, and never through a proxy: libcurl would honour
+         * http_proxy, ALL_PROXY and all_proxy (NO_PROXY aside) and hand the key, in clear
+         * text, to whatever listens there. "" disables every proxy, NOPROXY "*" again. */
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    } else {
+        /* https may go through a proxy, but only as a CONNECT tunnel with TLS to the server
+         * end to end; our headers (the key) go to the server alone, never to the proxy. */
+        curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
+        curl_easy_setopt(e, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE);
+    }
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* whatever this libcurl can decode */
@@ -614,6 +652,7 @@ void http_client_free(struct http_client *c)
     if (c->auth_header)
         memset(c->auth_header, 0, strlen(c->auth_header));
     free(c->auth_header);
+    redact_free(c->redact);
     free(c->ca_file);
     free(c);
 }

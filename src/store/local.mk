@@ -9,6 +9,5 @@ src_store_libstore_a_SOURCES = \
 	src/store/outbox.c src/store/outbox.h \
 	src/store/verdict.c \
 	src/store/history.c src/store/history.h \
-	src/store/numbers.c src/store/numbers.h \
-	src/store/paths.c src/store/paths.h
+	src/store/numbers.c src/store/numbers.h
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)

@@ -21,10 +21,17 @@
 #include "core/baseurl.h"
 #include "core/buf.h"
 #include "core/sha256.h"
-#include "store/paths.h"
+#include "core/safepath.h"
 #include "core/util.h"
 
 #define BUSY_TIMEOUT_MS 10000
+
+/* SQLite opens the file again by its path: it must not follow a link put there since. */
+#ifdef SQLITE_OPEN_NOFOLLOW
+#define OPEN_NOFOLLOW SQLITE_OPEN_NOFOLLOW
+#else
+#define OPEN_NOFOLLOW 0
+#endif
 
 
 static const char *const state_names[STORE_STATE_COUNT] = {
@@ -245,28 +252,48 @@ bool store_step_done(struct store *s, sqlite3_stmt *st, char **err)
     return ok;
 }
 
+/* ---- placement and permissions ---- */
+
+char *store_default_path(char **err)
+{
+    char *dir = safepath_state_dir_path(err);
+    char *path = dir ? xasprintf("%s/amplecall.db", dir) : NULL;
+
+    free(dir);
+    return path;
+}
+
 /* Create the file 0600 ourselves before SQLite does (it would honour the umask); SQLite
- * gives the -wal and -shm files the database file's permissions. */
+ * gives the -wal and -shm files the database file's permissions. The file, and any journal
+ * SQLite would read with it, must be the user's alone (safepath.h). */
 static bool make_private_file(const char *path, char **err)
 {
+    static const char *const companions[] = {"-wal", "-shm", "-journal"};
     struct stat sb;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd;
 
-    if (fd < 0) {
-        *err = xasprintf("cannot open %s: %s", path, strerror(errno));
+    if (safepath_open(path, O_RDWR | O_CREAT, 0600, true, &fd, &sb, err) != SAFEPATH_OK)
         return false;
-    }
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        *err = xasprintf("%s is not a regular file", path);
-        close(fd);
-        return false;
-    }
     if ((sb.st_mode & 077) && fchmod(fd, 0600) != 0) {
         *err = xasprintf("cannot make %s private: %s", path, strerror(errno));
         close(fd);
         return false;
     }
     close(fd);
+    for (size_t i = 0; i < ARRAY_LEN(companions); i++) {
+        char *p = xasprintf("%s%s", path, companions[i]);
+        enum safepath_status st = safepath_open(p, O_RDONLY, 0, true, &fd, NULL, err);
+
+        free(p);
+        if (st == SAFEPATH_MISSING) {
+            free(*err);
+            *err = NULL;
+        } else if (st != SAFEPATH_OK) {
+            return false;
+        } else {
+            close(fd);
+        }
+    }
     return true;
 }
 
@@ -277,7 +304,7 @@ static bool prepare_location(const char *path, char **err)
 
     if (slash && slash != path) {
         char *dir = xstrndup(path, (size_t)(slash - path));
-        ok = paths_make_private_dir(dir, err);
+        ok = safepath_dir(dir, true, err) == SAFEPATH_OK;
         free(dir);
     }
     return ok && make_private_file(path, err);
@@ -415,8 +442,8 @@ struct store *store_open(const char *path, char **err)
     s->path = xstrdup(path);
     free(def);
     limit_sqlite_memory();
-    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
         store_fail(s, err, s->path);
         store_close(s);
         return NULL;

@@ -15,11 +15,11 @@
 
 #include "app/app.h"
 #include "core/exitcode.h"
+#include "core/safepath.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "net/connect.h"
 #include "store/numbers.h"
-#include "store/paths.h"
 #include "tui/editor.h"
 #include "tui/field.h"
 #include "tui/keys.h"
@@ -460,7 +460,13 @@ int cmd_form(int argc, char **argv)
     loop_signals_chain_winch();
     apply_colors(&a->settings);
 
-    dir = paths_state_dir(NULL);
+    /* main() refused an unsafe state directory already; any other problem only costs the
+     * number history between runs */
+    if (safepath_state_dir(true, &dir, &err) != SAFEPATH_OK) {
+        free(err);
+        err = NULL;
+        dir = NULL;
+    }
     t->numbers = numbers_open(dir);
     free(dir);
     a->numbers = t->numbers;

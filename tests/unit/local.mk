@@ -14,6 +14,8 @@ UNIT_TESTS = \
 	tests/unit/core/test_text \
 	tests/unit/core/test_fold \
 	tests/unit/core/test_charset \
+	tests/unit/core/test_safepath \
+	tests/unit/core/test_redact \
 	tests/unit/conf/test_settings \
 	tests/unit/net/test_api_parse \
 	tests/unit/net/test_http \
@@ -113,3 +115,11 @@ tests_unit_net_test_api_load_SOURCES = tests/unit/net/test_api_load.c
 tests_unit_net_test_api_load_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_net_test_api_load_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
 tests_unit_net_test_api_load_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
+
+# core/safepath.c (StrictModes) and core/redact.c (the key out of what the server sends)
+tests_unit_core_test_safepath_SOURCES = tests/unit/core/test_safepath.c
+tests_unit_core_test_safepath_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_core_test_safepath_LDADD = $(UNIT_LDADD)
+tests_unit_core_test_redact_SOURCES = tests/unit/core/test_redact.c
+tests_unit_core_test_redact_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_core_test_redact_LDADD = $(UNIT_LDADD)

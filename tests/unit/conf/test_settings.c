@@ -514,15 +514,22 @@ static void load__reports_api_key_command_killed_by_signal(void **state)
     settings_done(&s);
 }
 
-static void load__refuses_api_key_command_from_a_file_others_can_change(void **state)
+static void load__refuses_a_config_file_others_can_change(void **state)
 {
     struct settings s;
     char *err;
 
+    /* it says where the key goes: refused before it is read, whatever it holds */
     write_config("api_key_command = echo k\n", 0620);
     err = load(&s, NULL, false);
-    assert_contains(err, "refusing to run api_key_command from a file others can change");
-    assert_contains(err, "chmod go-w");
+    assert_contains(err, "refusing to use");
+    assert_contains(err, "its group can write to it (mode 0620); run: chmod 600");
+    assert_null(s.api_key);
+    free(err);
+    settings_done(&s);
+    write_config("base_url = https://elsewhere.example\n", 0602);
+    err = load(&s, NULL, false);
+    assert_contains(err, "others can write to it (mode 0602)");
     free(err);
     settings_done(&s);
 
@@ -710,7 +717,7 @@ int main(void)
         T(load__reports_api_key_command_not_found),
         T(load__reports_api_key_command_printing_nothing),
         T(load__reports_api_key_command_killed_by_signal),
-        T(load__refuses_api_key_command_from_a_file_others_can_change),
+        T(load__refuses_a_config_file_others_can_change),
         T(load__rejects_api_key_and_command_in_one_section),
         T(load__reports_bad_environment_values),
         T(load__reports_unreadable_ca_file_with_its_origin),
