@@ -496,8 +496,18 @@ void app_init(struct app *a)
     a->is_dirty = true;
 }
 
+/* A list load waits out a 429: the rep sees why the list is slow ("tasks: rate limited,
+ * retrying in 3 s"); the load resumes from the page it was on. */
+static void on_api_progress(const struct api_progress *p, void *ud)
+{
+    struct app *a = ud;
+
+    app_message(a, MSG_WARN, "%s: %s", p->what ? p->what : "list", p->message ? p->message : "");
+}
+
 void app_start(struct app *a)
 {
+    api_set_progress(a->api, on_api_progress, a);
     a->api_base_key = baseurl_normalise(http_client_base_url(api_http(a->api)));
     open_store(a);
     lists_start_all(a);

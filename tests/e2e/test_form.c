@@ -651,7 +651,9 @@ static void form__a_429_on_page_2_of_the_tasks_is_waited_out(void **state)
                           NULL);
     struct term *t = c->t;
 
-    /* the first 100 are kept while the form waits, then page 2 arrives */
+    /* the form says why the list is slow; the first 100 are kept while it waits, then
+     * page 2 arrives */
+    see_text(t, "GET /tasks: rate limited, retrying in 1 s");
     see_text(t, "Enter to choose (150 tasks)");
     see_text(t, "online");
     assert_int_equal(fake_request_count(c->fake, "GET", "/tasks"), 3);
