@@ -14,6 +14,7 @@ CORE_SOURCES = \
 	src/http.c src/http.h \
 	src/curl_dl.c src/curl_dl.h \
 	src/api.c src/api.h \
+	src/keycmd.c src/keycmd.h \
 	src/settings.c src/settings.h \
 	src/connect.c src/connect.h \
 	src/cli_log.c src/commands.h

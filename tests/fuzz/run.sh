@@ -20,11 +20,11 @@ targets=${*:-$all_targets}
 modules_for() {
     case $1 in
     fuzz_apierr) echo "apierr.c call.c" ;;
-    fuzz_lists) echo "api.c http.c curl_dl.c apierr.c call.c sanitize.c" ;;
+    fuzz_lists) echo "api.c http.c curl_dl.c apierr.c call.c sanitize.c redact.c" ;;
     fuzz_call_record) echo "call.c" ;;
     fuzz_sanitize) echo "sanitize.c" ;;
     fuzz_validate) echo "validate.c call.c" ;;
-    fuzz_config) echo "settings.c validate.c call.c" ;;
+    fuzz_config) echo "settings.c validate.c call.c safepath.c keycmd.c redact.c sanitize.c" ;;
     fuzz_csv) echo "csv.c" ;;
     *) return 1 ;;
     esac

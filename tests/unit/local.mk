@@ -50,3 +50,8 @@ CORE_UNIT_TESTS += tests/unit/test_redact
 tests_unit_test_redact_SOURCES = tests/unit/test_redact.c
 tests_unit_test_redact_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_redact_LDADD = $(UNIT_LDADD)
+# api_key_command bounded in time and output (issue 13).
+CORE_UNIT_TESTS += tests/unit/test_keycmd
+tests_unit_test_keycmd_SOURCES = tests/unit/test_keycmd.c
+tests_unit_test_keycmd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_keycmd_LDADD = $(UNIT_LDADD)
