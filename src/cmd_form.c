@@ -55,9 +55,13 @@ void app_message(struct app *a, enum msg_kind kind, const char *fmt, ...)
     free(a->message);
     a->message = NULL;
     if (fmt) {
+        char *raw;
         va_start(ap, fmt);
-        a->message = xvasprintf(fmt, ap);
+        raw = xvasprintf(fmt, ap);
         va_end(ap);
+        /* whatever it quotes (the server, a file name, the user's own input) is drawn inert */
+        a->message = sanitize_line(raw);
+        free(raw);
     }
     a->msg_kind = kind;
     a->is_msg_on_marks = false;
@@ -2331,7 +2335,7 @@ int cmd_form(int argc, char **argv)
     (void)argc;
     (void)argv;
     if (!can_use_terminal()) {
-        fprintf(stderr, "amplecall: the call form needs an interactive terminal (stdin and "
+        sanitize_fprintf(stderr, "amplecall: the call form needs an interactive terminal (stdin and "
                         "stdout a tty, TERM set and not \"dumb\").\n"
                         "Use 'amplecall log --help' to log a call from a script.\n");
         return EXIT_USAGE;
@@ -2342,12 +2346,12 @@ int cmd_form(int argc, char **argv)
     form_set_change_hook(&a->form, on_form_change, a);
     clock_init(&a->clock, NULL, NULL);
     if (!settings_load(&a->settings, NULL, &err)) {
-        fprintf(stderr, "amplecall: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }
     if (!a->settings.api_key) {
-        fprintf(stderr, "amplecall: no API key: set AMPLEMARKET_API_KEY (or api_key_command in "
+        sanitize_fprintf(stderr, "amplecall: no API key: set AMPLEMARKET_API_KEY (or api_key_command in "
                         "the config file)\n");
         rc = EXIT_CONFIG;
         goto out;
@@ -2356,13 +2360,13 @@ int cmd_form(int argc, char **argv)
     a->host = a->host_label;
 
     if (!loop_signals_init(&err)) {
-        fprintf(stderr, "amplecall: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall: %s\n", err);
         rc = EXIT_INTERNAL;
         goto out;
     }
     if (!tui_init(a->settings.is_color_disabled, &err)) {
         loop_signals_done();
-        fprintf(stderr, "amplecall: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall: %s\n", err);
         rc = EXIT_USAGE;
         goto out;
     }
@@ -2391,7 +2395,7 @@ int cmd_form(int argc, char **argv)
         util_set_die_hook(NULL);
         restore_terminal();
         g_app = NULL;
-        fprintf(stderr, "amplecall: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }
