@@ -31,9 +31,14 @@ void app_message(struct app *a, enum msg_kind kind, const char *fmt, ...)
     free(a->message);
     a->message = NULL;
     if (fmt) {
+        char *raw;
+
         va_start(ap, fmt);
-        a->message = xvasprintf(fmt, ap);
+        raw = xvasprintf(fmt, ap);
         va_end(ap);
+        /* whatever it quotes (the server, a file name, the user's own input) is drawn inert */
+        a->message = sanitize_line(raw);
+        free(raw);
     }
     a->msg_kind = kind;
     a->is_msg_on_marks = false;

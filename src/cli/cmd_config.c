@@ -10,6 +10,7 @@
 
 #include "cli/cmdutil.h"
 #include "cli/commands.h"
+#include "core/sanitize.h"
 #include "core/util.h"
 
 static const char config_help[] =
@@ -36,11 +37,12 @@ static const char *colors_mode(enum settings_colors m)
     return m == SETTINGS_COLORS_NEVER ? "never" : m == SETTINGS_COLORS_ALWAYS ? "always" : "auto";
 }
 
+/* Values and origins hold paths and names from the environment and the file: inert. */
 static void line(const char *key, const char *value, const char *origin)
 {
-    printf("%-16s %s", key, value);
+    sanitize_fprintf(stdout, "%-16s %s", key, value);
     if (origin)
-        printf("   (%s)", origin);
+        sanitize_fprintf(stdout, "   (%s)", origin);
     putchar('\n');
 }
 
@@ -166,7 +168,7 @@ int cmd_config(int argc, char **argv)
             rc = EXIT_CONFIG;
             goto out;
         }
-        printf("%s\n", path);
+        sanitize_fprintf(stdout, "%s\n", path);
         rc = 0;
         goto out;
     }

@@ -9,6 +9,7 @@
 
 #include "cli/out.h"
 #include "cli/commands.h"
+#include "core/sanitize.h"
 #include "core/util.h"
 #include "store/history.h"
 
@@ -50,7 +51,7 @@ int cmd_history(int argc, char **argv)
             break;
         case 'n':
             if (!str_to_nonneg(optarg, 1000000000, &limit)) {
-                fprintf(stderr, "amplecall history: --limit needs a whole number\n");
+                sanitize_fprintf(stderr, "amplecall history: --limit needs a whole number\n");
                 return EXIT_USAGE;
             }
             break;
@@ -58,20 +59,20 @@ int cmd_history(int argc, char **argv)
             history_usage(stdout);
             return EXIT_LOGGED;
         default:
-            fprintf(stderr, "amplecall history: unknown option '%s'\n", argv[optind - 1]);
-            fprintf(stderr, "Try 'amplecall history --help'.\n");
+            sanitize_fprintf(stderr, "amplecall history: unknown option '%s'\n", argv[optind - 1]);
+            sanitize_fprintf(stderr, "Try 'amplecall history --help'.\n");
             return EXIT_USAGE;
         }
     }
     if (optind < argc) {
         if (optind + 1 < argc || !str_to_nonneg(argv[optind], 1LL << 62, &id) || id == 0) {
-            fprintf(stderr, "amplecall history: expected one call ID, got '%s'\n", argv[optind]);
+            sanitize_fprintf(stderr, "amplecall history: expected one call ID, got '%s'\n", argv[optind]);
             return EXIT_USAGE;
         }
     }
     s = store_open(NULL, &err);
     if (!s) {
-        fprintf(stderr, "amplecall history: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall history: %s\n", err);
         free(err);
         return EXIT_CONFIG;
     }
@@ -82,10 +83,10 @@ int cmd_history(int argc, char **argv)
         store_row_init(&r);
         found = store_get(s, id, &r, &err);
         if (found < 0) {
-            fprintf(stderr, "amplecall history: %s\n", err);
+            sanitize_fprintf(stderr, "amplecall history: %s\n", err);
             rc = EXIT_INTERNAL;
         } else if (found == 0) {
-            fprintf(stderr, "amplecall history: there is no call %lld\n", id);
+            sanitize_fprintf(stderr, "amplecall history: there is no call %lld\n", id);
             rc = EXIT_INVALID;
         } else if (is_json) {
             json_object *o = history_row_json(&r, true);
@@ -103,7 +104,7 @@ int cmd_history(int argc, char **argv)
         struct store_rows rows;
 
         if (!store_list(s, false, (size_t)limit, &rows, &err)) {
-            fprintf(stderr, "amplecall history: %s\n", err);
+            sanitize_fprintf(stderr, "amplecall history: %s\n", err);
             rc = EXIT_INTERNAL;
         } else {
             if (is_json)

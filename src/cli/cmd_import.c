@@ -426,7 +426,7 @@ static void report_row(const struct row *r, bool is_json, json_object *arr)
             while (*p) {
                 const char *nl = strchr(p, '\n');
                 size_t n = nl ? (size_t)(nl - p) : strlen(p);
-                printf("    %.*s\n", (int)n, p);
+                sanitize_fprintf(stdout, "    %.*s\n", (int)n, p);
                 p += n + (nl ? 1 : 0);
             }
             break;

@@ -86,7 +86,7 @@ static void print_table(struct table *t, const char *empty_message)
 {
     if (table_rows(t) == 0) {
         /* stdout stays a table for scripts; the note goes to stderr */
-        fprintf(stderr, "%s\n", empty_message);
+        sanitize_fprintf(stderr, "%s\n", empty_message);
     }
     table_print(t, stdout, table_term_width(STDOUT_FILENO));
 }
@@ -588,7 +588,7 @@ int cmd_whoami(int argc, char **argv)
                    "the config file, or pass --user (see 'amplecall users').\n");
         }
         printf("  api      %s\n", base);
-        printf("  profile  %s\n", c.settings.profile ? c.settings.profile : "(default)");
+        sanitize_fprintf(stdout, "  profile  %s\n", c.settings.profile ? c.settings.profile : "(default)");
         printf("  key      %s, from %s\n", mask,
                c.settings.api_key_source ? c.settings.api_key_source : "?");
         free(base);

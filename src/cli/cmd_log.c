@@ -153,14 +153,14 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
             break;
         case O_MAX_WAIT:
             if (!str_to_nonneg(optarg, 3600, &n)) {
-                fprintf(stderr, "amplecall log: --max-wait must be 0-3600 seconds\n");
+                sanitize_fprintf(stderr, "amplecall log: --max-wait must be 0-3600 seconds\n");
                 return EXIT_USAGE;
             }
             o->max_wait_s = (long)n;
             break;
         case O_TIMEOUT:
             if (!str_to_nonneg(optarg, 3600, &n) || n == 0) {
-                fprintf(stderr, "amplecall log: --timeout must be 1-3600 seconds\n");
+                sanitize_fprintf(stderr, "amplecall log: --timeout must be 1-3600 seconds\n");
                 return EXIT_USAGE;
             }
             o->flags.timeout_s = (long)n;
@@ -185,20 +185,20 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
             log_usage(stdout);
             return -1;
         case ':':
-            fprintf(stderr, "amplecall log: %s needs a value\n", argv[optind - 1]);
+            sanitize_fprintf(stderr, "amplecall log: %s needs a value\n", argv[optind - 1]);
             return EXIT_USAGE;
         default:
-            fprintf(stderr, "amplecall log: unknown option '%s'\n", argv[optind - 1]);
-            fprintf(stderr, "Try 'amplecall log --help'.\n");
+            sanitize_fprintf(stderr, "amplecall log: unknown option '%s'\n", argv[optind - 1]);
+            sanitize_fprintf(stderr, "Try 'amplecall log --help'.\n");
             return EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "amplecall log: unexpected argument '%s'\n", argv[optind]);
+        sanitize_fprintf(stderr, "amplecall log: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
     if (o->transcription_file && o->call.text[FIELD_TRANSCRIPTION]) {
-        fprintf(stderr, "amplecall log: give --transcription or --transcription-file, not both\n");
+        sanitize_fprintf(stderr, "amplecall log: give --transcription or --transcription-file, not both\n");
         return EXIT_USAGE;
     }
     return 0;
@@ -207,7 +207,7 @@ static int parse_args(int argc, char **argv, struct log_opts *o)
 static void print_field_errors(const struct field_errors *errs)
 {
     for (size_t i = 0; i < errs->n; i++)
-        fprintf(stderr, "amplecall log: %s (--%s): %s\n", field_label(errs->v[i].field),
+        sanitize_fprintf(stderr, "amplecall log: %s (--%s): %s\n", field_label(errs->v[i].field),
                 field_json_name(errs->v[i].field), errs->v[i].message);
 }
 
@@ -223,7 +223,7 @@ static int lookup_user(struct api *api, struct call *c)
         return 0;
     st = resolve_user_st(api, u, &uuid, &err);
     if (st != RESOLVE_FOUND) {
-        fprintf(stderr, "amplecall log: --user: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall log: --user: %s\n", err);
         free(err);
         return resolve_exit_code(st);
     }
@@ -241,7 +241,7 @@ static int resolve_names(struct api *api, struct call *c)
     if (*call_get(c, FIELD_DISPOSITION)) {
         st = resolve_disposition_st(api, call_get(c, FIELD_DISPOSITION), &uuid, &err);
         if (st != RESOLVE_FOUND) {
-            fprintf(stderr, "amplecall log: --disposition: %s\n", err);
+            sanitize_fprintf(stderr, "amplecall log: --disposition: %s\n", err);
             free(err);
             return resolve_exit_code(st);
         }
@@ -250,7 +250,7 @@ static int resolve_names(struct api *api, struct call *c)
     }
     st = resolve_task_st(api, call_get(c, FIELD_USER), call_get(c, FIELD_TASK), &uuid, &err);
     if (st != RESOLVE_FOUND) {
-        fprintf(stderr, "amplecall log: --task: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall log: --task: %s\n", err);
         free(err);
         return resolve_exit_code(st);
     }
@@ -283,10 +283,10 @@ static void print_summary(const struct call_record *rec)
 static void print_rejection(const struct api_result *res)
 {
     if (res->errors.n == 0) {
-        fprintf(stderr, "amplecall log: %s\n", res->message);
+        sanitize_fprintf(stderr, "amplecall log: %s\n", res->message);
         return;
     }
-    fprintf(stderr, "amplecall log: the API rejected the call (HTTP %ld):\n", res->status);
+    sanitize_fprintf(stderr, "amplecall log: the API rejected the call (HTTP %ld):\n", res->status);
     for (size_t i = 0; i < res->errors.n; i++) {
         const struct api_error *e = &res->errors.v[i];
         char *m = apierr_message(e);
@@ -296,9 +296,9 @@ static void print_rejection(const struct api_result *res)
                                     : e->parameter              ? e->parameter
                                                                 : e->header);
         if (*where)
-            fprintf(stderr, "  %s: %s\n", where, msg);
+            sanitize_fprintf(stderr, "  %s: %s\n", where, msg);
         else
-            fprintf(stderr, "  %s\n", msg);
+            sanitize_fprintf(stderr, "  %s\n", msg);
         free(m);
         free(msg);
         free(where);
@@ -337,45 +337,45 @@ static void report(enum outbox_status st, const struct api_result *res, long lon
     const char *msg = res->message ? res->message : outbox_status_name(st);
 
     if (st == OUTBOX_UNKNOWN)
-        fprintf(stderr, "amplecall log: outcome unknown: %s\n", msg);
+        sanitize_fprintf(stderr, "amplecall log: outcome unknown: %s\n", msg);
     else if (st == OUTBOX_PENDING && res->outcome == HTTP_OUT_RATE_LIMITED)
-        fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n", msg,
+        sanitize_fprintf(stderr, "amplecall log: %s; not waiting longer than %ld s (--max-wait)\n", msg,
                 o->max_wait_s);
     else
-        fprintf(stderr, "amplecall log: %s\n", msg);
+        sanitize_fprintf(stderr, "amplecall log: %s\n", msg);
     if (!id) {
         if (st == OUTBOX_UNKNOWN)
-            fprintf(stderr, "amplecall log: the call was not stored (--no-outbox): check with "
+            sanitize_fprintf(stderr, "amplecall log: the call was not stored (--no-outbox): check with "
                             "'amplecall calls' before logging it again\n");
         else
-            fprintf(stderr, "amplecall log: the call was not stored (--no-outbox) and not "
+            sanitize_fprintf(stderr, "amplecall log: the call was not stored (--no-outbox) and not "
                             "logged\n");
         return;
     }
     switch (st) {
     case OUTBOX_UNKNOWN:
-        fprintf(stderr, "amplecall log: kept as call %lld in the outbox; it is looked up on "
+        sanitize_fprintf(stderr, "amplecall log: kept as call %lld in the outbox; it is looked up on "
                         "the server before it is ever sent again ('amplecall outbox flush')\n",
                 id);
         break;
     case OUTBOX_REVIEW:
-        fprintf(stderr, "amplecall log: kept as call %lld, to be reviewed: 'amplecall outbox' "
+        sanitize_fprintf(stderr, "amplecall log: kept as call %lld, to be reviewed: 'amplecall outbox' "
                         "shows the calls in question, 'amplecall outbox resolve %lld' settles "
                         "it\n",
                 id, id);
         break;
     case OUTBOX_PENDING:
         if (res->outcome == HTTP_OUT_AUTH)
-            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
+            sanitize_fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
                             "fix the key, then run 'amplecall outbox flush'\n",
                     id);
         else
-            fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
+            sanitize_fprintf(stderr, "amplecall log: the call is stored as pending (outbox call %lld); "
                             "'amplecall outbox flush' sends it\n",
                     id);
         break;
     default:
-        fprintf(stderr, "amplecall log: the call is kept as outbox call %lld\n", id);
+        sanitize_fprintf(stderr, "amplecall log: the call is kept as outbox call %lld\n", id);
         break;
     }
 }
@@ -400,7 +400,7 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
     if (!o->is_no_outbox) {
         store = store_open(NULL, &err);
         if (!store) {
-            fprintf(stderr, "amplecall log: cannot store the call before sending it (%s); it "
+            sanitize_fprintf(stderr, "amplecall log: cannot store the call before sending it (%s); it "
                             "was not sent. Free the state directory, or use --no-outbox to "
                             "send it unrecorded.\n",
                     err);
@@ -420,7 +420,7 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
         else
             st = outbox_submit(ob, &o->call, NULL, &res, &rec, &id, &err);
         if (st == OUTBOX_ERROR) {
-            fprintf(stderr, "amplecall log: %s%s\n", err,
+            sanitize_fprintf(stderr, "amplecall log: %s%s\n", err,
                     id ? "" : "; the call was not stored and not sent. Use --no-outbox to "
                               "send it unrecorded.");
             free(err);
@@ -431,7 +431,7 @@ static int submit(struct api *api, const struct log_opts *o, long timeout_ms)
             res.retry_after < 0 || waited + res.retry_after > o->max_wait_s ||
             n >= MAX_RATE_RETRIES)
             break;
-        fprintf(stderr, "amplecall log: rate limited; retrying in %ld s\n", res.retry_after);
+        sanitize_fprintf(stderr, "amplecall log: rate limited; retrying in %ld s\n", res.retry_after);
         waited += res.retry_after;
         sleep_seconds(res.retry_after);
     }
@@ -476,7 +476,7 @@ int cmd_log(int argc, char **argv)
         goto out;
     }
     if (!settings_load(&s, &o.flags, &err)) {
-        fprintf(stderr, "amplecall log: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall log: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }
@@ -487,7 +487,7 @@ int cmd_log(int argc, char **argv)
         char *text = buf_read_file(o.transcription_file, MAX_TRANSCRIPTION, &len, &err);
         const char *nul;
         if (!text) {
-            fprintf(stderr, "amplecall log: %s\n", err);
+            sanitize_fprintf(stderr, "amplecall log: %s\n", err);
             rc = EXIT_USAGE;
             goto out;
         }
@@ -532,7 +532,7 @@ int cmd_log(int argc, char **argv)
     }
     api = connect_api(&s, &err);
     if (!api) {
-        fprintf(stderr, "amplecall log: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall log: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }

@@ -74,7 +74,7 @@ static int parse(int argc, char **argv, struct outbox_cli *o)
         int taken = settings_take_flag(argc, argv, &i, &o->flags, &err);
 
         if (taken < 0) {
-            fprintf(stderr, "amplecall outbox: %s\n", err);
+            sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
             free(err);
             return EXIT_USAGE;
         }
@@ -88,8 +88,8 @@ static int parse(int argc, char **argv, struct outbox_cli *o)
             outbox_usage(stdout);
             return -1;
         } else if (a[0] == '-') {
-            fprintf(stderr, "amplecall outbox: unknown option '%s'\n", a);
-            fprintf(stderr, "Try 'amplecall outbox --help'.\n");
+            sanitize_fprintf(stderr, "amplecall outbox: unknown option '%s'\n", a);
+            sanitize_fprintf(stderr, "Try 'amplecall outbox --help'.\n");
             return EXIT_USAGE;
         } else if (!strcmp(a, "--sent") && i + 1 < argc) {
             o->sent_id = argv[++i];
@@ -101,30 +101,30 @@ static int parse(int argc, char **argv, struct outbox_cli *o)
             has_action = true;
         } else if ((!strcmp(o->action, "drop") || !strcmp(o->action, "resolve")) && !o->id) {
             if (!str_to_nonneg(a, 1LL << 62, &o->id) || o->id == 0) {
-                fprintf(stderr, "amplecall outbox: '%s' is not a call ID\n", a);
+                sanitize_fprintf(stderr, "amplecall outbox: '%s' is not a call ID\n", a);
                 return EXIT_USAGE;
             }
         } else {
-            fprintf(stderr, "amplecall outbox: unexpected argument '%s'\n", a);
+            sanitize_fprintf(stderr, "amplecall outbox: unexpected argument '%s'\n", a);
             return EXIT_USAGE;
         }
     }
     if ((!strcmp(o->action, "drop") || !strcmp(o->action, "resolve")) && !o->id) {
-        fprintf(stderr, "amplecall outbox: %s needs the ID of a call (see 'amplecall outbox')\n",
+        sanitize_fprintf(stderr, "amplecall outbox: %s needs the ID of a call (see 'amplecall outbox')\n",
                 o->action);
         return EXIT_USAGE;
     }
     if (!strcmp(o->action, "resolve") && !o->sent_id == !o->is_resend) {
-        fprintf(stderr, "amplecall outbox: resolve needs one of --sent REMOTE_ID or --resend\n");
+        sanitize_fprintf(stderr, "amplecall outbox: resolve needs one of --sent REMOTE_ID or --resend\n");
         return EXIT_USAGE;
     }
     if (strcmp(o->action, "resolve") != 0 && (o->sent_id || o->is_resend)) {
-        fprintf(stderr, "amplecall outbox: --sent and --resend go with resolve\n");
+        sanitize_fprintf(stderr, "amplecall outbox: --sent and --resend go with resolve\n");
         return EXIT_USAGE;
     }
     if (o->sent_id && !validate_uuid(o->sent_id)) {
         char *clean = sanitize_line(o->sent_id);
-        fprintf(stderr, "amplecall outbox: '%s' is not a call id (a UUID)\n", clean);
+        sanitize_fprintf(stderr, "amplecall outbox: '%s' is not a call id (a UUID)\n", clean);
         free(clean);
         return EXIT_USAGE;
     }
@@ -139,7 +139,7 @@ static int do_list(struct store *s, const struct outbox_cli *o)
     /* a row whose sender died shows as unknown rather than forever "sending" */
     if (!store_reap_stale(s, store_now_ms(), NULL, &err) ||
         !store_list(s, true, 0, &rows, &err)) {
-        fprintf(stderr, "amplecall outbox: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
         free(err);
         return EXIT_INTERNAL;
     }
@@ -158,7 +158,7 @@ static bool confirm(const char *question)
 {
     char line[64];
 
-    fprintf(stderr, "%s [y/N] ", question);
+    sanitize_fprintf(stderr, "%s [y/N] ", question);
     fflush(stderr);
     if (!fgets(line, sizeof(line), stdin))
         return false;
@@ -175,21 +175,21 @@ static int do_drop(struct store *s, const struct outbox_cli *o)
     found = store_get(s, o->id, &r, &err);
     if (found <= 0) {
         if (found == 0)
-            fprintf(stderr, "amplecall outbox: there is no call %lld\n", o->id);
+            sanitize_fprintf(stderr, "amplecall outbox: there is no call %lld\n", o->id);
         else
-            fprintf(stderr, "amplecall outbox: %s\n", err);
+            sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
         rc = found == 0 ? EXIT_INVALID : EXIT_INTERNAL;
         goto out;
     }
     if (r.state == STORE_SENT && !r.damage) {
-        fprintf(stderr, "amplecall outbox: call %lld was sent already; it stays in the history\n",
+        sanitize_fprintf(stderr, "amplecall outbox: call %lld was sent already; it stays in the history\n",
                 o->id);
         rc = EXIT_INVALID;
         goto out;
     }
     if (!o->is_yes) {
         if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-            fprintf(stderr, "amplecall outbox: not dropping call %lld without confirmation; "
+            sanitize_fprintf(stderr, "amplecall outbox: not dropping call %lld without confirmation; "
                             "add --yes\n",
                     o->id);
             rc = EXIT_USAGE;
@@ -202,16 +202,16 @@ static int do_drop(struct store *s, const struct outbox_cli *o)
                                  ? " An earlier attempt may have reached the server."
                                  : " It will never be sent.");
         if (!confirm(question)) {
-            fprintf(stderr, "Kept call %lld.\n", o->id);
+            sanitize_fprintf(stderr, "Kept call %lld.\n", o->id);
             goto out;
         }
     }
     found = store_drop(s, o->id, store_now_ms(), &err);
     if (found < 0) {
-        fprintf(stderr, "amplecall outbox: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
         rc = EXIT_INVALID;
     } else if (found == 0) {
-        fprintf(stderr, "amplecall outbox: there is no call %lld\n", o->id);
+        sanitize_fprintf(stderr, "amplecall outbox: there is no call %lld\n", o->id);
         rc = EXIT_INVALID;
     } else if (o->is_json) {
         printf("{\"dropped\": %lld}\n", o->id);
@@ -232,7 +232,7 @@ static int do_resolve(struct store *s, const struct outbox_cli *o)
 
     if (store_resolve(s, o->id, o->sent_id, store_now_ms(), &err) < 0) {
         char *clean = sanitize_line(err);
-        fprintf(stderr, "amplecall outbox: %s\n", clean);
+        sanitize_fprintf(stderr, "amplecall outbox: %s\n", clean);
         free(clean);
         free(err);
         return EXIT_INVALID;
@@ -259,13 +259,13 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
     memset(&st, 0, sizeof(st));
     settings_init(&set);
     if (!settings_load(&set, &o->flags, &err)) {
-        fprintf(stderr, "amplecall outbox: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }
     api = connect_api(&set, &err);
     if (!api) {
-        fprintf(stderr, "amplecall outbox: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
         rc = EXIT_CONFIG;
         goto out;
     }
@@ -274,7 +274,7 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
     outbox_options_from_env(&oopt);
     ob = outbox_new(s, api, &oopt);
     if (!outbox_flush(ob, &st, &err)) {
-        fprintf(stderr, "amplecall outbox: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
         rc = EXIT_INTERNAL;
         goto out;
     }
@@ -309,11 +309,11 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
         printf(".\n");
         if (st.last_error) {
             char *e = sanitize_line(st.last_error);
-            fprintf(stderr, "amplecall outbox: stopped: %s\n", e);
+            sanitize_fprintf(stderr, "amplecall outbox: stopped: %s\n", e);
             free(e);
         }
         if (st.rejected)
-            fprintf(stderr, "amplecall outbox: see 'amplecall history' for the rejected "
+            sanitize_fprintf(stderr, "amplecall outbox: see 'amplecall history' for the rejected "
                             "call%s and the API's errors\n",
                     st.rejected == 1 ? "" : "s");
     }
@@ -339,7 +339,7 @@ int cmd_outbox(int argc, char **argv)
         return rc < 0 ? EXIT_LOGGED : rc;
     s = store_open(NULL, &err);
     if (!s) {
-        fprintf(stderr, "amplecall outbox: %s\n", err);
+        sanitize_fprintf(stderr, "amplecall outbox: %s\n", err);
         free(err);
         return EXIT_CONFIG;
     }

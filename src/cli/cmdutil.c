@@ -37,12 +37,16 @@ void cmd_ctx_done(struct cmd_ctx *c)
 void cmd_error(const struct cmd_ctx *c, const char *fmt, ...)
 {
     va_list ap;
+    char *msg, *clean;
 
-    fprintf(stderr, "amplecall %s: ", c->name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    msg = xvasprintf(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    /* messages quote arguments, paths, config lines and CSV cells: inert like server text */
+    clean = sanitize_line(msg);
+    fprintf(stderr, "amplecall %s: %s\n", c->name, clean);
+    free(clean);
+    free(msg);
 }
 
 int cmd_ctx_load(struct cmd_ctx *c, const struct settings_flags *flags)

@@ -146,14 +146,14 @@ static int fail_listing(struct prompt_state *ps, const char *what, struct api_re
 {
     char *m = sanitize_line(res->message ? res->message : "request failed");
 
-    fprintf(stderr, "Cannot list %s: %s\n", what, m);
+    sanitize_fprintf(stderr, "Cannot list %s: %s\n", what, m);
     free(m);
     if (res->outcome == HTTP_OUT_AUTH) {
         ps->exit_code = EXIT_AUTH;
         return -1;
     }
     /* other failures only cost the completion: a UUID can still be typed */
-    fprintf(stderr, "Type the %s's UUID instead.\n", what[0] == 'd' ? "disposition" : "task");
+    sanitize_fprintf(stderr, "Type the %s's UUID instead.\n", what[0] == 'd' ? "disposition" : "task");
     return 0;
 }
 
@@ -208,7 +208,7 @@ static int load_tasks(struct prompt_state *ps, const char *user_id)
             free(w);
         }
         words_set(&ps->task_words, words, ps->tasks.n);
-        fprintf(stderr, "%zu scheduled phone-call task%s; Tab completes contact names.\n",
+        sanitize_fprintf(stderr, "%zu scheduled phone-call task%s; Tab completes contact names.\n",
                 ps->tasks.n, ps->tasks.n == 1 ? "" : "s");
     }
     api_result_done(&res);
@@ -226,7 +226,7 @@ static char *user_uuid(struct prompt_state *ps)
         return NULL;
     st = resolve_user_st(ps->api, u, &uuid, &err);
     if (st != RESOLVE_FOUND) {
-        fprintf(stderr, "%s\n", err);
+        sanitize_fprintf(stderr, "%s\n", err);
         if (st == RESOLVE_AUTH_FAILED)
             ps->exit_code = EXIT_AUTH;
         free(err);
@@ -258,13 +258,13 @@ static bool accept_value(struct prompt_state *ps, enum field_id f, const char *t
             ps->exit_code = EXIT_AUTH;
     }
     if (st != RESOLVE_FOUND) {
-        fprintf(stderr, "%s\n", err);
+        sanitize_fprintf(stderr, "%s\n", err);
         free(err);
         return false;
     }
     msg = validate_field(f, uuid ? uuid : typed);
     if (msg) {
-        fprintf(stderr, "%s %s.\n", field_label(f), msg);
+        sanitize_fprintf(stderr, "%s %s.\n", field_label(f), msg);
         free(msg);
         free(uuid);
         return false;
@@ -300,7 +300,7 @@ static int ask_field(struct prompt_state *ps, enum field_id f)
             int rc;
             if (ps->exit_code)
                 return -1;
-            fprintf(stderr, "Tasks belong to a user: who made the call?\n");
+            sanitize_fprintf(stderr, "Tasks belong to a user: who made the call?\n");
             rc = ask_field(ps, FIELD_USER);
             if (rc)
                 return rc;
@@ -359,18 +359,18 @@ static int ask_field(struct prompt_state *ps, enum field_id f)
 
 static void print_review(struct prompt_state *ps)
 {
-    fprintf(stderr, "\nReview:\n");
+    sanitize_fprintf(stderr, "\nReview:\n");
     for (int f = 0; f < FIELD_COUNT; f++) {
         const char *v = ps->shown[f] ? ps->shown[f] : call_get(ps->call, (enum field_id)f);
         char *s = sanitize_line(*v ? v : "(empty)");
-        fprintf(stderr, "%3d  %-15s %s\n", f + 1, field_label((enum field_id)f), s);
+        sanitize_fprintf(stderr, "%3d  %-15s %s\n", f + 1, field_label((enum field_id)f), s);
         free(s);
     }
     for (size_t i = 0; i < ps->dispositions.n; i++) {
         const struct disposition *d = &ps->dispositions.v[i];
         if (d->id && !strcmp(d->id, call_get(ps->call, FIELD_DISPOSITION)) && d->action &&
             !strcmp(d->action, "complete")) {
-            fprintf(stderr, "This disposition completes the task and its sequence lead.\n");
+            sanitize_fprintf(stderr, "This disposition completes the task and its sequence lead.\n");
         }
     }
 }
@@ -415,7 +415,7 @@ enum lineprompt_result lineprompt_fill(struct api *a, const struct settings *s, 
     rl_completion_append_character = '\0';
     using_history();
 
-    fprintf(stderr, "Log a call. Enter keeps the value in brackets, '-' clears an optional "
+    sanitize_fprintf(stderr, "Log a call. Enter keeps the value in brackets, '-' clears an optional "
                     "field, Ctrl-D cancels.\n");
     for (int f = 0; f < FIELD_COUNT; f++) {
         rc = ask_field(&ps, (enum field_id)f);
@@ -431,7 +431,7 @@ enum lineprompt_result lineprompt_fill(struct api *a, const struct settings *s, 
         validate_call(c, &errs);
         print_review(&ps);
         for (size_t i = 0; i < errs.n; i++)
-            fprintf(stderr, "Problem: %s %s.\n", field_label(errs.v[i].field), errs.v[i].message);
+            sanitize_fprintf(stderr, "Problem: %s %s.\n", field_label(errs.v[i].field), errs.v[i].message);
         line = ask(&ps,
                    errs.n ? "Change which field? (number, or 'no' to cancel): "
                           : "Send this call? (yes, no, or a field number to change it): ",
@@ -462,7 +462,7 @@ enum lineprompt_result lineprompt_fill(struct api *a, const struct settings *s, 
                 goto out_rc;
             continue;
         }
-        fprintf(stderr, "Answer yes, no, or a number from 1 to %d.\n", FIELD_COUNT);
+        sanitize_fprintf(stderr, "Answer yes, no, or a number from 1 to %d.\n", FIELD_COUNT);
         free(answer);
     }
     goto out;
@@ -476,7 +476,7 @@ out_rc:
     }
 out:
     if (result == LINEPROMPT_CANCEL)
-        fprintf(stderr, "Not sent.\n");
+        sanitize_fprintf(stderr, "Not sent.\n");
     rl_outstream = old_out;
     rl_attempted_completion_function = old_complete;
     rl_completer_word_break_characters = old_breaks;

@@ -7,22 +7,20 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/util.h"
 #include "core/validate.h"
 #include "core/safepath.h"
+#include "conf/keycmd.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
-#define KEY_COMMAND_MAX_BYTES (16 * 1024)
 #define TIMEOUT_MAX_S 3600
 
 const char *const settings_key_actions[] = {
@@ -322,6 +320,12 @@ static char *check_value(const char *key, const char *v)
     } else if (!strcmp(key, "api_key_command")) {
         if (str_blank(v))
             return xstrdup("api_key_command has an empty value");
+    } else if (!strcmp(key, "api_key_command_timeout")) {
+        long long n;
+        if (!str_to_nonneg(v, KEYCMD_MAX_TIMEOUT_S, &n) || n == 0)
+            return xasprintf("api_key_command_timeout must be a whole number of seconds "
+                             "(1-%d), not '%s'",
+                             KEYCMD_MAX_TIMEOUT_S, v);
     } else if (!strcmp(key, "ca_file")) {
         /* any path; whether it is readable is checked for the value in effect */
     } else if (!strncmp(key, "key.", 4)) {
@@ -691,106 +695,22 @@ static bool read_config(const char *path, bool is_explicit, char **text, size_t 
     return true;
 }
 
-/* Run cmd with /bin/sh -c; its stdout's first line is the key. Its stdin and stderr are ours
- * (a password manager may prompt); its environment lacks AMPLEMARKET_API_KEY. */
-static bool run_key_command(const char *cmd, char **key, char **why)
+/* api_key_command_timeout of the profile, else of the default section, else 0 (the default). */
+static long key_command_timeout(const struct settings_file *f, const char *profile)
 {
-    int fds[2];
-    pid_t pid;
-    struct buf out;
-    char chunk[512];
-    ssize_t n;
-    int status = 0;
-    bool is_too_big = false;
-    const char *line;
-    char *nl;
+    long long n = 0, from_default = 0;
 
-    *key = NULL;
-    if (pipe(fds) != 0) {
-        *why = xasprintf("cannot create a pipe: %s", strerror(errno));
-        return false;
-    }
-    /* close-on-exec: the shell gets the write end only as its dup2'd stdout */
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    pid = fork();
-    if (pid < 0) {
-        *why = xasprintf("cannot start /bin/sh: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return false;
-    }
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_DFL);
-        unsetenv("AMPLEMARKET_API_KEY");
-        if (dup2(fds[1], STDOUT_FILENO) < 0)
-            _exit(126);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    buf_init(&out, KEY_COMMAND_MAX_BYTES);
-    for (;;) {
-        n = read(fds[0], chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
+    for (size_t i = 0; i < f->n; i++) {
+        const struct settings_entry *e = &f->v[i];
+        long long v;
+        if (strcmp(e->key, "api_key_command_timeout") || !str_to_nonneg(e->value, 1LL << 30, &v))
             continue;
-        if (n <= 0)
-            break;
-        if (buf_append(&out, chunk, (size_t)n) != 0) {
-            is_too_big = true;
-            break;
-        }
+        if (!e->section)
+            from_default = v;
+        else if (profile && !strcmp(e->section, profile))
+            n = v;
     }
-    explicit_bzero(chunk, sizeof(chunk));
-    close(fds[0]); /* a command still writing gets SIGPIPE */
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            *why = xasprintf("cannot wait for the command: %s", strerror(errno));
-            goto fail;
-        }
-    }
-    if (WIFSIGNALED(status)) {
-        *why = xasprintf("was killed by signal %d (%s)", WTERMSIG(status),
-                         strsignal(WTERMSIG(status)));
-        goto fail;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        int code = WEXITSTATUS(status);
-        *why = xasprintf("failed with exit status %d%s", code,
-                         code == 127   ? " (command not found)"
-                         : code == 126 ? " (not executable)"
-                                       : "");
-        goto fail;
-    }
-    if (is_too_big) {
-        *why =
-            xasprintf("printed more than %d bytes; expected just the key", KEY_COMMAND_MAX_BYTES);
-        goto fail;
-    }
-    line = out.data ? out.data : "";
-    nl = strchr(line, '\n');
-    if (nl)
-        *nl = '\0';
-    *key = str_trim(line);
-    if (!**key) {
-        *why = xstrdup("printed no key on its first line");
-        goto fail;
-    }
-    if (!is_key_text(*key)) {
-        *why = xstrdup("printed a key with spaces or control characters");
-        goto fail;
-    }
-    if (out.data)
-        explicit_bzero(out.data, out.cap);
-    buf_done(&out);
-    return true;
-fail:
-    if (out.data)
-        explicit_bzero(out.data, out.cap);
-    buf_done(&out);
-    scrub_free(*key);
-    *key = NULL;
-    return false;
+    return (long)(n ? n : from_default);
 }
 
 static const struct settings_entry *key_entry_of(const struct settings_file *f, const char *section,
@@ -1047,7 +967,7 @@ bool settings_load(struct settings *s, const struct settings_flags *flags, char 
         set_origin(s, SETTING_API_KEY, entry_origin(path, key_e));
     } else {
         char *key = NULL, *why = NULL;
-        if (!run_key_command(key_e->value, &key, &why)) {
+        if (!keycmd_run(key_e->value, key_command_timeout(&file, profile), &key, &why)) {
             buf_printf(&errs, "%s:%d: api_key_command '%s' %s\n", path, key_e->line, key_e->value,
                        why);
             free(why);

@@ -5,5 +5,6 @@ src_net_libnet_a_SOURCES = \
 	src/net/curl_dl.c src/net/curl_dl.h \
 	src/net/http.c src/net/http.h \
 	src/net/api.c src/net/api.h \
+	src/net/lists.c \
 	src/net/connect.c src/net/connect.h
 src_net_libnet_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)

@@ -6,6 +6,7 @@ src_store_libstore_a_SOURCES = \
 	src/store/drafts.c \
 	src/store/lease.c \
 	src/store/lookup.c \
+	src/store/query.c \
 	src/store/outbox.c src/store/outbox.h \
 	src/store/verdict.c \
 	src/store/history.c src/store/history.h \

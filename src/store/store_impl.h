@@ -12,6 +12,13 @@ struct store {
     char *path;
 };
 
+/* The columns store_row_read() reads, in its order. */
+#define ROW_COLUMNS                                                                            \
+    "id, created_at, call_json, api_base, state, attempts, last_error, last_status,"           \
+    " next_attempt_at, first_attempt_at, last_attempt_at, done_at, remote_id, response,"       \
+    " errors_json, resolved_by, external_key, draft_slot, lease_host, lease_pid, lease_until," \
+    " quarantine, content_key, candidates"
+
 /* Each returns false (or -1) with *err set ("what: sqlite's message"). */
 bool store_fail(struct store *s, char **err, const char *what);
 bool store_exec(struct store *s, const char *sql, char **err);

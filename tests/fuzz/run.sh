@@ -20,11 +20,11 @@ targets=${*:-$all_targets}
 modules_for() {
     case $1 in
     fuzz_apierr) echo "core/apierr.c core/call.c" ;;
-    fuzz_lists) echo "net/api.c net/http.c net/curl_dl.c core/apierr.c core/call.c core/sanitize.c core/text.c" ;;
+    fuzz_lists) echo "net/api.c net/lists.c net/http.c net/curl_dl.c core/apierr.c core/call.c core/sanitize.c core/text.c core/redact.c core/charset.c core/fold.c" ;;
     fuzz_call_record) echo "core/call.c" ;;
-    fuzz_sanitize) echo "core/sanitize.c core/text.c" ;;
+    fuzz_sanitize) echo "core/sanitize.c core/text.c core/charset.c" ;;
     fuzz_validate) echo "core/validate.c core/call.c" ;;
-    fuzz_config) echo "conf/settings.c core/validate.c core/call.c" ;;
+    fuzz_config) echo "conf/settings.c conf/keycmd.c core/validate.c core/call.c core/safepath.c core/redact.c core/sanitize.c core/charset.c" ;;
     fuzz_csv) echo "core/csv.c" ;;
     *) return 1 ;;
     esac

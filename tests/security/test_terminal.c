@@ -2,13 +2,17 @@
  * CSIs, a screen clear, an OSC 52 clipboard write, a C1 CSI, a bare CR and invalid UTF-8 into
  * a contact name, a disposition name and error details. Every command that shows them, and
  * the call form on a real pty, must write them inert: the raw bytes reaching the terminal
- * hold none of the hostile sequences, the title is never set, and the readable text stays. */
+ * hold none of the hostile sequences, the title is never set, and the readable text stays.
+ * The same holds for what the user typed: arguments, file names, config lines, CSV cells. */
 #include "config.h"
 #include "unit.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../e2e/pty.h"
 #include "cli_env.h"
@@ -117,6 +121,100 @@ static void cli__hostile_error_detail_prints_inert(void **state)
     cli_run_done(&r);
 }
 
+/* ---- the user's own input ------------------------------------------------------------- */
+
+/* Every payload expect_no_payload() looks for, between visible markers. */
+#define MINE "Mine\033]0;pwned\007\033]52;c;aGVsbG8=\007\033[2J\033[H\033]\xc2\x9b" "1;1H\r\xff" "End"
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    chmod(path, 0600);
+}
+
+/* Run and check it is inert (run() does), and that the visible part of MINE is still there. */
+static int run_mine_key(const char *key, const char *const *args, const char *const *env,
+                        bool is_quoted)
+{
+    struct cli_run r = cli_run(home, fake_base_url(fk), key, env, args);
+    int status = r.status;
+    const char *why = sec_inert_problem(r.out, strlen(r.out));
+
+    if (!why)
+        why = sec_inert_problem(r.err, strlen(r.err));
+    if (why)
+        fail_msg("amplecall %s echoed the user's input with %s", args[0], why);
+    expect_no_payload(r.out, strlen(r.out), "stdout");
+    expect_no_payload(r.err, strlen(r.err), "stderr");
+    /* (config keys are read in lower case) */
+    if (is_quoted && !cli_has(r.out, "ine") && !cli_has(r.err, "ine"))
+        fail_msg("amplecall %s did not quote the input at all:\n%s%s", args[0], r.out, r.err);
+    cli_run_done(&r);
+    return status;
+}
+
+static int run_mine(const char *const *args, const char *const *env)
+{
+    return run_mine_key(FAKE_API_KEY, args, env, true);
+}
+
+static void cli__the_users_own_input_is_echoed_inert(void **state)
+{
+    char *cfg_dir = xasprintf("%s/config/amplecall", home), *cfg = xasprintf("%s/config", cfg_dir);
+    char *missing = xasprintf("%s/" MINE ".csv", home), *csv = xasprintf("%s/calls.csv", home);
+    char *env_cfg = xasprintf("AMPLECALL_CONFIG=%s", missing);
+    char *mkdirs = xasprintf("mkdir -p '%s'", cfg_dir);
+
+    assert_int_equal(system(mkdirs), 0);
+    /* arguments */
+    assert_int_equal(run_mine((const char *const[]){"log", "--" MINE, NULL}, NULL), 64);
+    assert_int_equal(run_mine((const char *const[]){"outbox", "drop", MINE, NULL}, NULL), 64);
+    assert_int_equal(run_mine((const char *const[]){"history", MINE, NULL}, NULL), 64);
+    assert_int_equal(run_mine((const char *const[]){MINE, NULL}, NULL), 64);
+    assert_int_equal(run_mine((const char *const[]){"tasks", "--user", MINE, NULL}, NULL), 78);
+    /* the environment */
+    assert_int_equal(
+        run_mine((const char *const[]){"tasks", NULL}, (const char *const[]){"AMPLECALL_USER=" MINE, NULL}),
+        78);
+    /* file names */
+    assert_int_equal(run_mine((const char *const[]){"import", missing, NULL}, NULL), 64);
+    assert_int_equal(run_mine((const char *const[]){"config", "path", NULL},
+                              (const char *const[]){env_cfg, NULL}),
+                     0);
+    assert_int_equal(run_mine((const char *const[]){"config", "show", NULL},
+                              (const char *const[]){env_cfg, NULL}),
+                     78);
+    /* config lines: a bad key, a bad value, a bad profile, api_key_command's stderr */
+    write_text(cfg, MINE " = 1\n");
+    assert_int_equal(run_mine((const char *const[]){"tasks", NULL}, NULL), 78);
+    write_text(cfg, "user = " MINE "\n");
+    assert_int_equal(run_mine((const char *const[]){"tasks", NULL}, NULL), 78);
+    write_text(cfg, "[profile " MINE "]\n");
+    assert_int_equal(run_mine((const char *const[]){"tasks", NULL}, NULL), 78);
+    write_text(cfg, "api_key_command = printf '" MINE "' >&2; exit 1\n");
+    assert_int_equal(run_mine_key(NULL, (const char *const[]){"whoami", NULL}, NULL, true), 78);
+    unlink(cfg);
+    /* CSV cells: a header cell and a value */
+    write_text(csv, "from,to," MINE "\n1,2,3\n");
+    assert_int_equal(run_mine((const char *const[]){"import", "--dry-run", csv, NULL}, NULL), 65);
+    write_text(csv, "from,to,duration,answered,human,task,user\n"
+                    "+1 415 555 0100," MINE ",7,no,no," FAKE_TASK_ID_FIRST "," FAKE_USER_ID "\n");
+    /* (a bad value is named by its field, not quoted; what is shown must still be inert) */
+    run_mine_key(FAKE_API_KEY, (const char *const[]){"import", "--dry-run", csv, NULL}, NULL,
+                 false);
+    run_mine_key(FAKE_API_KEY, (const char *const[]){"import", csv, NULL}, NULL, false);
+    free(cfg_dir);
+    free(cfg);
+    free(missing);
+    free(csv);
+    free(env_cfg);
+    free(mkdirs);
+}
+
 /* ---- the form on a pty -------------------------------------------------------------- */
 
 static void see(struct term *t, const char *text)
@@ -199,6 +297,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cli__hostile_contact_and_disposition_names_print_inert),
         cmocka_unit_test(cli__hostile_error_detail_prints_inert),
+        cmocka_unit_test(cli__the_users_own_input_is_echoed_inert),
         cmocka_unit_test(form__hostile_names_and_details_reach_the_pty_inert),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

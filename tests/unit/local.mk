@@ -16,6 +16,7 @@ UNIT_TESTS = \
 	tests/unit/core/test_charset \
 	tests/unit/core/test_safepath \
 	tests/unit/core/test_redact \
+	tests/unit/conf/test_keycmd \
 	tests/unit/conf/test_settings \
 	tests/unit/net/test_api_parse \
 	tests/unit/net/test_http \
@@ -123,3 +124,6 @@ tests_unit_core_test_safepath_LDADD = $(UNIT_LDADD)
 tests_unit_core_test_redact_SOURCES = tests/unit/core/test_redact.c
 tests_unit_core_test_redact_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_core_test_redact_LDADD = $(UNIT_LDADD)
+tests_unit_conf_test_keycmd_SOURCES = tests/unit/conf/test_keycmd.c
+tests_unit_conf_test_keycmd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_conf_test_keycmd_LDADD = $(UNIT_LDADD)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/settings.h"
@@ -514,6 +515,34 @@ static void load__reports_api_key_command_killed_by_signal(void **state)
     settings_done(&s);
 }
 
+static void load__api_key_command_timeout_comes_from_the_profile_then_the_default(void **state)
+{
+    struct settings s;
+    struct settings_flags f = {.profile = "p"};
+    char *err;
+    time_t t0;
+
+    /* the default section's 100 s would let it finish after 3 s; the profile's 1 s does not */
+    write_config("api_key_command = sleep 3; echo k\napi_key_command_timeout = 100\n"
+                 "[profile p]\napi_key_command_timeout = 1\n",
+                 0600);
+    t0 = time(NULL);
+    err = load(&s, &f, false);
+    assert_true(time(NULL) - t0 <= 2);
+    assert_contains(err, "did not finish within 1 s (api_key_command_timeout)");
+    free(err);
+    settings_done(&s);
+    write_config("api_key_command = echo k\napi_key_command_timeout = 0\n", 0600);
+    err = load(&s, NULL, false);
+    assert_contains(err, ":2: api_key_command_timeout must be a whole number of seconds (1-600)");
+    free(err);
+    settings_done(&s);
+    write_config("api_key_command = echo k\napi_key_command_timeout = 2\n", 0600);
+    free(load(&s, NULL, true));
+    assert_string_equal(s.api_key, "k");
+    settings_done(&s);
+}
+
 static void load__refuses_a_config_file_others_can_change(void **state)
 {
     struct settings s;
@@ -718,6 +747,7 @@ int main(void)
         T(load__reports_api_key_command_printing_nothing),
         T(load__reports_api_key_command_killed_by_signal),
         T(load__refuses_a_config_file_others_can_change),
+        T(load__api_key_command_timeout_comes_from_the_profile_then_the_default),
         T(load__rejects_api_key_and_command_in_one_section),
         T(load__reports_bad_environment_values),
         T(load__reports_unreadable_ca_file_with_its_origin),
