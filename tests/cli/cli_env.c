@@ -71,8 +71,15 @@ struct cli_run cli_run_input(const char *home, const char *base_url, const char 
         envp[e++] = xasprintf("AMPLECALL_BASE_URL=%s", base_url);
     if (key)
         envp[e++] = xasprintf("AMPLEMARKET_API_KEY=%s", key);
-    for (int i = 0; extra_env && extra_env[i] && e < 63; i++)
+    for (int i = 0; extra_env && extra_env[i] && e < 60; i++)
         envp[e++] = xstrdup(extra_env[i]);
+    /* a sanitizer build's options reach the program too (tests/sanitize-check.sh) */
+    {
+        static const char *const pass[] = {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"};
+        for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]) && e < 63; i++)
+            if (getenv(pass[i]))
+                envp[e++] = xasprintf("%s=%s", pass[i], getenv(pass[i]));
+    }
     envp[e] = NULL;
     r.status = run_capture(argv, (const char *const *)envp, stdin_text, 20000, &r.out, &r.err);
     for (int i = 0; i < e; i++)
