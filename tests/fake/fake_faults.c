@@ -89,6 +89,8 @@ void fake_fault_relabel(struct fake_fault *f)
         label_add(&f->label, "start_date_at_call_start");
     if (f->is_endless_pages)
         label_add(&f->label, "endless_pages");
+    if (f->is_echo_key)
+        label_add(&f->label, "echo_key");
     if (f->list_key) {
         char *part = xasprintf("list_key=%s", f->list_key);
 
@@ -161,7 +163,7 @@ static const char *const known_keys[] = {
     "truncated", "reset_mid_body", "garbage",  "oversize_mib", "next_loop",
     "body",      "content_type",   "path",     "method",       "times",
     "store_then_status", "store_then_drop", "commit_delay_ms", "date_skew_s",
-    "start_date_at_call_start", "endless_pages", "list_key",
+    "start_date_at_call_start", "endless_pages", "list_key", "echo_key",
 };
 
 static struct fake_fault *fault_parse(json_object *o, char **err)
@@ -207,6 +209,7 @@ static struct fake_fault *fault_parse(json_object *o, char **err)
          get_int(o, "date_skew_s", -100000000, 100000000, &skew, err) &&
          get_bool(o, "start_date_at_call_start", &f->is_start_at_call_start, err) &&
          get_bool(o, "endless_pages", &f->is_endless_pages, err) &&
+         get_bool(o, "echo_key", &f->is_echo_key, err) &&
          get_str(o, "list_key", &f->list_key, err);
     if (!ok)
         goto fail;
@@ -302,7 +305,7 @@ bool fake_fault_is_clock_only(const struct fake_fault *f)
            !f->oversize_mib && !f->is_drop && !f->is_accept_then_drop && !f->is_truncated &&
            !f->is_reset_mid_body && !f->is_garbage && !f->is_next_loop && !f->body &&
            !f->is_endless_pages && !f->list_key && !f->store_then_status &&
-           !f->commit_delay_ms && f->retry_after < 0;
+           !f->commit_delay_ms && f->retry_after < 0 && !f->is_echo_key;
 }
 
 void fake_faults_clock(const char *method, const char *path, struct fake_clock *out)
