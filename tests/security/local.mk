@@ -6,7 +6,8 @@ SECURITY_TESTS = \
 	tests/security/test_secrets \
 	tests/security/test_terminal \
 	tests/security/test_valgrind \
-	tests/security/test_proxy
+	tests/security/test_proxy \
+	tests/security/test_redaction
 check_PROGRAMS += $(SECURITY_TESTS)
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += tests/sanitize-check.sh doc/security.md
@@ -43,3 +44,8 @@ tests_security_test_valgrind_LDADD = $(SEC_TEST_LDADD)
 tests_security_test_proxy_SOURCES = tests/security/test_proxy.c $(SEC_HELPERS) $(PROXY_HELPERS)
 tests_security_test_proxy_CFLAGS = $(SEC_TEST_CFLAGS) -pthread
 tests_security_test_proxy_LDADD = $(SEC_TEST_LDADD) -lpthread
+
+# A server that echoes the key; every output, file and database cell searched (issue 13).
+tests_security_test_redaction_SOURCES = tests/security/test_redaction.c $(SEC_HELPERS)
+tests_security_test_redaction_CFLAGS = $(SEC_TEST_CFLAGS) $(SQLITE_CFLAGS)
+tests_security_test_redaction_LDADD = $(SEC_TEST_LDADD)
