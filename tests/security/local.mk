@@ -7,7 +7,8 @@ SECURITY_TESTS = \
 	tests/security/test_terminal \
 	tests/security/test_valgrind \
 	tests/security/test_proxy \
-	tests/security/test_redaction
+	tests/security/test_redaction \
+	tests/security/test_strictmodes
 check_PROGRAMS += $(SECURITY_TESTS)
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += tests/sanitize-check.sh doc/security.md
@@ -49,3 +50,8 @@ tests_security_test_proxy_LDADD = $(SEC_TEST_LDADD) -lpthread
 tests_security_test_redaction_SOURCES = tests/security/test_redaction.c $(SEC_HELPERS)
 tests_security_test_redaction_CFLAGS = $(SEC_TEST_CFLAGS) $(SQLITE_CFLAGS)
 tests_security_test_redaction_LDADD = $(SEC_TEST_LDADD)
+
+# StrictModes with a real second user (useradd/userdel; needs root, else one SKIP line).
+tests_security_test_strictmodes_SOURCES = tests/security/test_strictmodes.c $(SEC_HELPERS)
+tests_security_test_strictmodes_CFLAGS = $(SEC_TEST_CFLAGS)
+tests_security_test_strictmodes_LDADD = $(SEC_TEST_LDADD)
