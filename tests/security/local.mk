@@ -8,7 +8,8 @@ SECURITY_TESTS = \
 	tests/security/test_valgrind \
 	tests/security/test_proxy \
 	tests/security/test_redaction \
-	tests/security/test_strictmodes
+	tests/security/test_strictmodes \
+	tests/security/test_keycmd
 check_PROGRAMS += $(SECURITY_TESTS)
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += tests/sanitize-check.sh doc/security.md
@@ -55,3 +56,8 @@ tests_security_test_redaction_LDADD = $(SEC_TEST_LDADD)
 tests_security_test_strictmodes_SOURCES = tests/security/test_strictmodes.c $(SEC_HELPERS)
 tests_security_test_strictmodes_CFLAGS = $(SEC_TEST_CFLAGS)
 tests_security_test_strictmodes_LDADD = $(SEC_TEST_LDADD)
+
+# api_key_command bounded, through the real program (issue 13).
+tests_security_test_keycmd_SOURCES = tests/security/test_keycmd.c $(SEC_HELPERS)
+tests_security_test_keycmd_CFLAGS = $(SEC_TEST_CFLAGS)
+tests_security_test_keycmd_LDADD = $(SEC_TEST_LDADD)
