@@ -52,6 +52,7 @@ static void usage(FILE *out)
     fprintf(out, "\n"
                  "Run 'amplecall COMMAND --help' for the options of a command.\n"
                  "Environment: AMPLEMARKET_API_KEY (required), AMPLECALL_BASE_URL, AMPLECALL_USER.\n"
+                 "The config file and the state directory must be yours alone (exit 78 otherwise).\n"
                  "See amplecall(1).\n");
 }
 

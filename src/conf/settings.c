@@ -695,6 +695,15 @@ static bool read_config(const char *path, bool is_explicit, char **text, size_t 
     return true;
 }
 
+/* file sits in the directory of config (both paths as given; NULL config: no). */
+static bool is_in_dir_of(const char *file, const char *config)
+{
+    const char *slash = config ? strrchr(config, '/') : NULL;
+    size_t n = slash ? (size_t)(slash - config) + 1 : 0;
+
+    return n > 0 && !strncmp(file, config, n) && !strchr(file + n, '/');
+}
+
 /* api_key_command_timeout of the profile, else of the default section, else 0 (the default). */
 static long key_command_timeout(const struct settings_file *f, const char *profile)
 {
@@ -932,9 +941,25 @@ bool settings_load(struct settings *s, const struct settings_flags *flags, char 
             free(s->ca_file);
             s->ca_file = full;
         }
-        if (access(s->ca_file, R_OK) != 0)
+        if (is_in_dir_of(s->ca_file, path)) {
+            /* next to the config file: a CA bundle decides whom the key is sent to, so it
+             * passes the config file's checks (its system-wide kind is root's, and linked) */
+            char *why = NULL;
+            int fd;
+            enum safepath_status pst =
+                safepath_open(s->ca_file, O_RDONLY, 0, !is_explicit, &fd, NULL, &why);
+            if (pst == SAFEPATH_OK)
+                close(fd);
+            else if (pst == SAFEPATH_UNSAFE)
+                buf_printf(&errs, "%s\n", why);
+            else
+                buf_printf(&errs, "ca_file %s (from %s): %s\n", s->ca_file,
+                           s->origin[SETTING_CA_FILE], why);
+            free(why);
+        } else if (access(s->ca_file, R_OK) != 0) {
             buf_printf(&errs, "ca_file %s (from %s): %s\n", s->ca_file, s->origin[SETTING_CA_FILE],
                        strerror(errno));
+        }
     }
     if (errs.len)
         goto out;

@@ -669,17 +669,42 @@ void http_client_poll(struct http_client *c, struct curl_waitfd *extra, unsigned
     curl_multi_poll(c->multi, extra, n_extra, timeout_ms, NULL);
 }
 
+/* Failures that end a transfer before our request could leave: the TLS handshake comes
+ * first. (Through a proxy, CURLINFO_REQUEST_SIZE counts the CONNECT request already.) */
+static bool is_before_request(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void complete(struct http_client *c, struct http_req *r, CURLcode rc)
 {
     struct http_response resp = {0};
     curl_off_t up = 0;
-    long req_size = 0;
+    long req_size = 0, tunnel = 0;
 
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status);
     curl_easy_getinfo(r->easy, CURLINFO_SIZE_UPLOAD_T, &up);
     curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &req_size);
+    curl_easy_getinfo(r->easy, CURLINFO_HTTP_CONNECTCODE, &tunnel);
     resp.is_body_sent = up > 0 || req_size > 0 || r->body_read > 0;
-    if (rc == CURLE_OK) {
+    if (rc != CURLE_OK && (is_before_request(rc) || (tunnel != 0 && (tunnel < 200 || tunnel > 299))))
+        resp.is_body_sent = r->body_read > 0; /* the proxy or the handshake stopped it */
+    if (rc != CURLE_OK && tunnel != 0 && (tunnel < 200 || tunnel > 299)) {
+        /* the proxy refused the CONNECT tunnel: only it saw anything, and no key */
+        resp.outcome = HTTP_OUT_CONNECT;
+        resp.error = xasprintf("the proxy refused the tunnel (HTTP %ld)", tunnel);
+        buf_reset(&r->resp);
+    } else if (rc == CURLE_OK) {
         resp.outcome = classify_status(resp.status);
     } else {
         resp.outcome = classify_curl(rc, r);

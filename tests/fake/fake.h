@@ -28,6 +28,8 @@ struct fake_reply {
     bool is_call_stored;      /* a POST /calls stored a call */
     bool has_date;            /* send this Date header instead of libmicrohttpd's */
     long date_skew_s;         /* with has_date: the server clock's offset from the real one */
+    char *echo_auth;          /* owned, fault echo_key: the Authorization value to echo in
+                                 headers; NULL: none */
 };
 
 void fake_reply_done(struct fake_reply *r);
@@ -88,6 +90,7 @@ struct fake_fault {
     bool has_date_skew;      /* clock setting: Date header and stamps off by date_skew_s */
     long date_skew_s;
     bool is_start_at_call_start; /* clock setting: start_date = commit time - duration */
+    bool is_echo_key;   /* echo the request's bearer key in the reply, plain and encoded */
     char *body;         /* verbatim reply body, or NULL */
     char *content_type; /* with body, or NULL */
     char *path;         /* prefix the request path must start with, or NULL for all */

@@ -128,6 +128,8 @@ void fake_reply_done(struct fake_reply *r)
 {
     free(r->body);
     r->body = NULL;
+    free(r->echo_auth);
+    r->echo_auth = NULL;
 }
 
 static void reply_json(struct fake_reply *r, int status, json_object *o)

@@ -90,6 +90,8 @@ void fake_fault_relabel(struct fake_fault *f)
         label_add(&f->label, "start_date_at_call_start");
     if (f->is_endless_pages)
         label_add(&f->label, "endless_pages");
+    if (f->is_echo_key)
+        label_add(&f->label, "echo_key");
     if (f->list_key) {
         char *part = xasprintf("list_key=%s", f->list_key);
 
@@ -174,7 +176,7 @@ static const char *const known_keys[] = {
     "body",      "content_type",   "path",     "method",       "times",
     "store_then_status", "store_then_drop", "commit_delay_ms", "date_skew_s",
     "start_date_at_call_start", "endless_pages", "list_key", "loose_email", "extra_fields",
-    "skip",
+    "skip", "echo_key",
 };
 
 static struct fake_fault *fault_parse(json_object *o, char **err)
@@ -223,6 +225,7 @@ static struct fake_fault *fault_parse(json_object *o, char **err)
          get_str(o, "list_key", &f->list_key, err) &&
          get_str(o, "loose_email", &f->loose_email, err) &&
          get_bool(o, "extra_fields", &f->is_extra_fields, err) &&
+         get_bool(o, "echo_key", &f->is_echo_key, err) &&
          get_int(o, "skip", 0, 1000000000, &f->skip, err);
     if (!ok)
         goto fail;
@@ -322,7 +325,7 @@ bool fake_fault_is_clock_only(const struct fake_fault *f)
            !f->oversize_mib && !f->is_drop && !f->is_accept_then_drop && !f->is_truncated &&
            !f->is_reset_mid_body && !f->is_garbage && !f->is_next_loop && !f->body &&
            !f->is_endless_pages && !f->list_key && !f->store_then_status && !f->loose_email &&
-           !f->is_extra_fields &&
+           !f->is_extra_fields && !f->is_echo_key &&
            !f->commit_delay_ms && f->retry_after < 0;
 }
 

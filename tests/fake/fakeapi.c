@@ -251,6 +251,104 @@ static void mangle(struct fake_reply *rep, const struct fake_fault *f)
     }
 }
 
+/* s percent-encoded (RFC 3986 unreserved kept, upper-case hex); owned */
+static char *percent_encode(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = xmalloc(strlen(s) * 3 + 1), *w = out;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p)) {
+            *w++ = (char)*p;
+        } else {
+            *w++ = '%';
+            *w++ = hex[*p >> 4];
+            *w++ = hex[*p & 15];
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
+/* s in standard base64 with padding; owned */
+static char *base64(const char *s)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t len = strlen(s);
+    char *out = xmalloc(len / 3 * 4 + 8), *w = out;
+
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)(unsigned char)s[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)(unsigned char)s[i + 1] << 8;
+        if (i + 2 < len)
+            v |= (unsigned char)s[i + 2];
+        *w++ = al[v >> 18 & 63];
+        *w++ = al[v >> 12 & 63];
+        *w++ = i + 1 < len ? al[v >> 6 & 63] : '=';
+        *w++ = i + 2 < len ? al[v & 63] : '=';
+    }
+    *w = '\0';
+    return out;
+}
+
+/* Fault echo_key: the credential the request carried comes back the ways a careless server
+ * might send it: in every _errors item's title and detail, in an "_echo" member holding it
+ * plain, percent-encoded and base64 (of "Bearer KEY" and of KEY), and in response headers
+ * (send_reply). A body that is not a JSON object gets the same text appended. */
+static void echo_key(struct fake_reply *rep, const char *auth)
+{
+    const char *key = auth && !strncasecmp(auth, "Bearer ", 7) ? auth + 7 : (auth ? auth : "");
+    char *url = percent_encode(key), *b64_auth = base64(auth ? auth : ""), *b64_key = base64(key);
+    char *text = xasprintf("you sent Authorization: %s (key %s, url %s, base64 %s / %s)",
+                           auth ? auth : "", key, url, b64_auth, b64_key);
+    json_object *o = rep->body ? json_tokener_parse(rep->body) : NULL, *errs, *echo;
+
+    if (o && json_object_is_type(o, json_type_object)) {
+        if (json_object_object_get_ex(o, "_errors", &errs) &&
+            json_object_is_type(errs, json_type_array)) {
+            for (size_t i = 0; i < json_object_array_length(errs); i++) {
+                json_object *e = json_object_array_get_idx(errs, i), *v;
+                char *title, *detail;
+                if (!json_object_is_type(e, json_type_object))
+                    continue;
+                title = xasprintf("%s for %s", json_object_object_get_ex(e, "title", &v)
+                                                   ? json_object_get_string(v)
+                                                   : "Error",
+                                  key);
+                detail = xasprintf("%s; %s", json_object_object_get_ex(e, "detail", &v)
+                                                 ? json_object_get_string(v)
+                                                 : "",
+                                   text);
+                json_object_object_add(e, "title", json_object_new_string(title));
+                json_object_object_add(e, "detail", json_object_new_string(detail));
+                free(title);
+                free(detail);
+            }
+        }
+        echo = json_object_new_object();
+        json_object_object_add(echo, "authorization", json_object_new_string(auth ? auth : ""));
+        json_object_object_add(echo, "key", json_object_new_string(key));
+        json_object_object_add(echo, "url", json_object_new_string(url));
+        json_object_object_add(echo, "base64_authorization", json_object_new_string(b64_auth));
+        json_object_object_add(echo, "base64_key", json_object_new_string(b64_key));
+        json_object_object_add(o, "_echo", echo);
+        free(rep->body);
+        rep->body = fake_json_text(o);
+    } else {
+        char *body = xasprintf("%s\n%s\n", rep->body ? rep->body : "", text);
+        free(rep->body);
+        rep->body = body;
+    }
+    json_object_put(o);
+    str_set(&rep->echo_auth, auth ? auth : "");
+    free(url);
+    free(b64_auth);
+    free(b64_key);
+    free(text);
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *c, const struct fake_reply *rep,
                                   bool is_reset_mid_body)
 {
@@ -276,6 +374,22 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, const struct fake_re
         snprintf(num, sizeof(num), "%d", rep->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
     }
+    if (rep->echo_auth) {
+        const char *key = strncasecmp(rep->echo_auth, "Bearer ", 7) ? rep->echo_auth
+                                                                     : rep->echo_auth + 7;
+        char *b64 = base64(rep->echo_auth), *url = percent_encode(key);
+        char *link = xasprintf("<https://api.example/retry?key=%s>; rel=\"retry\"", url);
+        char *www = xasprintf("Bearer error=\"invalid_token\", token=\"%s\"", key);
+
+        MHD_add_response_header(resp, "X-Echo-Authorization", rep->echo_auth);
+        MHD_add_response_header(resp, "X-Echo-Authorization-Base64", b64);
+        MHD_add_response_header(resp, "Link", link);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www);
+        free(b64);
+        free(url);
+        free(link);
+        free(www);
+    }
     if (rep->has_date) {
         /* the server's clock, off by the skew (libmicrohttpd then adds no Date of its own) */
         char date[64];
@@ -293,7 +407,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, const struct fake_re
 
 static enum MHD_Result send_text(struct MHD_Connection *c, int status, const char *text)
 {
-    struct fake_reply rep = {status, xstrdup(text), JSON_TYPE, -1, false, false, 0};
+    struct fake_reply rep = {status, xstrdup(text), JSON_TYPE, -1, false, false, 0, NULL};
     enum MHD_Result ret = send_reply(c, &rep, false);
 
     fake_reply_done(&rep);
@@ -477,6 +591,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (f->retry_after >= 0)
             rep.retry_after = f->retry_after;
         mangle(&rep, f);
+        if (f->is_echo_key)
+            echo_key(&rep, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_AUTHORIZATION));
     }
     log_finish(entry, is_drop ? 0 : rep.status, f);
     ret = is_drop ? MHD_NO : send_reply(c, &rep, f && f->is_reset_mid_body);
@@ -497,6 +614,7 @@ static void usage(FILE *out)
           "               [--fault-store-then-drop] [--fault-commit-delay-ms N]\n"
           "               [--fault-date-skew-s N] [--fault-start-date-at-call-start]\n"
           "               [--fault-endless-pages] [--fault-list-key KEY] [--fault-body TEXT]\n"
+          "               [--fault-echo-key]\n"
           "Prints \"port=N\" once listening on 127.0.0.1. See tests/fake/README.md.\n",
           out);
 }
@@ -545,6 +663,7 @@ enum {
     OPT_F_ENDLESS,
     OPT_F_LIST_KEY,
     OPT_F_BODY,
+    OPT_F_ECHO_KEY,
     OPT_HELP
 };
 
@@ -578,6 +697,7 @@ static const struct option long_opts[] = {
     {"fault-endless-pages", no_argument, NULL, OPT_F_ENDLESS},
     {"fault-list-key", required_argument, NULL, OPT_F_LIST_KEY},
     {"fault-body", required_argument, NULL, OPT_F_BODY},
+    {"fault-echo-key", no_argument, NULL, OPT_F_ECHO_KEY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -702,6 +822,9 @@ int main(int argc, char **argv)
         case OPT_F_BODY:
             str_set(&flag_fault->body, optarg);
             has_fault = true;
+            break;
+        case OPT_F_ECHO_KEY:
+            flag_fault->is_echo_key = has_fault = true;
             break;
         case OPT_HELP:
             usage(stdout);

@@ -932,6 +932,34 @@ static void fault_body_and_next_loop__replace_body_or_loop_the_next_link(void **
     resp_free(&r);
 }
 
+static void fault_echo_key__sends_the_key_back_plain_and_encoded(void **state)
+{
+    struct resp r;
+    json_object *o, *e, *echo;
+
+    assert_true(fake_set_faults(shared, "{\"status\":401,\"echo_key\":true,\"times\":1}"));
+    r = req(shared, "GET", "/users", NULL);
+    assert_int_equal(r.status, 401);
+    o = json_of(&r);
+    e = json_object_array_get_idx(get(o, "_errors"), 0);
+    assert_string_equal(get_str(e, "title"), "Unauthorized for " FAKE_API_KEY);
+    assert_non_null(strstr(get_str(e, "detail"), "Authorization: Bearer " FAKE_API_KEY));
+    echo = get(o, "_echo");
+    assert_string_equal(get_str(echo, "key"), FAKE_API_KEY);
+    assert_string_equal(get_str(echo, "base64_key"), "dGVzdC1rZXk=");                  /* test-key */
+    assert_string_equal(get_str(echo, "base64_authorization"), "QmVhcmVyIHRlc3Qta2V5"); /* Bearer test-key */
+    json_object_put(o);
+    resp_free(&r);
+    /* on a normal answer too */
+    assert_true(fake_set_faults(shared, "{\"echo_key\":true,\"times\":1}"));
+    r = req(shared, "GET", "/users", NULL);
+    assert_int_equal(r.status, 200);
+    o = json_of(&r);
+    assert_string_equal(get_str(get(o, "_echo"), "authorization"), "Bearer " FAKE_API_KEY);
+    json_object_put(o);
+    resp_free(&r);
+}
+
 static void fault_json__bad_input__is_rejected_and_keeps_the_old_queue(void **state)
 {
     struct resp r;
@@ -1643,6 +1671,7 @@ int main(void)
         cmocka_unit_test_setup(fault_oversize__sends_valid_json_of_that_many_mib, reset_shared),
         cmocka_unit_test_setup(fault_body_and_next_loop__replace_body_or_loop_the_next_link,
                                reset_shared),
+        cmocka_unit_test_setup(fault_echo_key__sends_the_key_back_plain_and_encoded, reset_shared),
         cmocka_unit_test_setup(fault_json__bad_input__is_rejected_and_keeps_the_old_queue,
                                reset_shared),
         cmocka_unit_test(fault_flags__at_startup__apply_like_runtime_faults),

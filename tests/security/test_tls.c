@@ -2,8 +2,9 @@
  * made at test time by the openssl CLI. amplecall must refuse it by default (exit 75, a
  * certificate message, the request never reaches the server), accept it when its CA file is
  * given (AMPLECALL_CA_FILE or the config file's ca_file), refuse a certificate for another
- * name, ignore the environment variables other tools use to relax or redirect trust, and the
- * source must hold no switch that turns verification off. */
+ * name, ignore the environment variables other tools use to relax or redirect trust, go
+ * through an https proxy only as a CONNECT tunnel verified end to end, and the source must hold
+ * no switch that turns verification off. */
 #define _GNU_SOURCE
 #include "config.h"
 #include "unit.h"
@@ -22,6 +23,7 @@
 
 #include "cli_env.h"
 #include "fakectl.h"
+#include "proxy.h"
 #include "sec.h"
 #include "core/util.h"
 
@@ -361,6 +363,54 @@ static void tls__plain_http_to_a_remote_host_is_refused_before_any_request(void 
     cli_run_done(&r);
 }
 
+static void tls__https_through_a_proxy_is_a_tunnel_verified_end_to_end(void **state)
+{
+    static const char *const vars[] = {"HTTPS_PROXY", "https_proxy", "ALL_PROXY"};
+    struct proxy *px = proxy_start(true);
+    struct tls_server s;
+    char *key = key_of(good_cert), *ca = xasprintf("AMPLECALL_CA_FILE=%s", good_cert);
+
+    assert_non_null(px);
+    assert_true(server_start(&s, good_cert, key));
+    for (size_t i = 0; i < ARRAY_LEN(vars); i++) {
+        char *set = xasprintf("%s=%s", vars[i], proxy_url(px));
+        struct cli_run r;
+        size_t len = 0;
+        char *rx;
+        int before = s.n_good_auth;
+
+        /* without the CA the proxy could be anyone: refused, nothing reaches the server */
+        proxy_reset(px);
+        r = log_call(s.url, (const char *const[]){set, NULL});
+        if (r.status != 75 || !cli_has(r.err, "certificate"))
+            fail_msg("%s without its CA: exit %d\nstderr: %s", vars[i], r.status, r.err);
+        assert_int_equal(s.n_good_auth, before);
+        assert_true(proxy_connects(px) >= 1);
+        cli_run_done(&r);
+        /* with it, the call goes through the tunnel */
+        proxy_reset(px);
+        r = log_call(s.url, (const char *const[]){set, ca, NULL});
+        if (r.status != 0)
+            fail_msg("%s with its CA: exit %d\nstderr: %s", vars[i], r.status, r.err);
+        assert_int_equal(s.n_good_auth, before + 1);
+        rx = proxy_received(px, &len);
+        if (proxy_connects(px) != 1 || strncmp(rx, "CONNECT 127.0.0.1:", 18))
+            fail_msg("%s: the call did not go through a CONNECT tunnel", vars[i]);
+        /* the proxy relayed TLS: neither the key nor our headers nor the call in clear */
+        if (sec_memmem(rx, len, FAKE_API_KEY) || sec_memmem(rx, len, "Authorization") ||
+            sec_memmem(rx, len, "/calls") || sec_memmem(rx, len, "+1 212 555 0199"))
+            fail_msg("%s: the proxy saw the request in clear text", vars[i]);
+        assert_true(len > 1000); /* the handshake and the request did pass through it */
+        free(rx);
+        cli_run_done(&r);
+        free(set);
+    }
+    server_stop(&s);
+    proxy_stop(px);
+    free(key);
+    free(ca);
+}
+
 struct tls_scan {
     int n_files, n_peer, n_host;
 };
@@ -440,6 +490,7 @@ int main(void)
         cmocka_unit_test(tls__certificate_for_another_name_is_refused_even_with_its_ca),
         cmocka_unit_test(tls__environment_switches_of_other_tools_do_not_relax_verification),
         cmocka_unit_test(tls__plain_http_to_a_remote_host_is_refused_before_any_request),
+        cmocka_unit_test(tls__https_through_a_proxy_is_a_tunnel_verified_end_to_end),
         cmocka_unit_test(tls__source_has_no_switch_that_turns_verification_off),
     };
     const char *why = skip_reason();

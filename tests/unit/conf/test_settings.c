@@ -610,6 +610,34 @@ static void load__reports_unreadable_ca_file_with_its_origin(void **state)
     settings_done(&s);
 }
 
+static void load__ca_file_next_to_the_config_passes_its_checks(void **state)
+{
+    struct settings s;
+    char *ca = xasprintf("%s/.config/amplecall/ca.pem", tmpdir), *link, *err;
+
+    write_file(ca, "-----BEGIN CERTIFICATE-----\n", 0644);
+    write_config("ca_file = ~/.config/amplecall/ca.pem\n", 0600);
+    free(load(&s, NULL, true));
+    settings_done(&s);
+    /* it decides whom the key goes to: others may not change it */
+    assert_int_equal(chmod(ca, 0664), 0);
+    err = load(&s, NULL, false);
+    assert_contains(err, "ca.pem: its group can write to it (mode 0664); run: chmod 600");
+    free(err);
+    settings_done(&s);
+    /* nor may it be a link there */
+    assert_int_equal(chmod(ca, 0644), 0);
+    link = xasprintf("%s/.config/amplecall/link.pem", tmpdir);
+    assert_int_equal(symlink(ca, link), 0);
+    write_config("ca_file = ~/.config/amplecall/link.pem\n", 0600);
+    err = load(&s, NULL, false);
+    assert_contains(err, "symbolic link");
+    free(err);
+    settings_done(&s);
+    free(link);
+    free(ca);
+}
+
 static void load__reads_bindings_colors_and_no_color(void **state)
 {
     struct settings s;
@@ -751,6 +779,7 @@ int main(void)
         T(load__rejects_api_key_and_command_in_one_section),
         T(load__reports_bad_environment_values),
         T(load__reports_unreadable_ca_file_with_its_origin),
+        T(load__ca_file_next_to_the_config_passes_its_checks),
         T(load__reads_bindings_colors_and_no_color),
         T(keyspec__accepts_fkeys_ctrl_meta_and_refuses_typing_keys),
         T(mask_key__never_shows_the_whole_key),
