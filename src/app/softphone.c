@@ -321,12 +321,19 @@ static char *on_ctl_line(const char *line, void *ud)
 struct softphone *softphone_start(struct app *a)
 {
     struct softphone *s = xcalloc(1, sizeof(*s));
-    char *err = NULL;
+    char *err = NULL, *path;
 
     s->app = a;
     phone_init(&s->phone, a->clock.now, a->clock.now_ud);
-    s->ctl = ctlsock_listen(NULL, a->clock.now, a->clock.now_ud, &err);
-    if (!s->ctl) {
+    path = ctlsock_path(&err);
+    if (!path) {
+        free(err); /* no runtime directory (a cron job, a bare ssh): no socket, said nowhere */
+        err = NULL;
+    } else {
+        s->ctl = ctlsock_listen(path, a->clock.now, a->clock.now_ud, &err);
+        free(path);
+    }
+    if (!s->ctl && err) {
         char *clean = sanitize_line(err ? err : "unknown error");
         app_message(a, MSG_WARN, "No control socket: %s", clean);
         free(clean);
