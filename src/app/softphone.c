@@ -255,9 +255,10 @@ static char *status_line(const struct softphone *s)
         link = baresip_link_state(s->bs) == BARESIP_UP           ? " baresip=up"
                : baresip_link_state(s->bs) == BARESIP_CONNECTING ? " baresip=connecting"
                                                                  : " baresip=down";
-    line = xasprintf("ok %s%s elapsed=%lld%s%s",
+    line = xasprintf("ok %s%s %s=%lld%s%s",
                      p->state == PHONE_IN_CALL ? "in-call" : phone_state_name(p->state), to,
-                     phone_elapsed_s(p), link, s->app->ask == ASK_PHONE_CALL ? " asking" : "");
+                     p->state == PHONE_ENDED ? "duration" : "elapsed", phone_elapsed_s(p), link,
+                     s->app->ask == ASK_PHONE_CALL ? " asking" : "");
     free(to);
     return line;
 }
