@@ -25,6 +25,7 @@ struct softphone {
     struct phone phone;
     struct ctlsock *ctl;  /* owned, NULL when it could not listen */
     struct baresip *bs;   /* owned, NULL without softphone = baresip */
+    bool is_dialling;     /* the form asked baresip to dial: the next call is the form's own */
 };
 
 static bool has_unsent(const struct app *a)
@@ -136,11 +137,26 @@ static void on_baresip(const struct baresip_event *ev, void *ud)
 
     switch (ev->kind) {
     case BARESIP_EV_LINK:
+        if (ev->link != BARESIP_UP)
+            s->is_dialling = false;
         app_dirty(s->app); /* the status bar says it; no message (baresip restarts happen) */
         break;
     case BARESIP_EV_START:
         if (phone_is_number(ev->number))
             snprintf(to, sizeof(to), "%s", ev->number);
+        if (s->is_dialling && !ev->is_incoming) {
+            /* dialled from the form: it is this form's call, nothing to ask or clear */
+            struct phone_actions act;
+            s->is_dialling = false;
+            if (phone_feed(&s->phone,
+                           &(struct phone_event){.kind = PHONE_EV_START, .to = *to ? to : NULL,
+                                                 .duration_s = -1, .answered = -1},
+                           false, &act)) {
+                act.what &= ~(unsigned)PHONE_ACT_FRESH;
+                apply(s, &act);
+            }
+            break;
+        }
         feed(s, &(struct phone_event){.kind = PHONE_EV_START, .to = *to ? to : NULL,
                                       .duration_s = -1, .answered = -1});
         break;
@@ -177,6 +193,7 @@ void softphone_dial(struct app *a)
         app_message(a, MSG_WARN, "baresip is not connected (%s).", a->settings.baresip_address);
         return;
     }
+    a->phone->is_dialling = true;
     app_message(a, MSG_INFO, "Dialling %s ...", to);
 }
 

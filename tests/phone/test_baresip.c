@@ -110,7 +110,7 @@ static void proc_run(struct phone_proc *p, int ctrl)
     /* ready when its ctrl_tcp answers */
     while ((fd = connect_port(ctrl)) < 0 && now_ms() < due)
         usleep(50 * 1000);
-    if (fd < 0) {
+    if (fd < 0 || waitpid(p->pid, NULL, WNOHANG) != 0) {
         fprintf(stderr, "# baresip (%s) did not open its ctrl_tcp port %d\n", p->dir, ctrl);
         fail();
     }
@@ -209,6 +209,8 @@ struct world {
     struct ctrl bc;
 };
 
+static struct world *g_world; /* for the teardown when a check fails half-way */
+
 static struct world *world_new(void)
 {
     struct world *w = xcalloc(1, sizeof(*w));
@@ -221,6 +223,7 @@ static struct world *world_new(void)
     w->b.dir = write_baresip_dir("b", "198.51.100.1:5060", B_CTRL,
                                  "<sip:" B_NUMBER
                                  "@198.51.100.1;transport=udp>;regint=0;answermode=manual");
+    g_world = w;
     proc_run(&w->a, A_CTRL);
     proc_run(&w->b, B_CTRL);
     ctrl_open(&w->bc, B_CTRL);
@@ -233,11 +236,21 @@ static struct world *world_new(void)
 
 static void world_free(struct world *w)
 {
+    g_world = NULL;
     phone_env_free(w->e);
     ctrl_close(&w->bc);
     proc_free(&w->a);
     proc_free(&w->b);
     free(w);
+}
+
+/* Whatever a failed test left running (baresip, the form, the fake) goes with it. */
+static int teardown(void **state)
+{
+    (void)state;
+    if (g_world)
+        world_free(g_world);
+    return 0;
 }
 
 static void dial_b(struct world *w)
@@ -373,9 +386,9 @@ static bool make_namespace(void)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(baresip__answered_call_fills_the_form),
-        cmocka_unit_test(baresip__rejected_call_is_unanswered),
-        cmocka_unit_test(baresip__restart_mid_call_reconnects),
+        cmocka_unit_test_teardown(baresip__answered_call_fills_the_form, teardown),
+        cmocka_unit_test_teardown(baresip__rejected_call_is_unanswered, teardown),
+        cmocka_unit_test_teardown(baresip__restart_mid_call_reconnects, teardown),
     };
 
     if (!make_namespace()) {
