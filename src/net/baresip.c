@@ -271,7 +271,8 @@ static bool on_frame(struct baresip *b, const char *data, size_t len)
         return false;
     o = json_tokener_parse_ex(tok, data, (int)len);
     if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-        !json_object_is_type(o, json_type_object)) {
+        json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object)) {
+        /* trailing bytes after the object are as malformed as a broken one */
         json_object_put(o);
         json_tokener_free(tok);
         return false;
