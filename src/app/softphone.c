@@ -160,6 +160,13 @@ static void on_baresip(const struct baresip_event *ev, void *ud)
         feed(s, &(struct phone_event){.kind = PHONE_EV_START, .to = *to ? to : NULL,
                                       .duration_s = -1, .answered = -1});
         break;
+    case BARESIP_EV_REFUSED: {
+        char *clean = sanitize_line(*ev->number ? ev->number : "no reason given");
+        s->is_dialling = false;
+        app_message(s->app, MSG_WARN, "baresip refused: %.200s", clean);
+        free(clean);
+        break;
+    }
     case BARESIP_EV_ANSWERED:
         feed(s, &(struct phone_event){.kind = PHONE_EV_ANSWERED, .duration_s = -1,
                                       .answered = -1});

@@ -280,6 +280,9 @@ static bool on_frame(struct baresip *b, const char *data, size_t len)
     json_tokener_free(tok);
     if (json_object_object_get_ex(o, "event", &ev) && json_object_get_boolean(ev))
         on_event(b, o);
+    else if (json_object_object_get_ex(o, "response", &ev) && json_object_get_boolean(ev) &&
+             json_object_object_get_ex(o, "ok", &ev) && !json_object_get_boolean(ev))
+        emit(b, &(struct baresip_event){.kind = BARESIP_EV_REFUSED, .number = get_str(o, "data")});
     json_object_put(o);
     return true;
 }

@@ -21,6 +21,8 @@ enum baresip_event_kind {
     BARESIP_EV_START,    /* a call rings (out or in): .number, .is_incoming */
     BARESIP_EV_ANSWERED, /* established */
     BARESIP_EV_CLOSED,   /* closed: .was_established; also sent when the link drops in a call */
+    BARESIP_EV_REFUSED,  /* baresip answered a command with ok = false: .number holds its
+                            text (raw: sanitise before showing) */
 };
 
 struct baresip_event {

@@ -40,6 +40,9 @@ static void on_event(const struct baresip_event *ev, void *ud)
     case BARESIP_EV_CLOSED:
         snprintf(one, sizeof(one), "closed%s ", ev->was_established ? ":est" : "");
         break;
+    case BARESIP_EV_REFUSED:
+        snprintf(one, sizeof(one), "refused:%s ", ev->number);
+        break;
     }
     strncat(s->log, one, sizeof(s->log) - strlen(s->log) - 1);
 }
@@ -119,8 +122,9 @@ static void baresip__follows_a_call_and_its_commands(void **state)
     send_frame(cfd, EV("CALL_ESTABLISHED", "c1", "outgoing", "sip:+15550100@198.51.100.1"));
     send_frame(cfd, EV("CALL_CLOSED", "c2", "incoming", "sip:999@h"));
     send_frame(cfd, EV("CALL_CLOSED", "c1", "outgoing", "sip:+15550100@198.51.100.1"));
-    spin(b, &s, "closed:est", 2000);
-    assert_non_null(strstr(s.log, "start:+15550100 answered closed:est"));
+    send_frame(cfd, "{\"response\":true,\"ok\":false,\"data\":\"busy\",\"token\":\"y\"}");
+    spin(b, &s, "refused:busy", 2000);
+    assert_non_null(strstr(s.log, "start:+15550100 answered closed:est refused:busy"));
     assert_null(strstr(s.log, "999"));
     assert_false(baresip_is_in_call(b));
     /* dial goes out as one netstring */
