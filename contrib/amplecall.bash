@@ -14,7 +14,7 @@ _amplecall()
     local cur prev words cword
     _init_completion || return
 
-    local commands="log tasks dispositions users calls whoami import outbox history config"
+    local commands="log tasks dispositions users calls whoami import outbox history config ctl"
     local global="--profile --config --base-url --user --timeout --help"
     local cmd="" i
     for ((i = 1; i < cword; i++)); do
@@ -66,6 +66,12 @@ _amplecall()
                 return
             fi ;;
         history) opts="--json --limit" ;;
+        ctl)
+            opts="--to --from --duration --answered"
+            if [[ $cur != -* && ${words[cword - 1]} == ctl ]]; then
+                COMPREPLY=($(compgen -W "call-start call-answered call-end status" -- "$cur"))
+                return
+            fi ;;
         config)
             opts="--json"
             if [[ $cur != -* && ${words[cword - 1]} == config ]]; then

@@ -38,6 +38,7 @@ static const struct command commands[] = {
     {"calls", cmd_calls, "list calls logged in Amplemarket", false},
     {"whoami", cmd_whoami, "check the API key and show the configured user", false},
     {"config", cmd_config, "show the effective configuration (key masked)", false},
+    {"ctl", cmd_ctl, "tell the running form about a call (softphones, dialers)", true},
 };
 
 static void usage(FILE *out)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/app_impl.h"
+#include "app/softphone.h"
 #include "core/baseurl.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -293,6 +294,10 @@ static void answer(struct app *a, bool is_yes)
     free(a->ask_text);
     a->ask_text = NULL;
     app_dirty(a);
+    if (k == ASK_PHONE_CALL) {
+        softphone_answer(a, is_yes);
+        return;
+    }
     if (!is_yes)
         return;
     switch (k) {

@@ -16,6 +16,7 @@
 
 struct outbox;
 struct numbers;
+struct softphone;
 
 enum load_state { LOAD_IDLE = 0, LOAD_RUNNING, LOAD_DONE, LOAD_FAILED };
 
@@ -47,6 +48,7 @@ enum ask_kind {
     ASK_SEND_ANOTHER,  /* the stored version may be logged already: log these values too? */
     ASK_REOPEN,        /* replace the unsent call with a rejected one from the history */
     ASK_LOG_AGAIN,     /* log the logged call again as a new one; only y says yes */
+    ASK_PHONE_CALL,    /* the phone started a call: discard the unsent one for it */
 };
 
 enum msg_kind { MSG_INFO = 0, MSG_OK, MSG_WARN, MSG_ERROR };
@@ -178,6 +180,7 @@ struct app {
     unsigned history_gen;       /* bumped when they are read again */
 
     struct numbers *numbers; /* borrowed: the From/To history the sent call's numbers join */
+    struct softphone *phone; /* borrowed (the tui owns it): control socket and baresip */
 };
 
 /* ---- life cycle (app.c) ------------------------------------------------------------------- */

@@ -8,5 +8,7 @@ src_app_libapp_a_SOURCES = \
 	src/app/lists.c \
 	src/app/cache.c \
 	src/app/drafts.c \
-	src/app/submit.c
+	src/app/submit.c \
+	src/app/phone.c src/app/phone.h \
+	src/app/softphone.c src/app/softphone.h
 src_app_libapp_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)

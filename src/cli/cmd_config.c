@@ -69,6 +69,8 @@ static void show_text(const struct settings *s, const char *path)
     snprintf(buf, sizeof(buf), "%ld s", s->timeout_ms / 1000);
     line("timeout", buf, s->origin[SETTING_TIMEOUT]);
     line("colors", colors_mode(s->colors), s->origin[SETTING_COLORS]);
+    line("softphone", s->is_baresip ? "baresip" : "none", s->origin[SETTING_SOFTPHONE]);
+    line("baresip_address", s->baresip_address, s->origin[SETTING_BARESIP_ADDRESS]);
     for (size_t i = 0; i < s->n_bindings; i++) {
         char *k = xasprintf("key.%s", s->bindings[i].action);
         line(k, s->bindings[i].key, NULL);
@@ -113,6 +115,8 @@ static void show_json(const struct settings *s, const char *path)
     snprintf(buf, sizeof(buf), "%ld", s->timeout_ms / 1000);
     add_item(o, "timeout", buf, s->origin[SETTING_TIMEOUT]);
     add_item(o, "colors", colors_mode(s->colors), s->origin[SETTING_COLORS]);
+    add_item(o, "softphone", s->is_baresip ? "baresip" : "none", s->origin[SETTING_SOFTPHONE]);
+    add_item(o, "baresip_address", s->baresip_address, s->origin[SETTING_BARESIP_ADDRESS]);
     for (size_t i = 0; i < s->n_bindings; i++)
         json_object_object_add(keys, s->bindings[i].action,
                                json_object_new_string(s->bindings[i].key));

@@ -18,6 +18,8 @@ int cmd_calls(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 /* `amplecall config show|path` (cmd_config.c) */
 int cmd_config(int argc, char **argv);
+/* `amplecall ctl call-start|call-answered|call-end|status` (cmd_ctl.c) */
+int cmd_ctl(int argc, char **argv);
 /* `amplecall import FILE.csv` (cmd_import.c) */
 int cmd_import(int argc, char **argv);
 

@@ -14,6 +14,7 @@ src_cli_libcli_a_SOURCES = \
 	src/cli/cmd_config.c \
 	src/cli/cmd_import.c \
 	src/cli/cmd_outbox.c \
-	src/cli/cmd_history.c
+	src/cli/cmd_history.c \
+	src/cli/cmd_ctl.c
 src_cli_libcli_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
 	$(NCURSES_CFLAGS) $(READLINE_CFLAGS)

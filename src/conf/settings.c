@@ -24,7 +24,7 @@
 #define TIMEOUT_MAX_S 3600
 
 const char *const settings_key_actions[] = {
-    "help", "timer", "submit", "quit", "editor", "history", "retry", NULL,
+    "help", "timer", "submit", "quit", "editor", "history", "retry", "dial", "hangup", NULL,
 };
 
 const char *const settings_color_elements[] = {
@@ -63,6 +63,7 @@ void settings_done(struct settings *s)
     free(s->api_key_source);
     free(s->user);
     free(s->default_from);
+    free(s->baresip_address);
     free(s->ca_file);
     free(s->config_path);
     for (size_t i = 0; i < s->n_bindings; i++) {
@@ -328,6 +329,14 @@ static char *check_value(const char *key, const char *v)
                              KEYCMD_MAX_TIMEOUT_S, v);
     } else if (!strcmp(key, "ca_file")) {
         /* any path; whether it is readable is checked for the value in effect */
+    } else if (!strcmp(key, "softphone")) {
+        if (strcmp(v, "none") && strcmp(v, "baresip"))
+            return xasprintf("softphone must be none or baresip, not '%s'", v);
+    } else if (!strcmp(key, "baresip_address")) {
+        if (!settings_parse_hostport(v, NULL, 0, NULL))
+            return xasprintf("baresip_address must be HOST:PORT (an IPv4 address or "
+                             "localhost, port 1-65535), not '%s'",
+                             v);
     } else if (!strncmp(key, "key.", 4)) {
         if (find_name(settings_key_actions, key + 4) < 0) {
             char *names = name_list(settings_key_actions);
@@ -631,6 +640,12 @@ static void apply_entry(struct settings *s, const char *path, const struct setti
     } else if (!strcmp(k, "colors")) {
         if (parse_colors_mode(e->value, &s->colors))
             set_origin(s, SETTING_COLORS, entry_origin(path, e));
+    } else if (!strcmp(k, "softphone")) {
+        s->is_baresip = !strcmp(e->value, "baresip");
+        set_origin(s, SETTING_SOFTPHONE, entry_origin(path, e));
+    } else if (!strcmp(k, "baresip_address")) {
+        str_set(&s->baresip_address, e->value);
+        set_origin(s, SETTING_BARESIP_ADDRESS, entry_origin(path, e));
     } else if (!strncmp(k, "key.", 4)) {
         set_binding(s, k + 4, e->value);
     } else if (!strncmp(k, "color.", 6)) {
@@ -809,6 +824,9 @@ bool settings_load(struct settings *s, const struct settings_flags *flags, char 
     set_origin(s, SETTING_TIMEOUT, xstrdup("default"));
     s->colors = SETTINGS_COLORS_AUTO;
     set_origin(s, SETTING_COLORS, xstrdup("default"));
+    s->baresip_address = xstrdup(SETTINGS_BARESIP_DEFAULT);
+    set_origin(s, SETTING_SOFTPHONE, xstrdup("default"));
+    set_origin(s, SETTING_BARESIP_ADDRESS, xstrdup("default"));
 
     /* which profile, which file */
     profile = f.profile ? f.profile : env_nonempty("AMPLECALL_PROFILE");
@@ -1112,4 +1130,34 @@ void settings_set_global_flags(const struct settings_flags *f)
 {
     static const struct settings_flags none;
     global_flags = f ? *f : none;
+}
+
+bool settings_parse_hostport(const char *text, char *host, size_t host_size, int *port)
+{
+    const char *colon = text ? strrchr(text, ':') : NULL;
+    size_t n;
+    long long p;
+    char h[64];
+    unsigned a, b, c, d;
+    char tail;
+
+    if (!colon || colon == text)
+        return false;
+    n = (size_t)(colon - text);
+    if (n >= sizeof(h) || !str_to_nonneg(colon + 1, 65535, &p) || p == 0)
+        return false;
+    memcpy(h, text, n);
+    h[n] = '\0';
+    if (strcmp(h, "localhost") &&
+        (sscanf(h, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+         c > 255 || d > 255))
+        return false;
+    if (host) {
+        if (host_size <= n)
+            return false;
+        strcpy(host, strcmp(h, "localhost") ? h : "127.0.0.1");
+    }
+    if (port)
+        *port = (int)p;
+    return true;
 }

@@ -20,6 +20,8 @@ enum settings_item {
     SETTING_CA_FILE,
     SETTING_TIMEOUT,
     SETTING_COLORS,
+    SETTING_SOFTPHONE,
+    SETTING_BARESIP_ADDRESS,
     SETTING_COUNT
 };
 
@@ -67,6 +69,8 @@ struct settings {
     char *config_path;      /* owned path of the file read, NULL if none */
     bool is_color_disabled; /* NO_COLOR or colors = never */
     enum settings_colors colors;
+    bool is_baresip;          /* softphone = baresip: the form follows baresip's calls */
+    char *baresip_address;    /* owned HOST:PORT of baresip's ctrl_tcp, never NULL once loaded */
     struct settings_binding *bindings; /* owned, n_bindings entries */
     size_t n_bindings;
     struct settings_color *color_table; /* owned, n_colors entries */
@@ -84,6 +88,13 @@ struct settings_flags {
     long timeout_s;
     const char *config_path; /* --config FILE */
 };
+
+/* baresip's ctrl_tcp default (its own default listen address). */
+#define SETTINGS_BARESIP_DEFAULT "127.0.0.1:4444"
+
+/* "HOST:PORT" with HOST an IPv4 address or localhost (given as 127.0.0.1), PORT 1-65535:
+ * into host (host_size bytes, may be NULL) and *port (may be NULL). */
+bool settings_parse_hostport(const char *text, char *host, size_t host_size, int *port);
 
 /* Action names a binding may name, NULL-terminated; borrowed. */
 extern const char *const settings_key_actions[];

@@ -9,6 +9,7 @@ enum exit_code {
     EXIT_CANCELLED = 1, /* line mode: the user chose not to send */
     EXIT_USAGE = 64,    /* EX_USAGE */
     EXIT_INVALID = 65,  /* EX_DATAERR: client check or API 4xx validation */
+    EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: `ctl` found no form running */
     EXIT_INTERNAL = 70, /* EX_SOFTWARE */
     EXIT_CANTCREAT = 73, /* EX_CANTCREAT: the call could not be stored, so it was not sent */
     EXIT_TEMPFAIL = 75, /* EX_TEMPFAIL: kept in the outbox (network, 5xx, 429, unknown

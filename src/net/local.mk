@@ -6,5 +6,7 @@ src_net_libnet_a_SOURCES = \
 	src/net/http.c src/net/http.h \
 	src/net/api.c src/net/api.h \
 	src/net/lists.c \
-	src/net/connect.c src/net/connect.h
+	src/net/connect.c src/net/connect.h \
+	src/net/ctlsock.c src/net/ctlsock.h \
+	src/net/baresip.c src/net/baresip.h
 src_net_libnet_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)

@@ -14,6 +14,7 @@
 #include <curses.h>
 
 #include "app/app.h"
+#include "app/softphone.h"
 #include "core/exitcode.h"
 #include "core/safepath.h"
 #include "core/sanitize.h"
@@ -173,6 +174,24 @@ static void hand_kind(struct tui_form *t, enum app_req_kind kind)
     hand(t, &(struct app_req){.kind = kind}, NULL);
 }
 
+/* F8 dials the number in To with the softphone, F9 hangs up (softphone.h). */
+static bool phone_key(struct tui_form *t, const struct loop_key *k)
+{
+    const struct settings *s = &t->app.settings;
+    bool is_dial = keys_is_action(s, k, "dial", 8, 0);
+
+    if (!is_dial && !keys_is_action(s, k, "hangup", 9, 0))
+        return false;
+    commit_field(t); /* the number typed in To so far */
+    if (is_dial)
+        softphone_dial(&t->app);
+    else
+        softphone_hangup(&t->app);
+    t->is_dirty = true;
+    sync_all(t);
+    return true;
+}
+
 /* Keys that mean the same on every screen; false when k is not one of them. */
 static bool global_key(struct tui_form *t, const struct loop_key *k)
 {
@@ -208,6 +227,8 @@ static bool global_key(struct tui_form *t, const struct loop_key *k)
         hand_kind(t, REQ_SUBMIT);
         return true;
     }
+    if (a->view == VIEW_FORM && a->ask == ASK_NONE && phone_key(t, k))
+        return true;
     return false;
 }
 
@@ -283,7 +304,25 @@ static void on_tick(void *ud)
 
 static int timeout_ms(void *ud)
 {
-    return app_timeout_ms(&((struct tui_form *)ud)->app);
+    struct tui_form *t = ud;
+    int app_ms = app_timeout_ms(&t->app), phone_ms = softphone_timeout_ms(t->app.phone);
+
+    if (app_ms < 0)
+        return phone_ms;
+    return phone_ms >= 0 && phone_ms < app_ms ? phone_ms : app_ms;
+}
+
+static unsigned phone_fds(void *ud, struct pollfd *out, unsigned max)
+{
+    return softphone_fds(((struct tui_form *)ud)->app.phone, out, max);
+}
+
+static void phone_io(void *ud)
+{
+    struct tui_form *t = ud;
+
+    softphone_service(t->app.phone);
+    sync_all(t); /* a call filled the form or moved the focus */
 }
 
 static void paint_too_small(struct tui_form *t)
@@ -415,7 +454,8 @@ int cmd_form(int argc, char **argv)
 {
     struct tui_form *t;
     struct app *a;
-    static const struct loop_ops ops = {on_key, on_signal, on_tick, timeout_ms, repaint, is_done};
+    static const struct loop_ops ops = {on_key,     on_signal, on_tick,   timeout_ms,
+                                        repaint,    is_done,   phone_fds, phone_io};
     char *err = NULL, *dir;
     int rc;
 
@@ -488,11 +528,13 @@ int cmd_form(int argc, char **argv)
     }
     a->host = http_client_host(api_http(a->api));
     app_start(a);
+    softphone_start(a);
     sync_all(t);
 
     loop_run(api_http(a->api), &ops, t);
 
     commit_field(t);
+    softphone_free(a->phone); /* no call changes the form from here on */
     app_finish(a);
     leave_terminal(t);
     numbers_save(t->numbers); /* numbers typed but not sent are offered next time too */

@@ -14,6 +14,9 @@
 #include "net/http.h"
 #include "core/util.h"
 
+/* The softphone's descriptors: its control socket client or listener, baresip's link. */
+#define LOOP_EXTRA_MAX 4
+
 static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 static struct {
@@ -169,21 +172,32 @@ void loop_run(struct http_client *http, const struct loop_ops *ops, void *ud)
 {
     ops->repaint(ud);
     while (!ops->is_done(ud)) {
-        struct curl_waitfd fds[2] = {{STDIN_FILENO, CURL_WAIT_POLLIN, 0},
-                                     {ls.pipe[0], CURL_WAIT_POLLIN, 0}};
+        struct curl_waitfd fds[2 + LOOP_EXTRA_MAX] = {{STDIN_FILENO, CURL_WAIT_POLLIN, 0},
+                                                      {ls.pipe[0], CURL_WAIT_POLLIN, 0}};
+        struct pollfd pfd[2 + LOOP_EXTRA_MAX] = {{STDIN_FILENO, POLLIN, 0},
+                                                 {ls.pipe[0], POLLIN, 0}};
         int timeout = ops->timeout_ms(ud);
         unsigned nfds = ls.pipe[0] >= 0 ? 2 : 1;
 
+        if (ops->extra_fds) {
+            unsigned n = ops->extra_fds(ud, pfd + nfds, LOOP_EXTRA_MAX);
+            for (unsigned i = 0; i < n; i++, nfds++) {
+                fds[nfds].fd = pfd[nfds].fd;
+                fds[nfds].events = (short)(((pfd[nfds].events & POLLIN) ? CURL_WAIT_POLLIN : 0) |
+                                           ((pfd[nfds].events & POLLOUT) ? CURL_WAIT_POLLOUT : 0));
+                fds[nfds].revents = 0;
+            }
+        }
         if (timeout < 0 || timeout > 60000)
             timeout = 60000;
-        if (http) {
+        if (http)
             http_client_poll(http, fds, nfds, timeout);
-        } else {
-            struct pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {ls.pipe[0], POLLIN, 0}};
+        else
             poll(pfd, nfds, timeout);
-        }
         drain_input(ops, ud);
         drain_signals(ops, ud);
+        if (ops->on_io)
+            ops->on_io(ud); /* they find out what is ready themselves: non-blocking calls */
         if (http)
             http_client_perform(http);
         ops->on_tick(ud);

@@ -1,9 +1,10 @@
 #ifndef AMPLECALL_LOOP_H
 #define AMPLECALL_LOOP_H
 /* TUI layer: the form's single event loop: one curl_multi_poll() waits on libcurl's sockets, the
- * terminal and a signal self-pipe together, with a timeout to the next timer tick. Then all
+ * terminal, a signal self-pipe and the softphone's sockets together, with a timeout to the next timer tick. Then all
  * input is drained, signals handled, transfers advanced, timers ticked and the screen
  * repainted once. One thread; no blocking anywhere else. */
+#include <poll.h>
 #include <stdbool.h>
 #include <wchar.h>
 
@@ -27,6 +28,10 @@ struct loop_ops {
     /* Paint whatever changed (one doupdate). */
     void (*repaint)(void *ud);
     bool (*is_done)(void *ud);
+    /* Optional (NULL = none): more descriptors to wait on (at most max) and the call, every
+     * turn after the terminal and signals, that serves them without blocking. */
+    unsigned (*extra_fds)(void *ud, struct pollfd *out, unsigned max);
+    void (*on_io)(void *ud);
 };
 
 /* Create the self-pipe and install the signal handlers. Call before curses starts so that

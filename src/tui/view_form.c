@@ -7,6 +7,7 @@
 #include <string.h>
 #include <curses.h>
 
+#include "app/softphone.h"
 #include "tui/field.h"
 #include "core/charset.h"
 #include "core/sanitize.h"
@@ -173,7 +174,7 @@ static void paint_status(const struct app *a)
     const char *user = a->form.display[FIELD_USER] ? a->form.display[FIELD_USER]
                                                    : form_value(&a->form, FIELD_USER);
     const char *conn;
-    char *left, *right = NULL;
+    char *left, *right = NULL, *phone, *conn_phone = NULL;
     int y = LINES - 2;
     bool is_loading = false;
 
@@ -190,6 +191,12 @@ static void paint_status(const struct app *a)
     default:
         conn = "connecting";
         break;
+    }
+    phone = softphone_status(a);
+    if (phone) {
+        conn_phone = xasprintf("%s | %s", conn, phone); /* the phone's state stays in view */
+        free(phone);
+        conn = conn_phone;
     }
     for (int k = 0; k < PICK_KIND_COUNT; k++)
         if (a->loads[k].state == LOAD_RUNNING)
@@ -221,6 +228,7 @@ static void paint_status(const struct app *a)
         tui_put(y, COLS - text_cols(right), text_cols(right), right, tui_attr(TUI_STATUS));
     free(left);
     free(right);
+    free(conn_phone);
     tui_fill(LINES - 1, 0, COLS, tui_attr(TUI_HELP));
     tui_put(LINES - 1, 1, COLS - 2, view_form_help_line(a), tui_attr(TUI_HELP));
 }

@@ -23,7 +23,7 @@ static const char *const help_lines[] = {
     "  type, Backspace, ^U         filter (every word must match); Up/Down PgUp/PgDn",
     "  Enter / Esc / F5 or ^R      choose / cancel / reload the list",
     "#Actions",
-    "  F2 or ^T                    start / stop the call timer (fills Duration)",
+    "  F2 or ^T / F8 / F9          timer (fills Duration) / dial To / hang up",
     "  F10 or ^S                   send (the outbox keeps it if sending fails)",
     "  F3 or ^O / F7 or M-n        history of calls / next call (fresh form)",
     "  F1 or ^G (also ? off text)  this help;  ^L redraws the screen",

@@ -49,10 +49,10 @@ printf 'user = a@b.c\n[profile work]\nuser = d@e.f\n[ profile  sandbox ]\n' >"$t
 export XDG_CONFIG_HOME=$tmp
 unset AMPLECALL_CONFIG
 
-echo "1..9"
+echo "1..10"
 expect "command names complete" "import" amplecall im
 expect "every command is offered" \
-    "calls config dispositions history import log outbox tasks users whoami" amplecall ""
+    "calls config ctl dispositions history import log outbox tasks users whoami" amplecall ""
 expect "global options complete before the command" "--profile" amplecall --pro
 expect "profile names come from the config file" "sandbox work" amplecall --profile ""
 expect "a command after a global option gets its own options" "--answered" \
@@ -60,5 +60,6 @@ expect "a command after a global option gets its own options" "--answered" \
 expect "yes and no after --human" "no yes" amplecall log --human ""
 expect "import completes files" "FILES" amplecall import ""
 expect "config offers its subcommands" "path show" amplecall config ""
+expect "ctl offers its requests" "call-answered call-end call-start status" amplecall ctl ""
 expect "calls options include --since" "--since" amplecall calls --si
 exit $((failed > 0))

@@ -21,11 +21,13 @@ UNIT_TESTS = \
 	tests/unit/net/test_api_parse \
 	tests/unit/net/test_http \
 	tests/unit/net/test_api_load \
+	tests/unit/net/test_baresip \
 	tests/unit/store/test_store \
 	tests/unit/store/test_outbox \
 	tests/unit/store/test_numbers \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
+	tests/unit/app/test_phone \
 	tests/unit/tui/test_tui_text \
 	tests/unit/cli/test_conf_helpers
 check_PROGRAMS += $(UNIT_TESTS)
@@ -88,6 +90,12 @@ tests_unit_store_test_numbers_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_store_test_numbers_LDADD = $(UNIT_LDADD)
 
 # app
+tests_unit_net_test_baresip_SOURCES = tests/unit/net/test_baresip.c
+tests_unit_net_test_baresip_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_net_test_baresip_LDADD = $(UNIT_LDADD)
+tests_unit_app_test_phone_SOURCES = tests/unit/app/test_phone.c
+tests_unit_app_test_phone_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_app_test_phone_LDADD = $(UNIT_LDADD)
 tests_unit_app_test_form_SOURCES = tests/unit/app/test_form.c
 tests_unit_app_test_form_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_app_test_form_LDADD = $(UNIT_LDADD)
