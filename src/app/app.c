@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/app_impl.h"
+#include "app/flow.h"
 #include "core/baseurl.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -97,6 +98,8 @@ void app_note_outcome(struct app *a, const struct api_result *res)
 
 void app_focus(struct app *a, enum field_id f)
 {
+    if (a->form.focus == FIELD_DURATION && f != FIELD_DURATION && !a->is_logged)
+        flow_normalise_duration(a); /* "1:35" reads back as 95 s once the rep moves on */
     form_focus(&a->form, f);
     app_dirty(a);
 }
@@ -194,6 +197,7 @@ void app_fresh_form(struct app *a)
         clock_stop(&a->clock);
     a->timer_wall_start = 0;
     form_new_call(&a->form);
+    a->is_odd_human_confirmed = false;
     call_record_done(&a->result);
     free(a->result_disposition);
     a->result_disposition = NULL;
@@ -276,13 +280,48 @@ void app_quit_now(struct app *a, int code)
     a->exit_code = code;
 }
 
+/* Quit keeping the form's call as a draft, offered when amplecall next starts. */
+static void quit_keeping(struct app *a)
+{
+    if (app_has_unsaved(a) && a->store) {
+        drafts_save_now(a);
+        a->is_draft_kept = true;
+    }
+    app_quit_now(a, 0);
+}
+
 static void app_request_quit(struct app *a)
 {
+    if (!a->is_sending && app_has_unsaved(a) && flow_is_form_blank(a)) {
+        drafts_discard(a); /* back to empty: nothing to keep, nothing to ask */
+        app_quit_now(a, 0);
+        return;
+    }
+    if (!a->is_sending && app_has_unsaved(a) && a->store) {
+        app_ask_with(a, ASK_QUIT_KEEP,
+                     "Quit: Enter keeps this call as a draft for next time, d discards it, "
+                     "Esc cancels ");
+        return;
+    }
     if (app_has_unsaved(a) || a->is_sending) {
         app_ask(a, ASK_QUIT);
         return;
     }
     app_quit_now(a, 0);
+}
+
+static void answer_quit_keep(struct app *a, char ch)
+{
+    a->ask = ASK_NONE;
+    free(a->ask_text);
+    a->ask_text = NULL;
+    app_dirty(a);
+    if (ch == 'k') {
+        quit_keeping(a);
+    } else if (ch == 'd') {
+        drafts_discard(a);
+        app_quit_now(a, 0);
+    }
 }
 
 static void answer(struct app *a, bool is_yes)
@@ -541,7 +580,12 @@ static void handle_answer(struct app *a, char ch)
 {
     if (a->ask == ASK_RESUME)
         drafts_answer_resume(a, ch);
-    else if (a->ask != ASK_NONE)
+    else if (a->ask == ASK_QUIT_KEEP)
+        answer_quit_keep(a, ch);
+    else if (a->ask == ASK_ODD_HUMAN) {
+        a->ask = ASK_NONE;
+        flow_answer_odd_human(a, ch == 'y');
+    } else if (a->ask != ASK_NONE)
         answer(a, ch == 'y');
 }
 
@@ -573,14 +617,19 @@ unsigned app_handle(struct app *a, const struct app_req *r)
     case REQ_SET:
         if (a->is_logged)
             submit_refuse_logged(a);
-        else
+        else {
             app_set_value(a, r->field, r->text);
+            if (r->is_moving_on)
+                flow_after_bool(a, r->field);
+        }
         break;
     case REQ_TOGGLE:
-        if (a->is_logged)
+        if (a->is_logged) {
             submit_refuse_logged(a);
-        else
+        } else {
             form_toggle(&a->form, r->field);
+            flow_after_toggle(a, r->field);
+        }
         break;
     case REQ_OPEN_PICKER:
         open_picker(a, r->field);
@@ -606,6 +655,9 @@ unsigned app_handle(struct app *a, const struct app_req *r)
         break;
     case REQ_QUIT_NOW:
         app_quit_now(a, (int)r->id);
+        break;
+    case REQ_QUIT_KEEP:
+        quit_keeping(a);
         break;
     case REQ_NEW_CALL:
         app_new_call(a);

@@ -39,7 +39,9 @@ enum app_view { VIEW_FORM = 0, VIEW_PICKER, VIEW_RESULT, VIEW_HELP, VIEW_HISTORY
  * others y/n. */
 enum ask_kind {
     ASK_NONE = 0,
-    ASK_QUIT,          /* quit and discard the unsent call */
+    ASK_QUIT,          /* quit and discard the unsent call (no store to keep a draft in) */
+    ASK_QUIT_KEEP,     /* quit: k keeps the draft for later (default), d discards, c cancels */
+    ASK_ODD_HUMAN,     /* Answered = no but Human = yes: really? (asked once per call) */
     ASK_TIMER_REPLACE, /* start the timer over a typed Duration */
     ASK_RESEND,        /* without a store: resend after an unknown outcome */
     ASK_RESUME,        /* resume / discard / keep for later an abandoned draft */
@@ -70,6 +72,7 @@ enum app_req_kind {
     REQ_SUBMIT,
     REQ_QUIT,         /* asks first when something would be lost */
     REQ_QUIT_NOW,     /* leave with exit code .id (a signal) */
+    REQ_QUIT_KEEP,    /* leave at once keeping the draft (the terminal is too small to ask) */
     REQ_NEW_CALL,     /* after a logged call: the next one */
     REQ_NEXT_CALL,    /* F7: a fresh form; asks first when the values exist nowhere else */
     REQ_HELP,         /* toggle the help screen */
@@ -93,6 +96,7 @@ struct app_req {
     long long id;
     char ch;
     enum msg_kind msg;
+    bool is_moving_on;    /* REQ_SET of a yes/no by y or n: focus moves on (app/flow.h) */
     bool is_key_replayed; /* the loop hands the same key to the view this request opens
                              (typing on a picker field starts the picker's filter) */
 };
@@ -152,6 +156,8 @@ struct app {
     long long spin_next_ms;
     bool is_done;
     int exit_code;
+    bool is_draft_kept;          /* quit keeping the unsent call as a draft for next time */
+    bool is_odd_human_confirmed; /* "not answered but human" was asked and confirmed */
 
     /* the local store (drafts, outbox, history); NULL when it cannot be opened: the form
      * then sends directly and keeps nothing */

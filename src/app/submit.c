@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/app_impl.h"
+#include "app/flow.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "core/validate.h"
@@ -602,10 +603,20 @@ void submit_call(struct app *a)
     }
     if (a->clock.is_running)
         app_toggle_timer(a); /* the call is over: its length goes into Duration */
-    field_errors_init(&errs);
-    validate_call(&a->form.call, &errs);
+    {
+        /* a bad m:ss length keeps its own reason over the validator's */
+        bool is_length_ok = flow_normalise_duration(a);
+        char *why = is_length_ok ? NULL : xstrdup(a->form.error[FIELD_DURATION]);
+
+        field_errors_init(&errs);
+        validate_call(&a->form.call, &errs);
+        first = errs.n > 0 ? form_mark_validation(&a->form, &errs) : FIELD_NONE;
+        if (why) {
+            free(a->form.error[FIELD_DURATION]);
+            a->form.error[FIELD_DURATION] = why;
+        }
+    }
     if (errs.n > 0) {
-        first = form_mark_validation(&a->form, &errs);
         app_message(a, MSG_ERROR, "Not sent: %zu field%s to fix (marked with !).", errs.n,
                     errs.n == 1 ? "" : "s");
         a->is_msg_on_marks = true;

@@ -104,18 +104,22 @@ static void sync_all(struct tui_form *t)
     sync_field(t);
 }
 
-static void edit_in_editor(struct tui_form *t)
+/* Field f (the focused one for ^X^E, the Transcription for F4) in $VISUAL/$EDITOR. */
+static void edit_in_editor(struct tui_form *t, enum field_id f)
 {
     struct app *a = &t->app;
-    enum field_id f = a->form.focus;
     struct app_req r = {.kind = REQ_EDITED, .field = f};
     char *error = NULL, *text;
 
-    if (form_kind(f) != FORM_KIND_TEXT)
+    if (f == FIELD_NONE || form_kind(f) != FORM_KIND_TEXT)
         return;
     if (a->is_logged) {
         app_handle(a, &(struct app_req){.kind = REQ_REFUSE});
         return;
+    }
+    if (a->form.focus != f) {
+        app_handle(a, &(struct app_req){.kind = REQ_FOCUS, .field = f});
+        sync_field(t);
     }
     text = editor_edit(f, form_value(&a->form, f), &error);
     t->is_full_redraw = true;
@@ -153,7 +157,7 @@ static void hand(struct tui_form *t, const struct app_req *r, const struct loop_
         commit_field(t);
     switch (r->kind) {
     case REQ_EDITOR:
-        edit_in_editor(t);
+        edit_in_editor(t, r->field);
         break;
     case REQ_REDRAW:
         t->is_full_redraw = true;
@@ -192,6 +196,11 @@ static bool global_key(struct tui_form *t, const struct loop_key *k)
         hand_kind(t, REQ_TIMER);
         return true;
     }
+    if (a->view == VIEW_FORM && keys_is_action(s, k, "editor", 4, 0)) {
+        /* from any field: a transcription is too long to type on one line */
+        hand(t, &(struct app_req){.kind = REQ_EDITOR, .field = FIELD_TRANSCRIPTION}, NULL);
+        return true;
+    }
     if (a->view == VIEW_PICKER)
         return false; /* the picker's filter takes every other key */
     if (keys_is_action(s, k, "history", 3, 'o')) {
@@ -222,6 +231,12 @@ static void on_key(void *ud, const struct loop_key *k)
         t->is_dirty = true;
         if (t->overlay.ops && t->overlay.ops->resize)
             t->overlay.ops->resize(&t->overlay, a);
+        return;
+    }
+    if (tui_is_too_small() && a->ask != ASK_QUIT && a->ask != ASK_QUIT_KEEP) {
+        /* nothing typed blind, nothing sent unseen: only quitting works until it grows */
+        if (keys_is_action(&a->settings, k, "quit", 12, 'q'))
+            hand_kind(t, REQ_QUIT);
         return;
     }
     if (a->ask != ASK_NONE) {
@@ -288,8 +303,13 @@ static int timeout_ms(void *ud)
 
 static void paint_too_small(struct tui_form *t)
 {
-    char *msg = xasprintf("terminal too small (need %dx%d, have %dx%d)", TUI_MIN_COLS,
-                          TUI_MIN_LINES, COLS, LINES);
+    const struct app *a = &t->app;
+    bool is_quit_asked = a->ask == ASK_QUIT || a->ask == ASK_QUIT_KEEP;
+    char *msg = xasprintf("terminal too small (need %dx%d, have %dx%d). %s", TUI_MIN_COLS,
+                          TUI_MIN_LINES, COLS, LINES,
+                          is_quit_asked && a->ask_text ? a->ask_text
+                          : is_quit_asked ? "Quit and lose the call you have not sent? (y/n)"
+                                          : "Keys wait until it grows; ^Q quits.");
     char **lines;
     size_t n = text_wrap(msg, COLS > 2 ? COLS - 2 : 1, &lines);
     int y = LINES / 2 - (int)n / 2;
@@ -397,6 +417,9 @@ static void leave_terminal(struct tui_form *t)
 
 static void print_goodbye(const struct app *a)
 {
+    if (a->is_draft_kept)
+        fprintf(stderr, "amplecall: the call you had not sent is kept as a draft; amplecall "
+                        "offers it the next time it starts.\n");
     if (a->outbox_count > 0)
         fprintf(stderr,
                 "amplecall: %ld call%s in the outbox; amplecall sends %s the next time it runs, "

@@ -61,12 +61,54 @@ static void add_wrapped(struct layout *l, enum field_id f, enum vrow_kind k, con
     text_lines_free(lines, n);
 }
 
+#define PREVIEW_LINES 3
+
+/* A transcription longer than its row: its first lines and its size under it, so the rep
+ * sees what is there without opening the editor. */
+static void add_preview(struct layout *l, const char *v, int vcols)
+{
+    size_t bytes = strlen(v), n_lines = 1, shown = 0;
+    const char *p = v;
+    char *size;
+
+    for (const char *q = v; *q; q++)
+        if (*q == '\n' && q[1])
+            n_lines++;
+    if (n_lines == 1 && text_cols(v) <= vcols)
+        return;
+    while (*p && shown < PREVIEW_LINES) {
+        size_t len = strcspn(p, "\n");
+        char *line = xstrndup(p, len);
+        char *cut = text_cut(line, vcols - 2);
+        char *row = xasprintf("  %s", cut);
+
+        add_vrow(l, FIELD_TRANSCRIPTION, VROW_NOTE, row);
+        free(row);
+        free(cut);
+        free(line);
+        shown++;
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    if (bytes < 1024)
+        size = xasprintf("-> %zu line%s, %zu bytes; F4 opens it in the editor", n_lines,
+                         n_lines == 1 ? "" : "s", bytes);
+    else
+        size = xasprintf("-> %zu line%s, %.1f KB; F4 opens it in the editor", n_lines,
+                         n_lines == 1 ? "" : "s", (double)bytes / 1024.0);
+    add_vrow(l, FIELD_TRANSCRIPTION, VROW_NOTE, size);
+    free(size);
+}
+
 static void build_layout(const struct app *a, struct layout *l, int vcols)
 {
     l->v = NULL;
     l->n = 0;
     for (int f = 0; f < FIELD_COUNT; f++) {
         add_vrow(l, (enum field_id)f, VROW_FIELD, NULL);
+        if (f == FIELD_TRANSCRIPTION)
+            add_preview(l, form_value(&a->form, FIELD_TRANSCRIPTION), vcols);
         if (a->form.note[f])
             add_wrapped(l, (enum field_id)f, VROW_NOTE, a->form.note[f], "-> ", vcols);
         if (a->form.error[f])
@@ -511,7 +553,7 @@ static struct app_req text_key(const struct app *a, const struct loop_key *k)
     case FIELD_REQ_EOF:
         return app_req_of(REQ_FOCUS_NEXT);
     case FIELD_REQ_EDITOR:
-        return app_req_of(REQ_EDITOR);
+        return field_req(REQ_EDITOR, f);
     default:
         return r;
     }
@@ -537,6 +579,8 @@ static struct app_req bool_key(const struct app *a, const struct loop_key *k)
         r.text = "no";
     else if (k->ch != 127 && k->ch != 8)
         return app_req_of(REQ_NONE);
+    /* y and n answer the field and go on to the next question; Backspace clears it */
+    r.is_moving_on = r.text != NULL;
     return r;
 }
 
@@ -565,6 +609,17 @@ static struct app_req pick_key(const struct app *a, const struct loop_key *k)
     return app_req_of(REQ_NONE);
 }
 
+/* Esc on the form itself: nothing to close, and it never quits (a reflex Esc would lose the
+ * call); it says which keys do. */
+static struct app_req esc_on_form(void)
+{
+    struct app_req r = app_req_of(REQ_MESSAGE);
+
+    r.text = "Esc closes pop-ups; it does not quit. ^Q or F12 quits (the call is kept as a draft).";
+    r.msg = MSG_INFO;
+    return r;
+}
+
 /* A logged call is read-only: moving, help, redraw, quit and the next call; nothing edits. */
 static struct app_req logged_key(const struct loop_key *k)
 {
@@ -588,7 +643,7 @@ static struct app_req logged_key(const struct loop_key *k)
         case '\n':
             return app_req_of(REQ_NEW_CALL);
         case 27:
-            return app_req_of(REQ_QUIT);
+            return esc_on_form();
         case '?':
             return app_req_of(REQ_HELP);
         case 12: /* ^L */
@@ -608,8 +663,6 @@ static struct app_req form_key(struct view *v, const struct app *a, const struct
     (void)v;
     if (a->is_logged)
         return logged_key(k);
-    if (is_text && keys_is_action(&a->settings, k, "editor", 4, 0))
-        return app_req_of(REQ_EDITOR);
     if (k->is_code) {
         switch (k->ch) {
         case KEY_DOWN:
@@ -634,7 +687,7 @@ static struct app_req form_key(struct view *v, const struct app *a, const struct
                 return field_req(REQ_OPEN_PICKER, a->form.focus);
             return app_req_of(REQ_FOCUS_NEXT);
         case 27:
-            return app_req_of(REQ_QUIT);
+            return esc_on_form();
         case '?':
             if (!is_text)
                 return app_req_of(REQ_HELP);

@@ -26,6 +26,7 @@ UNIT_TESTS = \
 	tests/unit/store/test_numbers \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
+	tests/unit/app/test_duration \
 	tests/unit/tui/test_tui_text \
 	tests/unit/cli/test_conf_helpers
 check_PROGRAMS += $(UNIT_TESTS)
@@ -91,6 +92,9 @@ tests_unit_store_test_numbers_LDADD = $(UNIT_LDADD)
 tests_unit_app_test_form_SOURCES = tests/unit/app/test_form.c
 tests_unit_app_test_form_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_app_test_form_LDADD = $(UNIT_LDADD)
+tests_unit_app_test_duration_SOURCES = tests/unit/app/test_duration.c
+tests_unit_app_test_duration_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_app_test_duration_LDADD = $(UNIT_LDADD)
 tests_unit_app_test_app_SOURCES = tests/unit/app/test_app.c
 tests_unit_app_test_app_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_app_test_app_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
