@@ -198,6 +198,7 @@ void app_fresh_form(struct app *a)
     a->timer_wall_start = 0;
     form_new_call(&a->form);
     a->is_odd_human_confirmed = false;
+    flow_mark_fresh(a);
     call_record_done(&a->result);
     free(a->result_disposition);
     a->result_disposition = NULL;
@@ -502,6 +503,7 @@ void app_done(struct app *a)
     free(a->offer_slot);
     free(a->outbox_json);
     free(a->ask_text);
+    free(a->fresh_from);
     form_done(&a->form);
     disposition_list_done(&a->dispositions);
     task_list_done(&a->tasks);
@@ -561,6 +563,7 @@ void app_start(struct app *a)
                     "The local store is not available (%s): no drafts, outbox or history; "
                     "calls are sent directly.",
                     a->store_error);
+    flow_mark_fresh(a);
     drafts_offer(a);
     app_refresh_count(a);
     app_dirty(a);

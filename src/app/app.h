@@ -158,6 +158,7 @@ struct app {
     int exit_code;
     bool is_draft_kept;          /* quit keeping the unsent call as a draft for next time */
     bool is_odd_human_confirmed; /* "not answered but human" was asked and confirmed */
+    char *fresh_from;            /* owned From of the fresh form (flow_mark_fresh) */
 
     /* the local store (drafts, outbox, history); NULL when it cannot be opened: the form
      * then sends directly and keeps nothing */

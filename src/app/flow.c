@@ -88,8 +88,15 @@ bool flow_normalise_duration(struct app *a)
     return true;
 }
 
+void flow_mark_fresh(struct app *a)
+{
+    str_set(&a->fresh_from, form_value(&a->form, FIELD_FROM));
+}
+
 bool flow_is_form_blank(const struct app *a)
 {
+    if (strcmp(form_value(&a->form, FIELD_FROM), a->fresh_from ? a->fresh_from : "") != 0)
+        return false;
     for (int i = 0; i < FIELD_COUNT; i++) {
         if (i == FIELD_FROM || i == FIELD_USER)
             continue;

@@ -20,7 +20,11 @@ void flow_answer_odd_human(struct app *a, bool is_yes);
 /* Focus leaves Duration (or the call is sent): "1:35" becomes "95"; a bad length gets an
  * error mark saying why. false when Duration is written with colons and is not a length. */
 bool flow_normalise_duration(struct app *a);
-/* Whether nothing but the kept From and User has a value: quitting loses nothing typed. */
+/* Remember the fresh form's From (kept from the last call or the config). */
+void flow_mark_fresh(struct app *a);
+/* Whether the form is back to what it was fresh: nothing but the kept From (unchanged) and
+ * the User (a pick, set again in a key or by AMPLECALL_USER). Quitting then loses nothing
+ * typed. */
 bool flow_is_form_blank(const struct app *a);
 
 #endif

@@ -273,8 +273,8 @@ static void on_signal(void *ud, int sig)
 
     switch (sig) {
     case SIGINT:
-        if (t->app.ask == ASK_QUIT)
-            hand(t, &r, NULL);
+        if (t->app.ask == ASK_QUIT || t->app.ask == ASK_QUIT_KEEP)
+            hand(t, &r, NULL); /* a second ^C: leave now (what was typed is kept) */
         else
             hand_kind(t, REQ_QUIT);
         break;

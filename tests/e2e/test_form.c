@@ -127,7 +127,7 @@ static void fill_valid(struct term *t)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "42");
-    key(t, "Tab y Tab n Tab Enter");
+    key(t, "Tab y n Enter");
     see_text(t, "Choose a disposition");
     type(t, "interested");
     see_text(t, "(2 of 5)");
@@ -369,11 +369,13 @@ static void form__booleans_toggle_with_space_y_and_n(void **state)
     key(t, "Space");
     see_value(t, ROW_OF(F_ANSWERED), "[ ] yes  [x] no");
     see_cursor(t, ROW_OF(F_ANSWERED), LABEL_COL + 10);
-    key(t, "y Tab");
+    key(t, "y"); /* y and n set the field and move on */
     see_value(t, ROW_OF(F_ANSWERED), "[x] yes  [ ] no");
+    see_cursor(t, ROW_OF(F_HUMAN), LABEL_COL + 1);
     key(t, "n");
     see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
-    key(t, "y");
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    key(t, "Up y");
     see_value(t, ROW_OF(F_HUMAN), "[x] yes  [ ] no");
     stop(c);
 }
@@ -587,7 +589,7 @@ static void form__task_picker_pages_through_every_task(void **state)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "7");
-    key(t, "Tab n Tab n F10");
+    key(t, "Tab n F10");
     see_text(t, "Call logged");
     req = fake_last_request(c->fake, "POST", "/calls");
     body = member(req, "body");
@@ -725,7 +727,7 @@ static void form__lang_c_transliterates_and_sends_utf8(void **state)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "7");
-    key(t, "Tab n Tab n Tab Tab Enter");
+    key(t, "Tab n Tab Enter");
     see_text(t, "Choose a task (45 of 45)");
     type(t, "jose");
     see_text(t, "Jose Alvarez");
@@ -1294,7 +1296,7 @@ static void form__hostile_server_strings_are_inert(void **state)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "42");
-    key(t, "Tab y Tab n");
+    key(t, "Tab y n");
     fault_400(c->fake, "{\"_errors\":[{\"code\":\"x\",\"title\":\"X\",\"detail\":\"Bad "
                        "\\u001b]0;pwned\\u0007\\u001b]52;c;aGVsbG8=\\u0007\\u001b[2J\\u009b1;1H "
                        "number\",\"source\":{\"pointer\":\"/to\"}}],\"object\":\"error\"}");
@@ -1490,30 +1492,32 @@ static void form__quitting_with_unsent_data_asks_first(void **state)
 {
     struct ctx *c = start(NULL, NULL);
     struct term *t = c->t;
+    const char *q = "Quit: Enter keeps this call as a draft for next time, d discards it, Esc "
+                    "cancels ";
     int row, col;
 
     wait_ready(c);
     type(t, "+1 415");
     key(t, "C-q");
-    see_text(t, "Quit and lose the call you have not sent? (y/n)");
+    see_text(t, "Quit: Enter keeps this call as a draft");
     /* the cursor waits right after the question */
-    assert_true(term_find(t, "Quit and lose", &row, &col));
-    see_cursor(t, row, col + (int)strlen("Quit and lose the call you have not sent? (y/n) "));
-    key(t, "n");
-    see_gone(t, "Quit and lose");
+    assert_true(term_find(t, "Quit: Enter keeps", &row, &col));
+    see_cursor(t, row, col + (int)strlen(q));
+    key(t, "Esc");
+    see_gone(t, "Quit: Enter keeps");
     see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 6);
+    /* Esc on the form itself never quits */
     key(t, "Esc");
-    see_text(t, "Quit and lose");
-    key(t, "Esc");
-    see_gone(t, "Quit and lose");
+    see_text(t, "it does not quit");
+    see_gone(t, "Quit: Enter keeps");
     /* asked from an overlay, the question still shows */
     go_to(t, F_TASK);
     key(t, "Enter");
     see_text(t, "Choose a task");
     key(t, "F12");
     see_gone(t, "Choose a task");
-    see_text(t, "Quit and lose");
-    key(t, "y");
+    see_text(t, "Quit: Enter keeps");
+    key(t, "d");
     see_exit(t, 0);
     assert_false(term_altscreen(t));
     assert_true(term_cursor_visible(t));
@@ -1537,8 +1541,8 @@ static void form__signals_restore_the_terminal(void **state)
     wait_ready(c);
     type(t, "+1");
     key(t, "C-c"); /* like ^Q: asks first */
-    see_text(t, "Quit and lose");
-    key(t, "y");
+    see_text(t, "Quit: Enter keeps");
+    key(t, "d");
     see_exit(t, 0);
     assert_false(term_altscreen(t));
     stop(c);

@@ -1,0 +1,442 @@
+/* End-to-end tests of the form's key rules (issue 16): Esc never quits, the quit prompt keeps
+ * the draft by default, a too-small terminal takes only quit, escape sequences the terminal
+ * description does not know are swallowed whole, F4 edits the transcription from any field,
+ * y/n move on, Answered = no implies Human = no, and Duration takes m:ss and h:mm:ss. The
+ * real binary on a pty (libvterm) against the fake API on 127.0.0.1; every wait is bounded. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fakectl.h"
+#include "form_check.h"
+#include "pty.h"
+#include "core/util.h"
+
+#define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
+
+enum {
+    F_FROM,
+    F_TO,
+    F_DURATION,
+    F_ANSWERED,
+    F_HUMAN,
+    F_DISPOSITION,
+    F_TASK,
+    F_USER,
+    F_TRANSCRIPTION,
+    F_RECORDING
+};
+
+struct ctx {
+    struct fake *fake;
+    char **env; /* its HOME holds the store: a second spawn sees the first one's drafts */
+    struct term *t;
+};
+
+static struct term *spawn(struct ctx *c, int rows, int cols)
+{
+    char *bin = amplecall_path();
+    struct term *t =
+        term_spawn((const char *const[]){bin, NULL}, (const char *const *)c->env, rows, cols);
+
+    free(bin);
+    assert_non_null(t);
+    return t;
+}
+
+static struct ctx *start_sized(const char *const *env_extra, int rows, int cols)
+{
+    struct ctx *c = xcalloc(1, sizeof(*c));
+    const char *extra[32];
+    size_t n = 0;
+    char *url;
+
+    c->fake = fake_start(NULL);
+    assert_non_null(c->fake);
+    url = xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(c->fake));
+    extra[n++] = url;
+    extra[n++] = "AMPLEMARKET_API_KEY=" FAKE_API_KEY;
+    extra[n++] = "AMPLECALL_USER=" FAKE_USER_ID;
+    extra[n++] = "XDG_STATE_HOME";
+    extra[n++] = "XDG_CONFIG_HOME";
+    extra[n++] = "XDG_DATA_HOME";
+    extra[n++] = "NO_COLOR";
+    extra[n++] = "VISUAL";
+    extra[n++] = "EDITOR";
+    extra[n++] = "AMPLECALL_PROFILE";
+    extra[n++] = "AMPLECALL_TIMEOUT";
+    for (size_t i = 0; env_extra && env_extra[i] && n < 31; i++)
+        extra[n++] = env_extra[i];
+    extra[n] = NULL;
+    c->env = term_env(extra);
+    free(url);
+    c->t = spawn(c, rows, cols);
+    return c;
+}
+
+static struct ctx *start(const char *const *env_extra)
+{
+    return start_sized(env_extra, 24, 80);
+}
+
+static void stop(struct ctx *c)
+{
+    term_free(c->t);
+    term_env_free(c->env);
+    fake_stop(c->fake);
+    free(c);
+}
+
+static void go_to(struct term *t, int n)
+{
+    for (int i = 0; i < n; i++)
+        key(t, "Tab");
+    see_cursor(t, ROW_OF(n), LABEL_COL + (n == F_HUMAN || n == F_ANSWERED ? 1 : 0));
+}
+
+/* The program is still running after the output settled. */
+static void see_running(struct term *t)
+{
+    check(t, term_wait_quiet(t, 300, WAIT_MS), "output settles");
+    check(t, term_kill(t, 0), "the form is still running");
+}
+
+/* ---- Esc and quitting ------------------------------------------------------------------- */
+
+static void keys__esc_closes_pop_ups_and_never_quits(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    /* an empty form: Esc says what quits instead of quitting */
+    key(t, "Esc");
+    see_text(t, "Esc closes pop-ups; it does not quit");
+    see_running(t);
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Esc Esc");
+    see_running(t);
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    /* Esc closes a picker, the help and the history, back on the form */
+    key(t, "Tab Tab Tab Tab"); /* To -> Disposition */
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    key(t, "Enter");
+    see_text(t, "Choose a disposition");
+    key(t, "Esc");
+    see_gone(t, "Choose a disposition");
+    key(t, "F1");
+    see_text(t, "Esc, q, F1 or Enter closes this help");
+    key(t, "Esc");
+    see_gone(t, "closes this help");
+    key(t, "F3");
+    see_text(t, "History: 0 calls");
+    key(t, "Esc");
+    see_gone(t, "History:");
+    see_running(t);
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    /* ^Q quits (and asks, since To is typed); F12 at the prompt keeps the draft and quits */
+    key(t, "C-q");
+    see_text(t, "Enter keeps this call as a draft");
+    key(t, "F12");
+    see_exit(t, 0);
+    stop(c);
+}
+
+static void keys__an_empty_form_quits_without_asking(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    key(t, "Tab");
+    type(t, "123");
+    key(t, "Backspace Backspace Backspace"); /* back to empty */
+    see_value(t, ROW_OF(F_TO), "");
+    key(t, "C-q");
+    see_exit(t, 0);
+    stop(c);
+}
+
+static void keys__quit_prompt_keeps_the_draft_discards_or_cancels(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "C-q");
+    see_text(t, "Quit: Enter keeps this call as a draft for next time, d discards it, Esc");
+    /* Esc (and c) cancel: back in the field, the value intact */
+    key(t, "Esc");
+    see_gone(t, "Enter keeps");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL + 15);
+    key(t, "C-q");
+    see_text(t, "Enter keeps");
+    key(t, "c");
+    see_gone(t, "Enter keeps");
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    /* Enter, the default, keeps the draft and says so on the way out */
+    key(t, "C-q");
+    see_text(t, "Enter keeps");
+    key(t, "Enter");
+    see_exit(t, 0);
+    see_text(t, "kept as a draft");
+    term_free(t);
+    /* the next start offers it back; r resumes it */
+    c->t = t = spawn(c, 24, 80);
+    see_text(t, "r: resume");
+    key(t, "r");
+    see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
+    /* d discards: the start after that offers nothing */
+    key(t, "C-q");
+    see_text(t, "Enter keeps");
+    key(t, "d");
+    see_exit(t, 0);
+    check(t, !term_find(t, "kept as a draft", NULL, NULL), "a discarded call is not kept");
+    term_free(t);
+    c->t = t = spawn(c, 24, 80);
+    see_form_ready(t);
+    check(t, !term_find(t, "r: resume", NULL, NULL), "nothing to resume");
+    key(t, "C-q");
+    see_exit(t, 0);
+    stop(c);
+}
+
+/* ---- a terminal too small --------------------------------------------------------------- */
+
+static void keys__too_small_takes_only_quit_and_the_form_returns_intact(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    type(t, "+1 415");
+    assert_true(term_resize(t, 15, 60));
+    see_text(t, "terminal too small");
+    see_wrapped(t, "Keys wait until it grows; ^Q quits.");
+    /* typed blind, a submit, moves, the timer: all ignored */
+    type(t, "xyz");
+    key(t, "Backspace Tab F10 F2 Enter C-s");
+    see_running(t);
+    assert_true(term_resize(t, 24, 80));
+    see_text(t, "Recording URL");
+    see_value(t, ROW_OF(F_FROM), "+1 415");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 6);
+    check(t, !term_find(t, "To is required", NULL, NULL), "nothing was sent");
+    check(t, !term_find(t, "Timer running", NULL, NULL), "the timer did not start");
+    /* quitting while small asks there, and the answer keys work */
+    assert_true(term_resize(t, 15, 60));
+    see_text(t, "terminal too small");
+    key(t, "C-q");
+    see_wrapped(t, "Enter keeps this call as a draft");
+    key(t, "Enter");
+    see_exit(t, 0);
+    stop(c);
+}
+
+/* ---- escape sequences the terminal description does not know ------------------------- */
+
+/* In a field: xterm's End, Home and F-keys under TERM=vt100 work or vanish, never type. */
+static void keys__unknown_sequences_are_swallowed_in_a_field(void **state)
+{
+    struct ctx *c = start((const char *const[]){"TERM=vt100", NULL});
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    key(t, "Tab");
+    type(t, "ab");
+    type(t, "\033[H");  /* xterm Home (vt100 has none) */
+    type(t, "X");
+    type(t, "\033[F");  /* xterm End */
+    type(t, "Y");
+    type(t, "\033[1~"); /* rxvt/linux Home */
+    type(t, "1");
+    type(t, "\033[4~"); /* linux End */
+    type(t, "2");
+    type(t, "\033[1;5F"); /* Ctrl+End: named nowhere, swallowed */
+    type(t, "\033[57;5u"); /* a kitty-style key report */
+    type(t, "\033[?25;1$y"); /* intermediates and all */
+    type(t, "\033OF"); /* SS3 End, which vt100's terminfo lacks */
+    type(t, "3");
+    see_value(t, ROW_OF(F_TO), "1XabY23");
+    /* xterm's F5..F12 encodings are not vt100's: they still reach the form */
+    type(t, "\033[21~"); /* F10: send (the empty From is refused) */
+    see_text(t, "From is required");
+    type(t, "\033[24~"); /* F12: quit */
+    see_text(t, "Enter keeps");
+    key(t, "Esc");
+    see_gone(t, "Enter keeps");
+    see_regex(t, "\\* To +1XabY23\n"); /* rows moved down under the marks */
+    stop(c);
+}
+
+/* In a picker's filter: the same sequences never reach it. */
+static void keys__unknown_sequences_are_swallowed_in_a_filter(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+    int row, col;
+
+    see_form_ready(t);
+    go_to(t, F_DISPOSITION);
+    key(t, "Enter");
+    see_text(t, "Choose a disposition (5 of 5)");
+    type(t, "no");
+    see_text(t, "(2 of 5)");
+    type(t, "\033[1;5F\033[1;2P\033[99~\033[>0;1;2c\033[200~\033[201~");
+    type(t, "t");
+    see_text(t, "(1 of 5)");
+    assert_true(term_find(t, "Filter:", &row, &col));
+    {
+        char *r = term_text_at(t, row, col, 14);
+        check(t, strncmp(r, "Filter: not   ", 14) == 0, "the filter holds only what was typed");
+        free(r);
+    }
+    key(t, "Esc");
+    see_gone(t, "Choose a disposition");
+    stop(c);
+}
+
+/* ---- F4 and the transcription ------------------------------------------------------------ */
+
+static void keys__f4_edits_the_transcription_from_any_field(void **state)
+{
+    char *script = xasprintf("/tmp/amplecall-keys-editor-%d.sh", (int)getpid());
+    char *envv = xasprintf("VISUAL=%s", script);
+    FILE *f = fopen(script, "w");
+    struct ctx *c;
+    struct term *t;
+
+    assert_non_null(f);
+    /* five lines, the first longer than the field */
+    fputs("#!/bin/sh\nprintf 'Line one of the call notes, long enough to run past the end of "
+          "the field on screen\\nline two\\nline three\\nline four\\nline five\\n' > \"$1\"\n",
+          f);
+    fclose(f);
+    chmod(script, 0700);
+    c = start((const char *const[]){envv, NULL});
+    t = c->t;
+    see_form_ready(t);
+    key(t, "Tab");
+    type(t, "+1 212"); /* on To, not on Transcription */
+    key(t, "F4");
+    see_text(t, "Transcription updated from the editor");
+    see_value(t, ROW_OF(F_TO), "+1 212");
+    /* first lines and the size under the field */
+    see_text(t, "  line two");
+    see_text(t, "  line three");
+    see_gone(t, "  line four");
+    see_regex(t, "5 lines, 1[0-9][0-9] bytes; F4 opens it in the editor");
+    see_regex(t, "\n {20}Line one of the call notes[^\n]*…\n");
+    stop(c);
+    unlink(script);
+    free(script);
+    free(envv);
+}
+
+/* ---- fewer keys ------------------------------------------------------------------------- */
+
+static void keys__y_and_n_move_on_and_answered_no_skips_human(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    go_to(t, F_ANSWERED);
+    key(t, "y");
+    see_value(t, ROW_OF(F_ANSWERED), "[x] yes  [ ] no");
+    see_cursor(t, ROW_OF(F_HUMAN), LABEL_COL + 1);
+    key(t, "y");
+    see_value(t, ROW_OF(F_HUMAN), "[x] yes  [ ] no");
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    /* Answered = no: Human = no, and focus goes past it */
+    key(t, "Up Up n");
+    see_value(t, ROW_OF(F_ANSWERED), "[ ] yes  [x] no");
+    see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    /* not answered but human: asked once */
+    key(t, "Up y");
+    see_text(t, "Not answered, but a human was on the line? (y/n)");
+    key(t, "n");
+    see_gone(t, "Not answered, but");
+    see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    key(t, "Up y");
+    see_text(t, "Not answered, but a human");
+    key(t, "y");
+    see_gone(t, "Not answered, but");
+    see_value(t, ROW_OF(F_HUMAN), "[x] yes  [ ] no");
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    /* confirmed: a second change to yes does not ask again */
+    key(t, "Up Space Space");
+    see_value(t, ROW_OF(F_HUMAN), "[x] yes  [ ] no");
+    check(t, term_wait_quiet(t, 200, WAIT_MS), "settles");
+    check(t, !term_find(t, "Not answered, but", NULL, NULL), "asked once");
+    /* Space toggles without moving */
+    see_cursor(t, ROW_OF(F_HUMAN), LABEL_COL + 1);
+    stop(c);
+}
+
+static void keys__duration_takes_seconds_minutes_and_hours(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Tab");
+    type(t, "1:35");
+    key(t, "Tab");
+    see_regex(t, "Duration +95 ");
+    key(t, "Up C-a C-k");
+    type(t, "1:02:03");
+    key(t, "Tab");
+    see_regex(t, "Duration +3723 ");
+    key(t, "Up C-a C-k");
+    type(t, "1:60");
+    key(t, "Tab");
+    see_text(t, "! 1:60: seconds must be under 60");
+    /* a send keeps that reason, not a generic one */
+    key(t, "F10");
+    see_text(t, "Not sent");
+    see_text(t, "! 1:60: seconds must be under 60");
+    key(t, "C-a C-k");
+    type(t, "2:5");
+    key(t, "Tab");
+    see_regex(t, "Duration +125 ");
+    see_gone(t, "1:60");
+    stop(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keys__esc_closes_pop_ups_and_never_quits),
+        cmocka_unit_test(keys__an_empty_form_quits_without_asking),
+        cmocka_unit_test(keys__quit_prompt_keeps_the_draft_discards_or_cancels),
+        cmocka_unit_test(keys__too_small_takes_only_quit_and_the_form_returns_intact),
+        cmocka_unit_test(keys__unknown_sequences_are_swallowed_in_a_field),
+        cmocka_unit_test(keys__unknown_sequences_are_swallowed_in_a_filter),
+        cmocka_unit_test(keys__f4_edits_the_transcription_from_any_field),
+        cmocka_unit_test(keys__y_and_n_move_on_and_answered_no_skips_human),
+        cmocka_unit_test(keys__duration_takes_seconds_minutes_and_hours),
+    };
+    signal(SIGPIPE, SIG_IGN);
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
