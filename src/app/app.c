@@ -300,8 +300,7 @@ static void app_request_quit(struct app *a)
     }
     if (!a->is_sending && app_has_unsaved(a) && a->store) {
         app_ask_with(a, ASK_QUIT_KEEP,
-                     "Quit: Enter keeps this call as a draft for next time, d discards it, "
-                     "Esc cancels ");
+                     "Quit: Enter keeps the call as a draft, d discards it, Esc cancels ");
         return;
     }
     if (app_has_unsaved(a) || a->is_sending) {

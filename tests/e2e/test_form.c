@@ -371,7 +371,9 @@ static void form__booleans_toggle_with_space_y_and_n(void **state)
     see_cursor(t, ROW_OF(F_ANSWERED), LABEL_COL + 10);
     key(t, "y"); /* y and n set the field and move on */
     see_value(t, ROW_OF(F_ANSWERED), "[x] yes  [ ] no");
-    see_cursor(t, ROW_OF(F_HUMAN), LABEL_COL + 1);
+    /* Answered = no (the second Space) had set Human = no */
+    see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
+    see_cursor(t, ROW_OF(F_HUMAN), LABEL_COL + 10);
     key(t, "n");
     see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
     see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
@@ -1492,14 +1494,13 @@ static void form__quitting_with_unsent_data_asks_first(void **state)
 {
     struct ctx *c = start(NULL, NULL);
     struct term *t = c->t;
-    const char *q = "Quit: Enter keeps this call as a draft for next time, d discards it, Esc "
-                    "cancels ";
+    const char *q = "Quit: Enter keeps the call as a draft, d discards it, Esc cancels ";
     int row, col;
 
     wait_ready(c);
     type(t, "+1 415");
     key(t, "C-q");
-    see_text(t, "Quit: Enter keeps this call as a draft");
+    see_text(t, "Quit: Enter keeps the call as a draft");
     /* the cursor waits right after the question */
     assert_true(term_find(t, "Quit: Enter keeps", &row, &col));
     see_cursor(t, row, col + (int)strlen(q));

@@ -471,7 +471,7 @@ static void form_store__quitting_on_purpose_discards_the_draft(void **state)
     type(t, "+1 646 555 0144");
     see_drafts(c, 1);
     key(t, "C-q");
-    see_text(t, "Quit: Enter keeps this call as a draft for next time, d discards it");
+    see_text(t, "Quit: Enter keeps the call as a draft, d discards it");
     key(t, "d");
     see_exit(t, 0);
     see_drafts(c, 0);

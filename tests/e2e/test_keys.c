@@ -148,7 +148,7 @@ static void keys__esc_closes_pop_ups_and_never_quits(void **state)
     see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
     /* ^Q quits (and asks, since To is typed); F12 at the prompt keeps the draft and quits */
     key(t, "C-q");
-    see_text(t, "Enter keeps this call as a draft");
+    see_text(t, "Enter keeps the call as a draft");
     key(t, "F12");
     see_exit(t, 0);
     stop(c);
@@ -178,7 +178,7 @@ static void keys__quit_prompt_keeps_the_draft_discards_or_cancels(void **state)
     key(t, "Tab");
     type(t, "+1 212 555 0199");
     key(t, "C-q");
-    see_text(t, "Quit: Enter keeps this call as a draft for next time, d discards it, Esc");
+    see_text(t, "Quit: Enter keeps the call as a draft, d discards it, Esc cancels");
     /* Esc (and c) cancel: back in the field, the value intact */
     key(t, "Esc");
     see_gone(t, "Enter keeps");
@@ -241,7 +241,7 @@ static void keys__too_small_takes_only_quit_and_the_form_returns_intact(void **s
     assert_true(term_resize(t, 15, 60));
     see_text(t, "terminal too small");
     key(t, "C-q");
-    see_wrapped(t, "Enter keeps this call as a draft");
+    see_wrapped(t, "Enter keeps the call as a draft");
     key(t, "Enter");
     see_exit(t, 0);
     stop(c);
