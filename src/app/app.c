@@ -11,6 +11,7 @@
 
 #include "app/app_impl.h"
 #include "app/flow.h"
+#include "app/worklist.h"
 #include "core/baseurl.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -179,6 +180,10 @@ void app_toggle_timer(struct app *a)
         a->timer_wall_start = 0;
         snprintf(buf, sizeof(buf), "%lld", secs);
         app_set_value(a, FIELD_DURATION, buf);
+        /* the call is over: the next question is whether it was answered */
+        if (a->view == VIEW_FORM && a->form.focus <= FIELD_DURATION &&
+            form_bool(&a->form, FIELD_ANSWERED) < 0)
+            app_focus(a, FIELD_ANSWERED);
         drafts_save_now(a);
         app_message(a, MSG_INFO, "Timer stopped: Duration is %lld s.", secs);
         return;
@@ -503,6 +508,10 @@ void app_done(struct app *a)
     free(a->outbox_json);
     free(a->ask_text);
     free(a->fresh_from);
+    free(a->pending_task);
+    for (size_t i = 0; i < a->n_worked; i++)
+        free(a->worked[i]);
+    free(a->worked);
     form_done(&a->form);
     disposition_list_done(&a->dispositions);
     task_list_done(&a->tasks);
@@ -538,6 +547,7 @@ void app_init(struct app *a)
     a->view = VIEW_FORM;
     a->outbox_count = -1;
     a->review_count = -1;
+    a->today_count = -1;
     a->is_dirty = true;
 }
 
@@ -666,6 +676,9 @@ unsigned app_handle(struct app *a, const struct app_req *r)
         break;
     case REQ_NEXT_CALL:
         app_next_call(a);
+        break;
+    case REQ_NEXT_TASK:
+        worklist_start_next(a);
         break;
     case REQ_HELP:
         if (a->view == VIEW_HELP)

@@ -75,6 +75,7 @@ enum app_req_kind {
     REQ_QUIT_KEEP,    /* leave at once keeping the draft (the terminal is too small to ask) */
     REQ_NEW_CALL,     /* after a logged call: the next one */
     REQ_NEXT_CALL,    /* F7: a fresh form; asks first when the values exist nowhere else */
+    REQ_NEXT_TASK,    /* after a logged call: a fresh form on the next task (worklist.h) */
     REQ_HELP,         /* toggle the help screen */
     REQ_HISTORY,      /* toggle the history screen */
     REQ_REOPEN,       /* put the rejected stored call .id back into the form */
@@ -159,6 +160,10 @@ struct app {
     bool is_draft_kept;          /* quit keeping the unsent call as a draft for next time */
     bool is_odd_human_confirmed; /* "not answered but human" was asked and confirmed */
     char *fresh_from;            /* owned From of the fresh form (flow_mark_fresh) */
+    char *pending_task;          /* owned --task spec waiting for the task list, NULL none */
+    char **worked;               /* owned ids of the tasks logged this session */
+    size_t n_worked;
+    long today_count;            /* calls logged since local midnight; -1 unknown */
 
     /* the local store (drafts, outbox, history); NULL when it cannot be opened: the form
      * then sends directly and keeps nothing */

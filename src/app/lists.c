@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "app/app_impl.h"
+#include "app/worklist.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "core/validate.h"
@@ -199,6 +200,7 @@ static void on_tasks(struct api_result *res, struct task_list *l, void *ud)
     }
     refresh_picker(a, PICK_TASK);
     free(c);
+    worklist_apply_pending(a); /* --task waited for this list */
 }
 
 static void on_users(struct api_result *res, struct user_list *l, void *ud)

@@ -9,6 +9,7 @@
 
 #include "app/app_impl.h"
 #include "app/flow.h"
+#include "app/worklist.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "core/validate.h"
@@ -100,6 +101,7 @@ void app_refresh_count(struct app *a)
         a->review_count = n;
         app_dirty(a);
     }
+    worklist_count_today(a);
 }
 
 /* A call with a "complete" disposition completed its task: it leaves the list now, and the

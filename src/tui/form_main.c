@@ -14,6 +14,7 @@
 #include <curses.h>
 
 #include "app/app.h"
+#include "app/worklist.h"
 #include "core/exitcode.h"
 #include "core/safepath.h"
 #include "core/sanitize.h"
@@ -442,8 +443,20 @@ int cmd_form(int argc, char **argv)
     char *err = NULL, *dir;
     int rc;
 
-    (void)argc;
-    (void)argv;
+    const char *task = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--task") && i + 1 < argc && *argv[i + 1]) {
+            task = argv[++i];
+        } else if (!strncmp(argv[i], "--task=", 7) && argv[i][7]) {
+            task = argv[i] + 7;
+        } else {
+            sanitize_fprintf(stderr, "amplecall: the form takes --task UUID|NAME only, not "
+                                     "'%s'\nRun 'amplecall --help' for the commands.\n",
+                             argv[i]);
+            return EXIT_USAGE;
+        }
+    }
     if (!can_use_terminal()) {
         fprintf(stderr, "amplecall: the call form needs an interactive terminal (stdin and "
                         "stdout a tty, TERM set and not \"dumb\").\n"
@@ -511,6 +524,8 @@ int cmd_form(int argc, char **argv)
     }
     a->host = http_client_host(api_http(a->api));
     app_start(a);
+    if (task)
+        worklist_open(a, task); /* at once from the kept list, else when the list comes */
     sync_all(t);
 
     loop_run(api_http(a->api), &ops, t);

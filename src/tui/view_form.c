@@ -240,11 +240,12 @@ static void paint_status(const struct app *a)
         is_loading = true;
     left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", *user ? user : "(none)", conn);
     if (a->store) {
+        /* the day's work: logged today, waiting in the outbox, waiting for a human */
         char *review =
             a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count) : xstrdup("");
-        right = xasprintf("%s%s%soutbox: %ld ", is_loading ? app_spinner(a) : "",
-                          is_loading ? " loading | " : "", review,
-                          a->outbox_count < 0 ? 0 : a->outbox_count);
+        right = xasprintf("%s%stoday: %ld | %soutbox: %ld ", is_loading ? app_spinner(a) : "",
+                          is_loading ? " loading | " : "", a->today_count < 0 ? 0 : a->today_count,
+                          review, a->outbox_count < 0 ? 0 : a->outbox_count);
         free(review);
     } else if (is_loading)
         right = xasprintf("%s loading ", app_spinner(a));
@@ -646,6 +647,8 @@ static struct app_req logged_key(const struct loop_key *k)
             return esc_on_form();
         case '?':
             return app_req_of(REQ_HELP);
+        case 't':
+            return app_req_of(REQ_NEXT_TASK);
         case 12: /* ^L */
             return app_req_of(REQ_REDRAW);
         default:
