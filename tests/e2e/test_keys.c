@@ -44,6 +44,18 @@ struct ctx {
     struct term *t;
 };
 
+/* The form with up to two arguments (NULL for none). */
+static struct term *spawn_args(struct ctx *c, const char *arg1, const char *arg2)
+{
+    char *bin = amplecall_path();
+    struct term *t = term_spawn((const char *const[]){bin, arg1, arg2, NULL},
+                                (const char *const *)c->env, 24, 80);
+
+    free(bin);
+    assert_non_null(t);
+    return t;
+}
+
 static struct term *spawn(struct ctx *c, int rows, int cols)
 {
     char *bin = amplecall_path();
@@ -423,6 +435,93 @@ static void keys__duration_takes_seconds_minutes_and_hours(void **state)
     stop(c);
 }
 
+/* ---- working the list ------------------------------------------------------------------ */
+
+/* Answered, human, duration, on the form's task; F10 and wait for the panel. */
+static void log_this(struct term *t, const char *to)
+{
+    if (to)
+        type(t, to);
+    key(t, "Tab");
+    type(t, "42");
+    key(t, "Tab y y F10");
+    see_text(t, "Call logged");
+}
+
+static void keys__next_task_and_task_flag_work_the_list(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+    char id5[80];
+
+    see_form_ready(t);
+    see_text(t, "today: 0 |");
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Tab");
+    type(t, "42");
+    key(t, "Tab y y Tab Enter");
+    see_text(t, "Choose a task");
+    type(t, "contact2@");
+    see_text(t, "(1 of");
+    key(t, "Enter");
+    see_text(t, "contact2@prospect.example");
+    key(t, "F10");
+    see_text(t, "Call logged");
+    /* the panel offers the earliest-due task left: task 1 (task 2 was just logged) */
+    see_text(t, "t: next task - Pat Lee, due");
+    key(t, "t");
+    see_gone(t, "Call logged");
+    see_text(t, "Next task: Pat Lee");
+    see_text(t, "Pat Lee <contact1@prospect.example>");
+    see_value(t, ROW_OF(F_FROM), "+1 415 555 0100"); /* From kept */
+    see_value(t, ROW_OF(F_TO), "");                  /* never called: To is empty */
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    see_text(t, "today: 1 |");
+    log_this(t, "+1 303 555 0111");
+    /* tasks 1 and 2 are worked this session: next is task 3 */
+    see_text(t, "t: next task - 王小明, due");
+    key(t, "t");
+    see_text(t, "contact3@prospect.example");
+    see_text(t, "today: 2 |");
+    key(t, "C-q");
+    see_text(t, "Enter keeps");
+    key(t, "d");
+    see_exit(t, 0);
+    term_free(t);
+
+    /* --task by contact email: To comes from the call this machine made to that contact */
+    c->t = t = spawn_args(c, "--task", "contact1@prospect.example");
+    see_text(t, "Pat Lee <contact1@prospect.example>");
+    see_value(t, ROW_OF(F_TO), "+1 303 555 0111");
+    see_cursor(t, ROW_OF(F_DURATION), LABEL_COL);
+    key(t, "C-q");
+    see_text(t, "Enter keeps"); /* the task and To are a call in the making */
+    key(t, "d");
+    see_exit(t, 0);
+    term_free(t);
+    /* --task=UUID */
+    snprintf(id5, sizeof(id5), "--task=" FAKE_TASK_ID_FMT, 5);
+    c->t = t = spawn_args(c, id5, NULL);
+    see_text(t, "contact5@prospect.example");
+    key(t, "C-q");
+    see_text(t, "Enter keeps");
+    key(t, "d");
+    see_exit(t, 0);
+    term_free(t);
+    /* a name nobody has is said once the list is fresh */
+    c->t = t = spawn_args(c, "--task", "Nobody Here");
+    see_text(t, "--task Nobody Here: no task of yours has that id or contact name.");
+    key(t, "C-q");
+    see_exit(t, 0);
+    term_free(t);
+    /* anything else on the form's command line is refused */
+    c->t = t = spawn_args(c, "--tusk", NULL);
+    see_exit(t, 64);
+    stop(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +534,7 @@ int main(void)
         cmocka_unit_test(keys__f4_edits_the_transcription_from_any_field),
         cmocka_unit_test(keys__y_and_n_move_on_and_answered_no_skips_human),
         cmocka_unit_test(keys__duration_takes_seconds_minutes_and_hours),
+        cmocka_unit_test(keys__next_task_and_task_flag_work_the_list),
     };
     signal(SIGPIPE, SIG_IGN);
     cmocka_set_message_output(CM_OUTPUT_TAP);
