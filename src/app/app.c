@@ -509,6 +509,8 @@ void app_done(struct app *a)
     free(a->ask_text);
     free(a->fresh_from);
     free(a->pending_task);
+    free(a->last_dispo[0]);
+    free(a->last_dispo[1]);
     for (size_t i = 0; i < a->n_worked; i++)
         free(a->worked[i]);
     free(a->worked);

@@ -164,6 +164,8 @@ struct app {
     char **worked;               /* owned ids of the tasks logged this session */
     size_t n_worked;
     long today_count;            /* calls logged since local midnight; -1 unknown */
+    char *last_dispo[2];         /* owned: the disposition last chosen this session for an
+                                    unanswered [0] and an answered [1] call */
 
     /* the local store (drafts, outbox, history); NULL when it cannot be opened: the form
      * then sends directly and keeps nothing */
@@ -226,6 +228,9 @@ bool app_has_unsaved(const struct app *a);
 const char *app_disposition_name(const struct app *a, const char *id);
 /* "from 2 h ago" for a list shown from the store (offline), NULL for a fresh one; owned. */
 char *app_list_age(const struct app *a, enum pick_kind k);
+/* The row a picker for field f starts on: its value, else for Disposition the one last
+ * chosen for a call answered (or not) like this one; borrowed, "" for the first row. */
+const char *app_pick_start(const struct app *a, enum field_id f);
 /* Whether the form's focus is a text field the rep may edit now (the tui's readline field
  * edits exactly that one). */
 bool app_is_editing_text(const struct app *a);

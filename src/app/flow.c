@@ -105,3 +105,23 @@ bool flow_is_form_blank(const struct app *a)
     }
     return true;
 }
+
+static int dispo_slot(const struct app *a)
+{
+    return form_bool(&a->form, FIELD_ANSWERED) == 0 ? 0 : 1;
+}
+
+void flow_note_disposition(struct app *a, const char *id)
+{
+    if (id && *id)
+        str_set(&a->last_dispo[dispo_slot(a)], id);
+}
+
+const char *app_pick_start(const struct app *a, enum field_id f)
+{
+    const char *v = form_value(&a->form, f);
+
+    if (*v || f != FIELD_DISPOSITION)
+        return v;
+    return a->last_dispo[dispo_slot(a)] ? a->last_dispo[dispo_slot(a)] : "";
+}

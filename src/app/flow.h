@@ -20,6 +20,9 @@ void flow_answer_odd_human(struct app *a, bool is_yes);
 /* Focus leaves Duration (or the call is sent): "1:35" becomes "95"; a bad length gets an
  * error mark saying why. false when Duration is written with colons and is not a length. */
 bool flow_normalise_duration(struct app *a);
+/* A disposition was chosen: the next picker for a call answered (or not) alike starts on
+ * it (app_pick_start), so a day of "No answer" costs one Enter each. */
+void flow_note_disposition(struct app *a, const char *id);
 /* Remember the fresh form's From (kept from the last call or the config). */
 void flow_mark_fresh(struct app *a);
 /* Whether the form is back to what it was fresh: nothing but the kept From (unchanged) and

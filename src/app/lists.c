@@ -10,6 +10,7 @@
 
 #include "app/app_impl.h"
 #include "app/worklist.h"
+#include "app/flow.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "core/validate.h"
@@ -386,6 +387,7 @@ void lists_choose(struct app *a, enum pick_kind kind, const char *id)
     switch (kind) {
     case PICK_DISPOSITION:
         lists_describe_disposition(a, chosen, true);
+        flow_note_disposition(a, chosen);
         break;
     case PICK_TASK:
         lists_describe_task(a, chosen, true);

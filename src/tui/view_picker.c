@@ -539,7 +539,7 @@ static struct app_req picker_key(struct view *v, const struct app *a, const stru
 static void *picker_open(const struct app *a)
 {
     struct picker *p = picker_new(a->pick);
-    const char *current = form_value(&a->form, a->form.focus);
+    const char *current = app_pick_start(a, a->form.focus);
 
     picker_fill(p, a);
     p->gen = a->list_gen[a->pick];
