@@ -435,6 +435,51 @@ static void keys__duration_takes_seconds_minutes_and_hours(void **state)
     stop(c);
 }
 
+/* The stopped timer moves on to Answered; the disposition picker starts on the one last
+ * chosen for a call answered alike. */
+static void keys__timer_and_picker_spare_keys(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "F2");
+    see_text(t, "Timer running");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL + 15); /* the timer leaves focus where it is */
+    key(t, "F2");
+    see_text(t, "Timer stopped");
+    see_cursor(t, ROW_OF(F_ANSWERED), LABEL_COL + 1);
+    key(t, "n Enter");
+    see_text(t, "Choose a disposition");
+    key(t, "Down Down Enter");
+    see_regex(t, "Disposition +No answer");
+    key(t, "Tab Enter");
+    see_text(t, "Choose a task");
+    key(t, "Enter");
+    see_gone(t, "Choose a task");
+    key(t, "F10");
+    see_text(t, "Call logged");
+    key(t, "Enter");
+    see_text(t, "Ready for the next one");
+    type(t, "+1 212 555 0198");
+    key(t, "F2 F2");
+    see_cursor(t, ROW_OF(F_ANSWERED), LABEL_COL + 1);
+    /* unanswered again: Enter Enter is "No answer" */
+    key(t, "n Enter");
+    see_text(t, "Choose a disposition");
+    key(t, "Enter");
+    see_regex(t, "Disposition +No answer");
+    /* an answered call starts on its own last choice: none yet, so the first row */
+    key(t, "Up Up y y Backspace Enter");
+    see_text(t, "Choose a disposition");
+    key(t, "Enter");
+    see_regex(t, "Disposition +Interested");
+    stop(c);
+}
+
 /* ---- working the list ------------------------------------------------------------------ */
 
 /* Answered, human, duration, on the form's task; F10 and wait for the panel. */
@@ -472,7 +517,6 @@ static void keys__next_task_and_task_flag_work_the_list(void **state)
     /* the panel offers the earliest-due task left: task 1 (task 2 was just logged) */
     see_text(t, "t: next task - Pat Lee, due");
     key(t, "t");
-    see_gone(t, "Call logged");
     see_text(t, "Next task: Pat Lee");
     see_text(t, "Pat Lee <contact1@prospect.example>");
     see_value(t, ROW_OF(F_FROM), "+1 415 555 0100"); /* From kept */
@@ -534,6 +578,7 @@ int main(void)
         cmocka_unit_test(keys__f4_edits_the_transcription_from_any_field),
         cmocka_unit_test(keys__y_and_n_move_on_and_answered_no_skips_human),
         cmocka_unit_test(keys__duration_takes_seconds_minutes_and_hours),
+        cmocka_unit_test(keys__timer_and_picker_spare_keys),
         cmocka_unit_test(keys__next_task_and_task_flag_work_the_list),
     };
     signal(SIGPIPE, SIG_IGN);
