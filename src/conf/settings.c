@@ -328,6 +328,9 @@ static char *check_value(const char *key, const char *v)
                              KEYCMD_MAX_TIMEOUT_S, v);
     } else if (!strcmp(key, "ca_file")) {
         /* any path; whether it is readable is checked for the value in effect */
+    } else if (!strcmp(key, "mouse")) {
+        if (!strcmp(v, "yes") == !strcmp(v, "no"))
+            return xasprintf("mouse must be yes or no, not '%s'", v);
     } else if (!strncmp(key, "key.", 4)) {
         if (find_name(settings_key_actions, key + 4) < 0) {
             char *names = name_list(settings_key_actions);
@@ -631,6 +634,8 @@ static void apply_entry(struct settings *s, const char *path, const struct setti
     } else if (!strcmp(k, "colors")) {
         if (parse_colors_mode(e->value, &s->colors))
             set_origin(s, SETTING_COLORS, entry_origin(path, e));
+    } else if (!strcmp(k, "mouse")) {
+        s->is_mouse_disabled = !strcmp(e->value, "no");
     } else if (!strncmp(k, "key.", 4)) {
         set_binding(s, k + 4, e->value);
     } else if (!strncmp(k, "color.", 6)) {

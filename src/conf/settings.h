@@ -66,6 +66,7 @@ struct settings {
     long timeout_ms;
     char *config_path;      /* owned path of the file read, NULL if none */
     bool is_color_disabled; /* NO_COLOR or colors = never */
+    bool is_mouse_disabled; /* mouse = no: the form leaves the mouse to the terminal */
     enum settings_colors colors;
     struct settings_binding *bindings; /* owned, n_bindings entries */
     size_t n_bindings;

@@ -221,11 +221,38 @@ static bool global_key(struct tui_form *t, const struct loop_key *k)
     return false;
 }
 
+/* A mouse report: the wheel moves like Up/Down, a press goes to the view's click. */
+static void on_mouse(struct tui_form *t)
+{
+    struct app *a = &t->app;
+    struct view *v = t->overlay.ops ? &t->overlay : &t->form;
+    MEVENT ev;
+
+    if (getmouse(&ev) != OK) {
+        loop_swallow_report_tail();
+        return;
+    }
+    if (a->ask != ASK_NONE || tui_is_too_small())
+        return;
+    if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        struct loop_key k = {true, false, (ev.bstate & BUTTON4_PRESSED) ? KEY_UP : KEY_DOWN};
+        on_key(t, &k);
+    } else if ((ev.bstate & BUTTON1_PRESSED) && v->ops->click) {
+        struct app_req r = v->ops->click(v, a, ev.y, ev.x);
+        hand(t, &r, NULL);
+    }
+}
+
 static void on_key(void *ud, const struct loop_key *k)
 {
     struct tui_form *t = ud;
     struct app *a = &t->app;
     struct view *v;
+
+    if (k->is_code && k->ch == KEY_MOUSE) {
+        on_mouse(t);
+        return;
+    }
 
     if (k->is_code && k->ch == KEY_RESIZE) {
         t->is_full_redraw = true;
@@ -495,6 +522,8 @@ int cmd_form(int argc, char **argv)
     util_set_die_hook(restore_terminal);
     loop_signals_chain_winch();
     apply_colors(&a->settings);
+    if (!a->settings.is_mouse_disabled)
+        tui_enable_mouse();
 
     /* main() refused an unsafe state directory already; any other problem only costs the
      * number history between runs */

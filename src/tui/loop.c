@@ -136,6 +136,24 @@ static int next_key(wint_t *ch)
     return r;
 }
 
+void loop_swallow_report_tail(void)
+{
+    wint_t ch;
+    int r;
+
+    /* the rest of "Esc [ < b ; x ; y M": digits and semicolons up to M or m */
+    while ((r = next_key(&ch)) == OK) {
+        if (ch == 'M' || ch == 'm')
+            return;
+        if (!((ch >= '0' && ch <= '9') || ch == ';')) {
+            unget_wch((wchar_t)ch);
+            return;
+        }
+    }
+    if (r == KEY_CODE_YES)
+        ungetch((int)ch); /* a key curses knew: not part of the report */
+}
+
 /* An Esc and what follows it: Alt+key, a sequence curses did not know (named or swallowed
  * whole, see escseq.h), or a lone Esc. Delivers zero or more keys. */
 static void after_esc(const struct loop_ops *ops, void *ud)

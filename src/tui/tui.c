@@ -94,6 +94,13 @@ bool tui_init(bool is_color_disabled, char **err)
     return true;
 }
 
+void tui_enable_mouse(void)
+{
+    /* presses, not clicks: no wait to tell a click from a double click */
+    mouseinterval(0);
+    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+}
+
 void tui_apply_colors(const struct tui_color *v, size_t n)
 {
     static const struct {

@@ -37,6 +37,8 @@ bool tui_init(bool is_color_disabled, char **err);
 /* Restore the terminal (endwin). Idempotent; safe from the die() hook. */
 void tui_done(void);
 bool tui_is_active(void);
+/* Ask for mouse reports: button 1 presses and the wheel (KEY_MOUSE). */
+void tui_enable_mouse(void);
 bool tui_has_color(void);
 
 /* Attributes (with colour pair when colours are on) for a style. */

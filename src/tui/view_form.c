@@ -36,6 +36,8 @@ struct layout {
 struct form_view {
     int scroll;           /* first virtual row shown */
     int timer_y, timer_x; /* -1 when the timer is not on screen */
+    enum field_id *row_field; /* owned: the field each screen row shows (mouse clicks) */
+    int n_rows;
 };
 
 static void add_vrow(struct layout *l, enum field_id f, enum vrow_kind k, const char *text)
@@ -489,10 +491,19 @@ static void form_paint(struct view *view, const struct app *a)
         fv->scroll = 0;
 
     fv->timer_y = -1;
+    if (fv->n_rows != LINES) {
+        fv->row_field = xrealloc(fv->row_field, (size_t)(LINES > 0 ? LINES : 1) * sizeof(*fv->row_field));
+        fv->n_rows = LINES;
+    }
+    for (int i = 0; i < fv->n_rows; i++)
+        fv->row_field[i] = FIELD_NONE;
     for (int r = 0; r < height && fv->scroll + r < l.n; r++) {
         const struct vrow *v = &l.v[fv->scroll + r];
         int y = y0 + r;
         bool is_focus = v->field == a->form.focus;
+
+        if (y >= 0 && y < fv->n_rows)
+            fv->row_field[y] = v->field;
 
         switch (v->kind) {
         case VROW_FIELD: {
@@ -723,8 +734,27 @@ static void *form_open(const struct app *a)
 
 static void form_close(struct view *v)
 {
+    struct form_view *fv = v->state;
+
+    if (fv)
+        free(fv->row_field);
     free(v->state);
     v->state = NULL;
+}
+
+/* A click on a field (its label, value or note) focuses it; a second click on a picked
+ * field opens its picker. */
+static struct app_req form_click(struct view *v, const struct app *a, int y, int x)
+{
+    struct form_view *fv = v->state;
+    enum field_id f;
+
+    (void)x;
+    if (!fv || y < 0 || y >= fv->n_rows || (f = fv->row_field[y]) == FIELD_NONE)
+        return app_req_of(REQ_NONE);
+    if (f == a->form.focus && form_kind(f) == FORM_KIND_PICK && !a->is_logged)
+        return field_req(REQ_OPEN_PICKER, f);
+    return field_req(REQ_FOCUS, f);
 }
 
 const struct view_ops view_form_ops = {
@@ -732,5 +762,6 @@ const struct view_ops view_form_ops = {
     .open = form_open,
     .paint = form_paint,
     .key = form_key,
+    .click = form_click,
     .close = form_close,
 };

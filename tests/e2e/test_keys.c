@@ -480,6 +480,79 @@ static void keys__timer_and_picker_spare_keys(void **state)
     stop(c);
 }
 
+/* ---- the mouse ---------------------------------------------------------------------- */
+
+/* An SGR (1006) mouse report for the 0-based cell (row, col): button 0 press and release,
+ * 64/65 the wheel. */
+static void mouse(struct term *t, int button, int row, int col)
+{
+    char buf[48];
+
+    snprintf(buf, sizeof(buf), "\033[<%d;%d;%dM", button, col + 1, row + 1);
+    type(t, buf);
+    if (button < 64) {
+        snprintf(buf, sizeof(buf), "\033[<%d;%d;%dm", button, col + 1, row + 1);
+        type(t, buf);
+    }
+}
+
+static void keys__mouse_focuses_chooses_and_scrolls(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+    int row, col;
+
+    see_form_ready(t);
+    check(t, term_raw_contains(t, "1000h"), "the form asks for mouse reports");
+    mouse(t, 0, ROW_OF(F_DURATION), 5); /* on the label */
+    see_cursor(t, ROW_OF(F_DURATION), LABEL_COL);
+    mouse(t, 0, ROW_OF(F_DISPOSITION), 30); /* on the value: focus ... */
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    mouse(t, 0, ROW_OF(F_DISPOSITION), 30); /* ... and again: the picker */
+    see_text(t, "Choose a disposition (5 of 5)");
+    assert_true(term_find(t, "No answer", &row, &col));
+    mouse(t, 0, row, col + 2);
+    see_gone(t, "Choose a disposition");
+    see_regex(t, "Disposition +No answer");
+    /* the wheel moves like Down and Up */
+    mouse(t, 65, 10, 40);
+    see_cursor(t, ROW_OF(F_TASK), LABEL_COL);
+    mouse(t, 64, 10, 40);
+    mouse(t, 64, 10, 40);
+    see_cursor(t, ROW_OF(F_HUMAN), LABEL_COL + 1);
+    /* a click on nothing does nothing; nothing of a report is ever typed */
+    mouse(t, 0, 15, 40);
+    key(t, "Up Up Up");
+    see_cursor(t, ROW_OF(F_TO), LABEL_COL);
+    type(t, "x");
+    see_value(t, ROW_OF(F_TO), "x");
+    stop(c);
+}
+
+static void keys__mouse_no_in_the_config_leaves_the_mouse_alone(void **state)
+{
+    char path[] = "/tmp/amplecall-keys-config-XXXXXX";
+    int fd = mkstemp(path);
+    char *env;
+    struct ctx *c;
+    struct term *t;
+
+    assert_true(fd >= 0);
+    assert_true(write(fd, "mouse = no\n", 11) == 11);
+    close(fd);
+    env = xasprintf("AMPLECALL_CONFIG=%s", path);
+    c = start((const char *const[]){env, NULL});
+    t = c->t;
+    see_form_ready(t);
+    check(t, !term_raw_contains(t, "1000h"), "no mouse reports asked for");
+    mouse(t, 0, ROW_OF(F_DURATION), 5);
+    type(t, "y");
+    see_value(t, ROW_OF(F_FROM), "y"); /* focus stayed on From; the report was swallowed */
+    stop(c);
+    unlink(path);
+    free(env);
+}
+
 /* ---- working the list ------------------------------------------------------------------ */
 
 /* Answered, human, duration, on the form's task; F10 and wait for the panel. */
@@ -579,6 +652,8 @@ int main(void)
         cmocka_unit_test(keys__y_and_n_move_on_and_answered_no_skips_human),
         cmocka_unit_test(keys__duration_takes_seconds_minutes_and_hours),
         cmocka_unit_test(keys__timer_and_picker_spare_keys),
+        cmocka_unit_test(keys__mouse_focuses_chooses_and_scrolls),
+        cmocka_unit_test(keys__mouse_no_in_the_config_leaves_the_mouse_alone),
         cmocka_unit_test(keys__next_task_and_task_flag_work_the_list),
     };
     signal(SIGPIPE, SIG_IGN);
