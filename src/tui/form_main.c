@@ -232,12 +232,15 @@ static void on_mouse(struct tui_form *t)
         loop_swallow_report_tail();
         return;
     }
+
     if (a->ask != ASK_NONE || tui_is_too_small())
         return;
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
         struct loop_key k = {true, false, (ev.bstate & BUTTON4_PRESSED) ? KEY_UP : KEY_DOWN};
         on_key(t, &k);
-    } else if ((ev.bstate & BUTTON1_PRESSED) && v->ops->click) {
+    } else if ((ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)) &&
+               v->ops->click) {
+        /* ncurses may report a press as a click, two quick ones as a double click */
         struct app_req r = v->ops->click(v, a, ev.y, ev.x);
         hand(t, &r, NULL);
     }

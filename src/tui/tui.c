@@ -98,7 +98,9 @@ void tui_enable_mouse(void)
 {
     /* presses, not clicks: no wait to tell a click from a double click */
     mouseinterval(0);
-    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED |
+                  BUTTON5_PRESSED,
+              NULL);
 }
 
 void tui_apply_colors(const struct tui_color *v, size_t n)

@@ -1474,8 +1474,8 @@ static void form__help_lists_every_key_with_its_fallback(void **state)
     see_text(t, "Keys");
     see_text(t, "F10 or ^S");
     see_text(t, "F2 or ^T");
-    see_text(t, "F4 or ^X^E");
-    see_text(t, "^Q, F12 or Esc");
+    see_text(t, "F4 / ^X^E");
+    see_text(t, "^Q or F12 (Esc never quits)");
     key(t, "Esc");
     see_gone(t, "F10 or ^S");
     see_cursor(t, ROW_OF(F_FROM), LABEL_COL);

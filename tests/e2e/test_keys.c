@@ -300,7 +300,6 @@ static void keys__unknown_sequences_are_swallowed_in_a_filter(void **state)
 {
     struct ctx *c = start(NULL);
     struct term *t = c->t;
-    int row, col;
 
     see_form_ready(t);
     go_to(t, F_DISPOSITION);
@@ -311,12 +310,7 @@ static void keys__unknown_sequences_are_swallowed_in_a_filter(void **state)
     type(t, "\033[1;5F\033[1;2P\033[99~\033[>0;1;2c\033[200~\033[201~");
     type(t, "t");
     see_text(t, "(1 of 5)");
-    assert_true(term_find(t, "Filter:", &row, &col));
-    {
-        char *r = term_text_at(t, row, col, 14);
-        check(t, strncmp(r, "Filter: not   ", 14) == 0, "the filter holds only what was typed");
-        free(r);
-    }
+    see_regex(t, "│ Filter: not +│"); /* only what was typed */
     key(t, "Esc");
     see_gone(t, "Choose a disposition");
     stop(c);
@@ -510,6 +504,7 @@ static void keys__mouse_focuses_chooses_and_scrolls(void **state)
     see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
     mouse(t, 0, ROW_OF(F_DISPOSITION), 30); /* ... and again: the picker */
     see_text(t, "Choose a disposition (5 of 5)");
+    see_text(t, "No answer");
     assert_true(term_find(t, "No answer", &row, &col));
     mouse(t, 0, row, col + 2);
     see_gone(t, "Choose a disposition");
