@@ -27,3 +27,26 @@ long store_count_sent_since(struct store *s, long long since_ms, char **err)
     sqlite3_finalize(st);
     return n;
 }
+
+int store_lists_newest(struct store *s, const char *kind, char **json, char **err)
+{
+    sqlite3_stmt *st;
+    int rc, found = 0;
+
+    *json = NULL;
+    if (!store_prepare(s, "SELECT json FROM lists WHERE kind = ? ORDER BY loaded_at DESC LIMIT 1",
+                       &st, err))
+        return -1;
+    store_bind_text(st, 1, kind);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *j = (const char *)sqlite3_column_text(st, 0);
+        *json = xstrdup(j ? j : "[]");
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        store_fail(s, err, "database");
+        found = -1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}

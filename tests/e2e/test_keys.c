@@ -44,6 +44,18 @@ struct ctx {
     struct term *t;
 };
 
+/* The program with up to two arguments (NULL for none) on a terminal cols wide. */
+static struct term *spawn_wide(struct ctx *c, const char *arg1, const char *arg2, int cols)
+{
+    char *bin = amplecall_path();
+    struct term *t = term_spawn((const char *const[]){bin, arg1, arg2, NULL},
+                                (const char *const *)c->env, 24, cols);
+
+    free(bin);
+    assert_non_null(t);
+    return t;
+}
+
 /* The form with up to two arguments (NULL for none). */
 static struct term *spawn_args(struct ctx *c, const char *arg1, const char *arg2)
 {
@@ -474,6 +486,54 @@ static void keys__timer_and_picker_spare_keys(void **state)
     stop(c);
 }
 
+/* ---- what the screen says ------------------------------------------------------------- */
+
+/* F3 and `amplecall history` print one table: whole numbers, names, the call id's tail. */
+static void keys__history_names_things_in_the_form_and_the_cli(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+    char *screen;
+
+    see_form_ready(t);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+44 20 7946 0958 123"); /* long enough to be cut by a fixed column */
+    key(t, "Tab");
+    type(t, "42");
+    key(t, "Tab y y Enter");
+    see_text(t, "Choose a disposition");
+    key(t, "Enter");
+    see_gone(t, "Choose a disposition");
+    key(t, "Tab Enter");
+    see_text(t, "Choose a task");
+    type(t, "contact2@");
+    see_text(t, "(1 of");
+    key(t, "Enter");
+    see_gone(t, "Choose a task");
+    key(t, "F10");
+    see_text(t, "Call logged");
+    key(t, "Esc F3");
+    see_text(t, "History: 1 call");
+    /* 80 columns: the whole number; the contact and a heading cut with "…" */
+    see_regex(t, "ID +TIME +TO +CONTACT +DISPOSITI… +STATE +CALL ID");
+    see_regex(t, "1 +[0-9-]+ [0-9:]+ +\\+44 20 7946 0958 123 +José Álvar… +Interested +sent +"
+                 "…[0-9a-f-]{8} ");
+    screen = term_screen(t);
+    check(t, !strstr(screen, "0199f0a2"), "no UUID of a disposition or task on screen");
+    free(screen);
+    key(t, "Esc C-q");
+    see_exit(t, 0);
+    term_free(t);
+    /* the CLI: the same columns, the names from the lists the form kept */
+    c->t = t = spawn_wide(c, "history", NULL, 120);
+    see_exit(t, 0);
+    see_regex(t, "ID +TIME +TO +CONTACT +DISPOSITION +STATE +CALL ID");
+    see_regex(t, "1 +[0-9-]+ [0-9:]+ +\\+44 20 7946 0958 123 +José Álvarez +Interested +sent +"
+                 "…[0-9a-f-]{8}\n");
+    stop(c);
+}
+
 /* ---- the mouse ---------------------------------------------------------------------- */
 
 /* An SGR (1006) mouse report for the 0-based cell (row, col): button 0 press and release,
@@ -647,6 +707,7 @@ int main(void)
         cmocka_unit_test(keys__y_and_n_move_on_and_answered_no_skips_human),
         cmocka_unit_test(keys__duration_takes_seconds_minutes_and_hours),
         cmocka_unit_test(keys__timer_and_picker_spare_keys),
+        cmocka_unit_test(keys__history_names_things_in_the_form_and_the_cli),
         cmocka_unit_test(keys__mouse_focuses_chooses_and_scrolls),
         cmocka_unit_test(keys__mouse_no_in_the_config_leaves_the_mouse_alone),
         cmocka_unit_test(keys__next_task_and_task_flag_work_the_list),

@@ -711,7 +711,7 @@ static void outbox__history_and_drop_commands_show_and_discard_calls(void **stat
 
     r = run((const char *const[]){"history", NULL});
     expect_status(&r, 0);
-    assert_true(cli_has(r.out, "REMOTE ID"));
+    assert_true(cli_has(r.out, "CALL ID"));
     assert_true(cli_has(r.out, "+1 212 555 0199"));
     assert_true(cli_has(r.out, "sent"));
     assert_true(cli_has(r.out, "pending"));
