@@ -415,6 +415,13 @@ unsigned app_tick(struct app *a)
     }
     if (a->outbox)
         outbox_tick(a->outbox);
+    {
+        long long in = worklist_retry_in_s(a); /* the status bar's "retry 3 in 40 s" */
+        if (in != a->shown_retry_in) {
+            a->shown_retry_in = in;
+            app_dirty(a);
+        }
+    }
     if (a->is_draft_dirty && now >= a->draft_due_ms)
         drafts_save_now(a);
     if (a->store && now >= a->count_due_ms)
@@ -450,6 +457,8 @@ int app_timeout_ms(const struct app *a)
         t = min_timeout(t, (int)(a->draft_due_ms > now ? a->draft_due_ms - now : 0));
     if (a->store)
         t = min_timeout(t, (int)(a->count_due_ms > now ? a->count_due_ms - now : 0));
+    if (worklist_retry_in_s(a) > 0)
+        t = min_timeout(t, 1000 - (int)(store_now_ms() % 1000)); /* the countdown's next second */
     if (a->outbox) {
         long ms = outbox_ms_to_next_tick(a->outbox);
         if (ms >= 0)

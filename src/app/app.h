@@ -164,6 +164,9 @@ struct app {
     char **worked;               /* owned ids of the tasks logged this session */
     size_t n_worked;
     long today_count;            /* calls logged since local midnight; -1 unknown */
+    int retry_attempts;          /* the outbox's next retry: attempts so far, and when (wall */
+    long long retry_wall_at;     /* clock ms; 0 = none waits) */
+    long long shown_retry_in;    /* seconds of that countdown last painted */
     char *last_dispo[2];         /* owned: the disposition last chosen this session for an
                                     unanswered [0] and an answered [1] call */
 

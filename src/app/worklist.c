@@ -225,4 +225,28 @@ void worklist_count_today(struct app *a)
         a->today_count = n;
         app_dirty(a);
     }
+    {
+        int attempts = 0;
+        long long at = 0;
+
+        err = NULL;
+        if (store_next_retry(a->store, &attempts, &at, &err) != 1)
+            attempts = 0, at = 0;
+        free(err);
+        if (attempts != a->retry_attempts || at != a->retry_wall_at) {
+            a->retry_attempts = attempts;
+            a->retry_wall_at = at;
+            app_dirty(a);
+        }
+    }
+}
+
+long long worklist_retry_in_s(const struct app *a)
+{
+    long long left;
+
+    if (!a->retry_wall_at || a->outbox_count <= 0)
+        return -1;
+    left = (a->retry_wall_at - store_now_ms() + 999) / 1000;
+    return left > 0 ? left : -1;
 }

@@ -18,8 +18,11 @@ void worklist_start_next(struct app *a);
  * at once when the list is there, else when it arrives (worklist_apply_pending). */
 void worklist_open(struct app *a, const char *spec);
 void worklist_apply_pending(struct app *a);
-/* Count the calls logged today (local midnight on) into a->today_count. */
+/* Count the calls logged today (local midnight on) into a->today_count, and read when the
+ * outbox retries next (a->retry_attempts, a->retry_wall_at). */
 void worklist_count_today(struct app *a);
+/* Seconds until the outbox's next background retry, -1 when none is counting down. */
+long long worklist_retry_in_s(const struct app *a);
 /* Local midnight before now_ms (wall clock), in ms. */
 long long worklist_midnight_ms(long long now_ms);
 

@@ -50,3 +50,29 @@ int store_lists_newest(struct store *s, const char *kind, char **json, char **er
     sqlite3_finalize(st);
     return found;
 }
+
+int store_next_retry(struct store *s, int *attempts, long long *at, char **err)
+{
+    sqlite3_stmt *st;
+    int rc, found = 0;
+
+    *attempts = 0;
+    *at = 0;
+    if (!store_prepare(s,
+                       "SELECT attempts, next_attempt_at FROM calls WHERE state IN "
+                       "('pending', 'unknown') AND quarantine IS NULL AND attempts > 0 "
+                       "ORDER BY next_attempt_at LIMIT 1",
+                       &st, err))
+        return -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *attempts = sqlite3_column_int(st, 0);
+        *at = sqlite3_column_int64(st, 1);
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        store_fail(s, err, "database");
+        found = -1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}

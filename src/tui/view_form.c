@@ -7,6 +7,7 @@
 #include <string.h>
 #include <curses.h>
 
+#include "app/worklist.h"
 #include "tui/field.h"
 #include "core/charset.h"
 #include "core/sanitize.h"
@@ -245,9 +246,13 @@ static void paint_status(const struct app *a)
         /* the day's work: logged today, waiting in the outbox, waiting for a human */
         char *review =
             a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count) : xstrdup("");
-        right = xasprintf("%s%stoday: %ld | %soutbox: %ld ", is_loading ? app_spinner(a) : "",
+        long long in = worklist_retry_in_s(a);
+        char *retry = in > 0 ? xasprintf(", retry %d in %lld s", a->retry_attempts, in)
+                             : xstrdup("");
+        right = xasprintf("%s%stoday: %ld | %soutbox: %ld%s ", is_loading ? app_spinner(a) : "",
                           is_loading ? " loading | " : "", a->today_count < 0 ? 0 : a->today_count,
-                          review, a->outbox_count < 0 ? 0 : a->outbox_count);
+                          review, a->outbox_count < 0 ? 0 : a->outbox_count, retry);
+        free(retry);
         free(review);
     } else if (is_loading)
         right = xasprintf("%s loading ", app_spinner(a));

@@ -534,6 +534,33 @@ static void keys__history_names_things_in_the_form_and_the_cli(void **state)
     stop(c);
 }
 
+/* A call the server could not take waits in the outbox; the status bar counts down to its
+ * next background attempt, and the flush of it is said once. */
+static void keys__background_retries_are_visible(void **state)
+{
+    struct ctx *c = start(NULL);
+    struct term *t = c->t;
+
+    see_form_ready(t);
+    type(t, "+1 415 555 0100");
+    key(t, "Tab");
+    type(t, "+1 212 555 0199");
+    key(t, "Tab");
+    type(t, "42");
+    key(t, "Tab y y Tab Enter");
+    see_text(t, "Choose a task");
+    key(t, "Enter");
+    see_gone(t, "Choose a task");
+    assert_true(fake_set_faults(
+        c->fake, "{\"status\":408,\"path\":\"/calls\",\"method\":\"POST\",\"times\":2}"));
+    key(t, "F10");
+    see_regex(t, "outbox: 1, retry 1 in [0-9]+ s");
+    see_regex(t, "outbox: 1, retry 2 in [0-9]+ s");
+    see_text_within(t, "outbox: 0", 20000);
+    check(t, !term_find(t, "retry", NULL, NULL), "no countdown once it is sent");
+    stop(c);
+}
+
 /* ---- the mouse ---------------------------------------------------------------------- */
 
 /* An SGR (1006) mouse report for the 0-based cell (row, col): button 0 press and release,
@@ -708,6 +735,7 @@ int main(void)
         cmocka_unit_test(keys__duration_takes_seconds_minutes_and_hours),
         cmocka_unit_test(keys__timer_and_picker_spare_keys),
         cmocka_unit_test(keys__history_names_things_in_the_form_and_the_cli),
+        cmocka_unit_test(keys__background_retries_are_visible),
         cmocka_unit_test(keys__mouse_focuses_chooses_and_scrolls),
         cmocka_unit_test(keys__mouse_no_in_the_config_leaves_the_mouse_alone),
         cmocka_unit_test(keys__next_task_and_task_flag_work_the_list),
