@@ -202,10 +202,25 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
             if (first != FIELD_NONE)
                 app_focus(a, first);
             if (n > 0) {
+                /* say where each problem is: on its field, or here when it names none */
+                size_t n_general = a->form.n_general, n_field = n - n_general;
+                char *where;
+
+                if (n_general == 0)
+                    where = xasprintf("%zu problem%s marked ! on the field%s", n,
+                                      n == 1 ? "" : "s", n == 1 ? "" : "s");
+                else if (n_field == 0)
+                    where = xasprintf("%zu problem%s that name%s no field, listed above", n,
+                                      n == 1 ? "" : "s", n == 1 ? "s" : "");
+                else
+                    where = xasprintf("%zu problem%s marked ! on the field%s, %zu that name%s "
+                                      "no field listed above",
+                                      n_field, n_field == 1 ? "" : "s", n_field == 1 ? "" : "s",
+                                      n_general, n_general == 1 ? "s" : "");
                 app_message(a, MSG_ERROR,
-                            "Amplemarket rejected the call (HTTP %ld): %zu problem%s marked "
-                            "below. Nothing was logged.",
-                            res->status, n, n == 1 ? "" : "s");
+                            "Amplemarket rejected the call (HTTP %ld): %s. Nothing was logged.",
+                            res->status, where);
+                free(where);
                 a->is_msg_on_marks = a->form.n_general == 0;
             } else
                 app_message(a, MSG_ERROR, "Amplemarket rejected the call (HTTP %ld): %s",

@@ -45,8 +45,9 @@ bool tui_has_color(void);
 attr_t tui_attr(enum tui_style s);
 bool tui_is_too_small(void);
 
-/* Draw text (valid sanitised UTF-8) at (y, x) cut to at most cols columns (a wide character
- * that does not fit is left out). Returns the columns written. */
+/* Draw text (valid sanitised UTF-8) at (y, x) in at most cols columns; text that does not
+ * fit is cut and ends in "…" (the charset's ellipsis), so nothing is cut silently. Returns
+ * the columns written. */
 int tui_put(int y, int x, int cols, const char *text, attr_t a);
 /* Spaces with attributes a over cols columns. */
 void tui_fill(int y, int x, int cols, attr_t a);

@@ -242,28 +242,42 @@ static void paint_status(const struct app *a)
     if (a->resolve.state == LOAD_RUNNING)
         is_loading = true;
     left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", *user ? user : "(none)", conn);
-    if (a->store) {
-        /* the day's work: logged today, waiting in the outbox, waiting for a human */
-        char *review =
-            a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count) : xstrdup("");
-        long long in = worklist_retry_in_s(a);
-        char *retry = in > 0 ? xasprintf(", retry %d in %lld s", a->retry_attempts, in)
-                             : xstrdup("");
-        right = xasprintf("%s%stoday: %ld | %soutbox: %ld%s ", is_loading ? app_spinner(a) : "",
-                          is_loading ? " loading | " : "", a->today_count < 0 ? 0 : a->today_count,
-                          review, a->outbox_count < 0 ? 0 : a->outbox_count, retry);
-        free(retry);
-        free(review);
-    } else if (is_loading)
-        right = xasprintf("%s loading ", app_spinner(a));
-    if (right && text_cols(left) + 1 + text_cols(right) > COLS && strstr(user, " <")) {
-        /* short of room (a review count, say): the user's name without the email, so the
-         * connection state stays in view */
-        char *name = xstrndup(user, (size_t)(strstr(user, " <") - user));
-
-        free(left);
-        left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", name, conn);
-        free(name);
+    /* the day's work (logged today, the outbox and its next retry, the review) on the right;
+     * short of room, the user's email goes first, then "today", then the user: the
+     * connection state and the outbox always stay in view */
+    for (int squeeze = 0; squeeze < 4; squeeze++) {
+        free(right);
+        right = NULL;
+        if (a->store) {
+            char *review = a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count)
+                                               : xstrdup("");
+            long long in = worklist_retry_in_s(a);
+            char *retry = in > 0 ? xasprintf(", retry %d in %lld s", a->retry_attempts, in)
+                                 : xstrdup("");
+            char *today = squeeze < 2 ? xasprintf("today: %ld | ", a->today_count < 0
+                                                                       ? 0
+                                                                       : a->today_count)
+                                      : xstrdup("");
+            right = xasprintf("%s%s%s%soutbox: %ld%s ", is_loading ? app_spinner(a) : "",
+                              is_loading ? " loading | " : "", today, review,
+                              a->outbox_count < 0 ? 0 : a->outbox_count, retry);
+            free(today);
+            free(retry);
+            free(review);
+        } else if (is_loading) {
+            right = xasprintf("%s loading ", app_spinner(a));
+        }
+        if (squeeze > 0) {
+            char *name = strstr(user, " <") ? xstrndup(user, (size_t)(strstr(user, " <") - user))
+                                            : xstrdup(user);
+            free(left);
+            left = squeeze < 3 ? xasprintf(" %s | user: %s | %s", a->host ? a->host : "",
+                                           *name ? name : "(none)", conn)
+                               : xasprintf(" %s | %s", a->host ? a->host : "", conn);
+            free(name);
+        }
+        if (!right || text_cols(left) + 1 + text_cols(right) <= COLS)
+            break;
     }
     tui_fill(y, 0, COLS, tui_attr(TUI_STATUS));
     tui_put(y, 0, COLS - 1 - (right ? text_cols(right) : 0), left, tui_attr(TUI_STATUS));

@@ -574,7 +574,7 @@ static void form__task_picker_pages_through_every_task(void **state)
     key(t, "PageDown PageDown");
     see_gone(t, "contact1@prospect.example");
     key(t, "End");
-    see_text(t, "contact45@prospect.exampl");
+    see_text(t, "contact45@prospect.examp…");
     key(t, "Home");
     see_text(t, "contact1@prospect.example");
     type(t, "contact45");
@@ -968,7 +968,8 @@ static void form__api_errors_mark_every_field_and_wrap_in_full(void **state)
               "account\",\"source\":{\"pointer\":\"/account/quota\"}}"
               "],\"object\":\"error\"}");
     key(t, "F10");
-    see_text(t, "3 problems marked below");
+    /* where each problem is shown: two on their fields, one in the message area */
+    see_wrapped(t, "2 problems marked ! on the fields, 1 that names no field listed above.");
     /* the first error's field takes focus: Task, listed first by the API */
     see_text(t, "! The task is not a scheduled");
     see_text(t, "ENDOFDETAIL"); /* wrapped, never cut off */
