@@ -27,6 +27,7 @@ UNIT_TESTS = \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
 	tests/unit/app/test_duration \
+	tests/unit/app/test_flow \
 	tests/unit/tui/test_tui_text \
 	tests/unit/cli/test_conf_helpers
 check_PROGRAMS += $(UNIT_TESTS)
@@ -92,6 +93,9 @@ tests_unit_store_test_numbers_LDADD = $(UNIT_LDADD)
 tests_unit_app_test_form_SOURCES = tests/unit/app/test_form.c
 tests_unit_app_test_form_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_app_test_form_LDADD = $(UNIT_LDADD)
+tests_unit_app_test_flow_SOURCES = tests/unit/app/test_flow.c
+tests_unit_app_test_flow_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_app_test_flow_LDADD = $(UNIT_LDADD)
 tests_unit_app_test_duration_SOURCES = tests/unit/app/test_duration.c
 tests_unit_app_test_duration_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_app_test_duration_LDADD = $(UNIT_LDADD)
