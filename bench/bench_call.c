@@ -121,7 +121,7 @@ static bool first_call(struct term *t)
 /* Timer started as the rep dials and stopped as the call ends (Duration, then Answered). */
 static bool timed(struct term *t, struct tally *y)
 {
-    return press(t, y, "F2") && see(t, "Timer running") && press(t, y, "F2") &&
+    return press(t, y, "F2") && see(t, "Timer started") && press(t, y, "F2") &&
            see(t, "Timer stopped");
 }
 

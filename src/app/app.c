@@ -165,7 +165,7 @@ static void timer_start(struct app *a)
     clock_start(&a->clock);
     a->timer_wall_start = store_now_ms();
     drafts_save_now(a); /* a crash from here on still knows when the call began */
-    app_message(a, MSG_INFO, "Timer running; F2 (or ^T) stops it and fills Duration.");
+    app_message(a, MSG_INFO, "Timer started."); /* the Duration row says how to stop it */
 }
 
 void app_toggle_timer(struct app *a)

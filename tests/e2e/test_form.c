@@ -1218,7 +1218,7 @@ static void form__a_logged_call_is_read_only_and_shows_its_remote_id(void **stat
     see_gone(t, "Choose a");
     key(t, "F2");
     term_wait_quiet(t, 500, 2000);
-    see_gone(t, "Timer running");
+    see_gone(t, "Timer started");
     see_gone(t, "not sent yet");
     see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
     see_value(t, ROW_OF(F_TO), "+1 212 555 0199");

@@ -325,7 +325,7 @@ static void form_store__a_draft_with_a_running_timer_survives_sigkill(void **sta
     key(t, "Tab");
     type(t, "+1 212 555 0199");
     key(t, "F2");
-    see_text(t, "Timer running");
+    see_text(t, "Timer started");
     before = see_timer_at_least(t, 2, 6000);
     assert_true(term_kill(t, SIGKILL));
     killed_at = now_ms();

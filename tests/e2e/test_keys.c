@@ -260,7 +260,7 @@ static void keys__too_small_takes_only_quit_and_the_form_returns_intact(void **s
     see_value(t, ROW_OF(F_FROM), "+1 415");
     see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 6);
     check(t, !term_find(t, "To is required", NULL, NULL), "nothing was sent");
-    check(t, !term_find(t, "Timer running", NULL, NULL), "the timer did not start");
+    check(t, !term_find(t, "Timer started", NULL, NULL), "the timer did not start");
     /* quitting while small asks there, and the answer keys work */
     assert_true(term_resize(t, 15, 60));
     see_text(t, "terminal too small");
@@ -453,7 +453,7 @@ static void keys__timer_and_picker_spare_keys(void **state)
     key(t, "Tab");
     type(t, "+1 212 555 0199");
     key(t, "F2");
-    see_text(t, "Timer running");
+    see_text(t, "Timer started");
     see_cursor(t, ROW_OF(F_TO), LABEL_COL + 15); /* the timer leaves focus where it is */
     key(t, "F2");
     see_text(t, "Timer stopped");
