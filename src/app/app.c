@@ -679,9 +679,6 @@ unsigned app_handle(struct app *a, const struct app_req *r)
     case REQ_QUIT_NOW:
         app_quit_now(a, (int)r->id);
         break;
-    case REQ_QUIT_KEEP:
-        quit_keeping(a);
-        break;
     case REQ_NEW_CALL:
         app_new_call(a);
         break;

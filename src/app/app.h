@@ -72,7 +72,6 @@ enum app_req_kind {
     REQ_SUBMIT,
     REQ_QUIT,         /* asks first when something would be lost */
     REQ_QUIT_NOW,     /* leave with exit code .id (a signal) */
-    REQ_QUIT_KEEP,    /* leave at once keeping the draft (the terminal is too small to ask) */
     REQ_NEW_CALL,     /* after a logged call: the next one */
     REQ_NEXT_CALL,    /* F7: a fresh form; asks first when the values exist nowhere else */
     REQ_NEXT_TASK,    /* after a logged call: a fresh form on the next task (worklist.h) */

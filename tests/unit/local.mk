@@ -29,6 +29,7 @@ UNIT_TESTS = \
 	tests/unit/app/test_duration \
 	tests/unit/app/test_flow \
 	tests/unit/tui/test_tui_text \
+	tests/unit/tui/test_escseq \
 	tests/unit/cli/test_conf_helpers
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -105,6 +106,9 @@ tests_unit_app_test_app_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
 tests_unit_app_test_app_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
 
 # tui
+tests_unit_tui_test_escseq_SOURCES = tests/unit/tui/test_escseq.c
+tests_unit_tui_test_escseq_CFLAGS = $(UNIT_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_tui_test_escseq_LDADD = $(UNIT_LDADD)
 tests_unit_tui_test_tui_text_SOURCES = tests/unit/tui/test_tui_text.c
 tests_unit_tui_test_tui_text_CFLAGS = $(UNIT_CFLAGS) $(NCURSES_CFLAGS)
 tests_unit_tui_test_tui_text_LDADD = $(UNIT_LDADD)
