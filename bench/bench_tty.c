@@ -438,6 +438,10 @@ static bool quit_amplecall(struct term *t)
             term_key(t, "y");
             is_confirmed = true;
         }
+        if (!is_confirmed && term_find(t, "Enter keeps", NULL, NULL) && !has_exited(t)) {
+            term_key(t, "d"); /* discard: the next run starts clean */
+            is_confirmed = true;
+        }
     }
     return false;
 }

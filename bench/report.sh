@@ -89,6 +89,9 @@ s_amp=$(get submit_ms "amplecall log" med); s_curl=$(get submit_ms curl med)
 i_amp=$(get submit_instr "amplecall log" med); i_curl=$(get submit_instr curl med)
 fc=$(get flush_connections "amplecall outbox flush" max)
 fp=$(get flush_posts "amplecall outbox flush" min)
+ck_a=$(get call_keys "answered call (next task)" max)
+ck_u=$(get call_keys "unanswered call (next task)" max)
+ck_u1=$(get call_keys "unanswered call (first of the day)" max)
 s_lim=$([ -n "$s_curl" ] && awk -v c="$s_curl" 'BEGIN { printf "%.3f", c * 1.1 }')
 
 cat <<EOF
@@ -118,6 +121,8 @@ $(machine)
 | submit wall time | ≤ 1.1 × curl | $(fmt "$s_amp" 2) ms vs curl $(fmt "$s_curl" 2) ms ($(ratio "$s_amp" "$s_curl") ×) | $(verdict "$s_amp" "<=" "$s_lim") |
 | submit instructions | ≤ curl | $(fmt "$i_amp" 0) vs curl $(fmt "$i_curl" 0) ($(ratio "$i_amp" "$i_curl") ×) | $(verdict "$i_amp" "<=" "$i_curl") |
 | 20 outbox calls | one process, one connection | $(fmt "$fp" 0) POSTs on $(fmt "$fc" 0) connection(s) (worst run) | $(verdict "$fc" "<=" 1) |
+| answered call from the task list | ≤ 12 keys besides the number | $(fmt "$ck_a" 0) keys (worst run) | $(verdict "$ck_a" "<=" 12) |
+| unanswered call | ≤ 8 keys besides the number | $(fmt "$ck_u" 0) keys; the first of the day $(fmt "$ck_u1" 0) | $(verdict "$ck_u" "<=" 8) |
 
 ## First paint
 
@@ -135,6 +140,30 @@ $(row paint_bytes dialog "dialog, bytes" 0)
 $(row paint_bytes amplecall "amplecall, bytes" 0)
 $(row paint_settled_bytes dialog "dialog, bytes until quiet" 0)
 $(row paint_settled_bytes amplecall "amplecall, bytes until quiet" 0)
+
+## A call in keys
+
+bench/bench_call.c drives the form on a pty as a rep works the task list: one call chosen by
+hand starts the day (not measured), then from the "Call logged" panel each call is
+\`t\` (next task: From and User kept), the new number (its characters are not counted as
+keys), \`F2\` \`F2\` (the timer as the call starts and ends: Duration, then focus on
+Answered), and for an answered call \`y\` \`y\` \`Enter\` \`Enter\` (Human, the
+disposition picker on its first row), for an unanswered one \`n\` (Human = no, skipped)
+\`Enter\` \`Enter\` (the picker starts on the disposition last chosen for an unanswered
+call; the first of the day needs \`Down\` \`Down\` to reach "No answer"), then \`F10\`.
+Bytes are what the form wrote to the terminal from the first key until the panel settled;
+time is from the first key to "Call logged" (no time is spent talking).
+
+$(header "a call")
+$(row call_keys "answered call (next task)" "answered, keys" 0)
+$(row call_digits "answered call (next task)" "answered, characters of the number" 0)
+$(row call_bytes "answered call (next task)" "answered, bytes written" 0)
+$(row call_ms "answered call (next task)" "answered, ms" 1)
+$(row call_keys "unanswered call (next task)" "unanswered, keys" 0)
+$(row call_bytes "unanswered call (next task)" "unanswered, bytes written" 0)
+$(row call_ms "unanswered call (next task)" "unanswered, ms" 1)
+$(row call_keys "unanswered call (first of the day)" "unanswered (first of the day), keys" 0)
+$(row call_bytes "unanswered call (first of the day)" "unanswered (first of the day), bytes" 0)
 
 ## Terminal bytes
 

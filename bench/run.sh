@@ -14,6 +14,7 @@ AMP=$B/src/amplecall
 FAKE=$B/tests/fake/fakeapi
 TTY=$B/bench/bench_tty
 SCALE=$B/bench/bench_scale
+CALL=$B/bench/bench_call
 SCALE_SIZES="100 1000 10000"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/amplecall-bench-XXXXXX") || exit 1
@@ -60,7 +61,7 @@ need_tools()
     fi
 }
 need_tools
-for f in "$AMP" "$FAKE" "$TTY" "$SCALE"; do
+for f in "$AMP" "$FAKE" "$TTY" "$SCALE" "$CALL"; do
     [ -x "$f" ] || { say "missing $f (run via make bench)"; exit 1; }
 done
 
@@ -145,6 +146,15 @@ for s in dialog amplecall; do
     tty_main esc "$s" "$RUNS"
 done
 tty_main timer $((RUNS + 1))
+
+# ---- a call in keys: typical answered and unanswered calls through the form ---------------
+say "bench_call $RUNS"
+for i in $(seq "$RUNS"); do
+    ensure_fake main
+    fake_ctl reset # a fresh seed per session: its calls complete tasks on the server
+    "$CALL" 1 >>"$SAMPLES" 2>>"$T/tty.err" || problem "bench_call run $i failed (see its output)"
+done
+fake_ctl reset
 
 # ---- peak RSS: amplecall log vs curl, the same JSON to the same server --------------------
 say "peak RSS of amplecall log and curl"

@@ -44,8 +44,10 @@ static const struct command commands[] = {
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: amplecall [--version] [--help] [COMMAND [ARGS]]\n"
+                 "       amplecall --task UUID|NAME\n"
                  "\n"
-                 "Log phone calls into Amplemarket. With no COMMAND, opens the call form.\n"
+                 "Log phone calls into Amplemarket. With no COMMAND, opens the call form;\n"
+                 "--task opens it on a task (its id, or its contact's name or email).\n"
                  "\n"
                  "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -127,6 +129,12 @@ int main(int argc, char **argv)
     } else if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         rc = 0;
+    } else if (argc >= 2 && !strncmp(argv[1], "--task", 6) &&
+               (argv[1][6] == '\0' || argv[1][6] == '=')) {
+        /* the form, opened on a task */
+        rc = check_state_dir();
+        if (rc == 0)
+            rc = cmd_form(argc, argv);
     } else if (argc < 2 && (rc = check_state_dir()) != 0) {
         /* refused */
     } else if (argc < 2 && isatty(STDIN_FILENO) && lineprompt_terminal_is_limited()) {

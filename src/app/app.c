@@ -11,6 +11,8 @@
 
 #include "app/app_impl.h"
 #include "app/softphone.h"
+#include "app/flow.h"
+#include "app/worklist.h"
 #include "core/baseurl.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -98,6 +100,8 @@ void app_note_outcome(struct app *a, const struct api_result *res)
 
 void app_focus(struct app *a, enum field_id f)
 {
+    if (a->form.focus == FIELD_DURATION && f != FIELD_DURATION && !a->is_logged)
+        flow_normalise_duration(a); /* "1:35" reads back as 95 s once the rep moves on */
     form_focus(&a->form, f);
     app_dirty(a);
 }
@@ -162,7 +166,7 @@ static void timer_start(struct app *a)
     clock_start(&a->clock);
     a->timer_wall_start = store_now_ms();
     drafts_save_now(a); /* a crash from here on still knows when the call began */
-    app_message(a, MSG_INFO, "Timer running; F2 (or ^T) stops it and fills Duration.");
+    app_message(a, MSG_INFO, "Timer started."); /* the Duration row says how to stop it */
 }
 
 void app_toggle_timer(struct app *a)
@@ -177,6 +181,10 @@ void app_toggle_timer(struct app *a)
         a->timer_wall_start = 0;
         snprintf(buf, sizeof(buf), "%lld", secs);
         app_set_value(a, FIELD_DURATION, buf);
+        /* the call is over: the next question is whether it was answered */
+        if (a->view == VIEW_FORM && a->form.focus <= FIELD_DURATION &&
+            form_bool(&a->form, FIELD_ANSWERED) < 0)
+            app_focus(a, FIELD_ANSWERED);
         drafts_save_now(a);
         app_message(a, MSG_INFO, "Timer stopped: Duration is %lld s.", secs);
         return;
@@ -195,6 +203,8 @@ void app_fresh_form(struct app *a)
         clock_stop(&a->clock);
     a->timer_wall_start = 0;
     form_new_call(&a->form);
+    a->is_odd_human_confirmed = false;
+    flow_mark_fresh(a);
     call_record_done(&a->result);
     free(a->result_disposition);
     a->result_disposition = NULL;
@@ -277,13 +287,47 @@ void app_quit_now(struct app *a, int code)
     a->exit_code = code;
 }
 
+/* Quit keeping the form's call as a draft, offered when amplecall next starts. */
+static void quit_keeping(struct app *a)
+{
+    if (app_has_unsaved(a) && a->store) {
+        drafts_save_now(a);
+        a->is_draft_kept = true;
+    }
+    app_quit_now(a, 0);
+}
+
 static void app_request_quit(struct app *a)
 {
+    if (!a->is_sending && app_has_unsaved(a) && flow_is_form_blank(a)) {
+        drafts_discard(a); /* back to empty: nothing to keep, nothing to ask */
+        app_quit_now(a, 0);
+        return;
+    }
+    if (!a->is_sending && app_has_unsaved(a) && a->store) {
+        app_ask_with(a, ASK_QUIT_KEEP,
+                     "Quit: Enter keeps the call as a draft, d discards it, Esc cancels ");
+        return;
+    }
     if (app_has_unsaved(a) || a->is_sending) {
         app_ask(a, ASK_QUIT);
         return;
     }
     app_quit_now(a, 0);
+}
+
+static void answer_quit_keep(struct app *a, char ch)
+{
+    a->ask = ASK_NONE;
+    free(a->ask_text);
+    a->ask_text = NULL;
+    app_dirty(a);
+    if (ch == 'k') {
+        quit_keeping(a);
+    } else if (ch == 'd') {
+        drafts_discard(a);
+        app_quit_now(a, 0);
+    }
 }
 
 static void answer(struct app *a, bool is_yes)
@@ -376,6 +420,13 @@ unsigned app_tick(struct app *a)
     }
     if (a->outbox)
         outbox_tick(a->outbox);
+    {
+        long long in = worklist_retry_in_s(a); /* the status bar's "retry 3 in 40 s" */
+        if (in != a->shown_retry_in) {
+            a->shown_retry_in = in;
+            app_dirty(a);
+        }
+    }
     if (a->is_draft_dirty && now >= a->draft_due_ms)
         drafts_save_now(a);
     if (a->store && now >= a->count_due_ms)
@@ -411,6 +462,8 @@ int app_timeout_ms(const struct app *a)
         t = min_timeout(t, (int)(a->draft_due_ms > now ? a->draft_due_ms - now : 0));
     if (a->store)
         t = min_timeout(t, (int)(a->count_due_ms > now ? a->count_due_ms - now : 0));
+    if (worklist_retry_in_s(a) > 0)
+        t = min_timeout(t, 1000 - (int)(store_now_ms() % 1000)); /* the countdown's next second */
     if (a->outbox) {
         long ms = outbox_ms_to_next_tick(a->outbox);
         if (ms >= 0)
@@ -468,6 +521,13 @@ void app_done(struct app *a)
     free(a->offer_slot);
     free(a->outbox_json);
     free(a->ask_text);
+    free(a->fresh_from);
+    free(a->pending_task);
+    free(a->last_dispo[0]);
+    free(a->last_dispo[1]);
+    for (size_t i = 0; i < a->n_worked; i++)
+        free(a->worked[i]);
+    free(a->worked);
     form_done(&a->form);
     disposition_list_done(&a->dispositions);
     task_list_done(&a->tasks);
@@ -503,6 +563,7 @@ void app_init(struct app *a)
     a->view = VIEW_FORM;
     a->outbox_count = -1;
     a->review_count = -1;
+    a->today_count = -1;
     a->is_dirty = true;
 }
 
@@ -527,6 +588,7 @@ void app_start(struct app *a)
                     "The local store is not available (%s): no drafts, outbox or history; "
                     "calls are sent directly.",
                     a->store_error);
+    flow_mark_fresh(a);
     drafts_offer(a);
     app_refresh_count(a);
     app_dirty(a);
@@ -546,7 +608,12 @@ static void handle_answer(struct app *a, char ch)
 {
     if (a->ask == ASK_RESUME)
         drafts_answer_resume(a, ch);
-    else if (a->ask != ASK_NONE)
+    else if (a->ask == ASK_QUIT_KEEP)
+        answer_quit_keep(a, ch);
+    else if (a->ask == ASK_ODD_HUMAN) {
+        a->ask = ASK_NONE;
+        flow_answer_odd_human(a, ch == 'y');
+    } else if (a->ask != ASK_NONE)
         answer(a, ch == 'y');
 }
 
@@ -578,14 +645,19 @@ unsigned app_handle(struct app *a, const struct app_req *r)
     case REQ_SET:
         if (a->is_logged)
             submit_refuse_logged(a);
-        else
+        else {
             app_set_value(a, r->field, r->text);
+            if (r->is_moving_on)
+                flow_after_bool(a, r->field);
+        }
         break;
     case REQ_TOGGLE:
-        if (a->is_logged)
+        if (a->is_logged) {
             submit_refuse_logged(a);
-        else
+        } else {
             form_toggle(&a->form, r->field);
+            flow_after_toggle(a, r->field);
+        }
         break;
     case REQ_OPEN_PICKER:
         open_picker(a, r->field);
@@ -617,6 +689,9 @@ unsigned app_handle(struct app *a, const struct app_req *r)
         break;
     case REQ_NEXT_CALL:
         app_next_call(a);
+        break;
+    case REQ_NEXT_TASK:
+        worklist_start_next(a);
         break;
     case REQ_HELP:
         if (a->view == VIEW_HELP)

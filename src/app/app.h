@@ -40,7 +40,9 @@ enum app_view { VIEW_FORM = 0, VIEW_PICKER, VIEW_RESULT, VIEW_HELP, VIEW_HISTORY
  * others y/n. */
 enum ask_kind {
     ASK_NONE = 0,
-    ASK_QUIT,          /* quit and discard the unsent call */
+    ASK_QUIT,          /* quit and discard the unsent call (no store to keep a draft in) */
+    ASK_QUIT_KEEP,     /* quit: k keeps the draft for later (default), d discards, c cancels */
+    ASK_ODD_HUMAN,     /* Answered = no but Human = yes: really? (asked once per call) */
     ASK_TIMER_REPLACE, /* start the timer over a typed Duration */
     ASK_RESEND,        /* without a store: resend after an unknown outcome */
     ASK_RESUME,        /* resume / discard / keep for later an abandoned draft */
@@ -74,6 +76,7 @@ enum app_req_kind {
     REQ_QUIT_NOW,     /* leave with exit code .id (a signal) */
     REQ_NEW_CALL,     /* after a logged call: the next one */
     REQ_NEXT_CALL,    /* F7: a fresh form; asks first when the values exist nowhere else */
+    REQ_NEXT_TASK,    /* after a logged call: a fresh form on the next task (worklist.h) */
     REQ_HELP,         /* toggle the help screen */
     REQ_HISTORY,      /* toggle the history screen */
     REQ_REOPEN,       /* put the rejected stored call .id back into the form */
@@ -95,6 +98,7 @@ struct app_req {
     long long id;
     char ch;
     enum msg_kind msg;
+    bool is_moving_on;    /* REQ_SET of a yes/no by y or n: focus moves on (app/flow.h) */
     bool is_key_replayed; /* the loop hands the same key to the view this request opens
                              (typing on a picker field starts the picker's filter) */
 };
@@ -154,6 +158,18 @@ struct app {
     long long spin_next_ms;
     bool is_done;
     int exit_code;
+    bool is_draft_kept;          /* quit keeping the unsent call as a draft for next time */
+    bool is_odd_human_confirmed; /* "not answered but human" was asked and confirmed */
+    char *fresh_from;            /* owned From of the fresh form (flow_mark_fresh) */
+    char *pending_task;          /* owned --task spec waiting for the task list, NULL none */
+    char **worked;               /* owned ids of the tasks logged this session */
+    size_t n_worked;
+    long today_count;            /* calls logged since local midnight; -1 unknown */
+    int retry_attempts;          /* the outbox's next retry: attempts so far, and when (wall */
+    long long retry_wall_at;     /* clock ms; 0 = none waits) */
+    long long shown_retry_in;    /* seconds of that countdown last painted */
+    char *last_dispo[2];         /* owned: the disposition last chosen this session for an
+                                    unanswered [0] and an answered [1] call */
 
     /* the local store (drafts, outbox, history); NULL when it cannot be opened: the form
      * then sends directly and keeps nothing */
@@ -217,6 +233,9 @@ bool app_has_unsaved(const struct app *a);
 const char *app_disposition_name(const struct app *a, const char *id);
 /* "from 2 h ago" for a list shown from the store (offline), NULL for a fresh one; owned. */
 char *app_list_age(const struct app *a, enum pick_kind k);
+/* The row a picker for field f starts on: its value, else for Disposition the one last
+ * chosen for a call answered (or not) like this one; borrowed, "" for the first row. */
+const char *app_pick_start(const struct app *a, enum field_id f);
 /* Whether the form's focus is a text field the rep may edit now (the tui's readline field
  * edits exactly that one). */
 bool app_is_editing_text(const struct app *a);

@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "app/app_impl.h"
+#include "app/worklist.h"
+#include "app/flow.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "core/validate.h"
@@ -199,6 +201,7 @@ static void on_tasks(struct api_result *res, struct task_list *l, void *ud)
     }
     refresh_picker(a, PICK_TASK);
     free(c);
+    worklist_apply_pending(a); /* --task waited for this list */
 }
 
 static void on_users(struct api_result *res, struct user_list *l, void *ud)
@@ -384,6 +387,7 @@ void lists_choose(struct app *a, enum pick_kind kind, const char *id)
     switch (kind) {
     case PICK_DISPOSITION:
         lists_describe_disposition(a, chosen, true);
+        flow_note_disposition(a, chosen);
         break;
     case PICK_TASK:
         lists_describe_task(a, chosen, true);

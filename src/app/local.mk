@@ -3,6 +3,10 @@
 noinst_LIBRARIES += src/app/libapp.a
 src_app_libapp_a_SOURCES = \
 	src/app/form.c src/app/form.h \
+	src/app/duration.c src/app/duration.h \
+	src/app/flow.c src/app/flow.h \
+	src/app/worklist.c src/app/worklist.h \
+	src/app/calltable.c src/app/calltable.h \
 	src/app/app.h src/app/app_impl.h \
 	src/app/app.c \
 	src/app/lists.c \

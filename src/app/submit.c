@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "app/app_impl.h"
+#include "app/flow.h"
+#include "app/worklist.h"
 #include "core/sanitize.h"
 #include "core/util.h"
 #include "core/validate.h"
@@ -99,6 +101,7 @@ void app_refresh_count(struct app *a)
         a->review_count = n;
         app_dirty(a);
     }
+    worklist_count_today(a);
 }
 
 /* A call with a "complete" disposition completed its task: it leaves the list now, and the
@@ -199,10 +202,25 @@ static void submit_failed(struct app *a, const struct api_result *res, long long
             if (first != FIELD_NONE)
                 app_focus(a, first);
             if (n > 0) {
+                /* say where each problem is: on its field, or here when it names none */
+                size_t n_general = a->form.n_general, n_field = n - n_general;
+                char *where;
+
+                if (n_general == 0)
+                    where = xasprintf("%zu problem%s marked ! on the field%s", n,
+                                      n == 1 ? "" : "s", n == 1 ? "" : "s");
+                else if (n_field == 0)
+                    where = xasprintf("%zu problem%s that name%s no field, listed above", n,
+                                      n == 1 ? "" : "s", n == 1 ? "s" : "");
+                else
+                    where = xasprintf("%zu problem%s marked ! on the field%s, %zu that name%s "
+                                      "no field listed above",
+                                      n_field, n_field == 1 ? "" : "s", n_field == 1 ? "" : "s",
+                                      n_general, n_general == 1 ? "s" : "");
                 app_message(a, MSG_ERROR,
-                            "Amplemarket rejected the call (HTTP %ld): %zu problem%s marked "
-                            "below. Nothing was logged.",
-                            res->status, n, n == 1 ? "" : "s");
+                            "Amplemarket rejected the call (HTTP %ld): %s. Nothing was logged.",
+                            res->status, where);
+                free(where);
                 a->is_msg_on_marks = a->form.n_general == 0;
             } else
                 app_message(a, MSG_ERROR, "Amplemarket rejected the call (HTTP %ld): %s",
@@ -602,10 +620,20 @@ void submit_call(struct app *a)
     }
     if (a->clock.is_running)
         app_toggle_timer(a); /* the call is over: its length goes into Duration */
-    field_errors_init(&errs);
-    validate_call(&a->form.call, &errs);
+    {
+        /* a bad m:ss length keeps its own reason over the validator's */
+        bool is_length_ok = flow_normalise_duration(a);
+        char *why = is_length_ok ? NULL : xstrdup(a->form.error[FIELD_DURATION]);
+
+        field_errors_init(&errs);
+        validate_call(&a->form.call, &errs);
+        first = errs.n > 0 ? form_mark_validation(&a->form, &errs) : FIELD_NONE;
+        if (why) {
+            free(a->form.error[FIELD_DURATION]);
+            a->form.error[FIELD_DURATION] = why;
+        }
+    }
     if (errs.n > 0) {
-        first = form_mark_validation(&a->form, &errs);
         app_message(a, MSG_ERROR, "Not sent: %zu field%s to fix (marked with !).", errs.n,
                     errs.n == 1 ? "" : "s");
         a->is_msg_on_marks = true;

@@ -1,12 +1,16 @@
 /* CLI layer: `amplecall history [--json] [--limit N] [ID]`: every call submitted from this
- * machine, from the local store; no network (the formatting is store/history.c). */
+ * machine, from the local store; no network (the table is app/calltable.c, shared with the
+ * form's history; the details are store/history.c). */
 #include "config.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 
+#include "app/calltable.h"
 #include "cli/out.h"
 #include "cli/commands.h"
 #include "core/sanitize.h"
@@ -14,6 +18,29 @@
 #include "store/history.h"
 
 /* ---- the command ---- */
+
+/* The same table as the form's history (app/calltable.h), as wide as the terminal. */
+static void print_table(struct store *s, const struct store_rows *rows)
+{
+    struct calltable t;
+    struct winsize ws;
+    int cols = 120;
+    char *line;
+
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        cols = ws.ws_col;
+    calltable_build_from_store(&t, s, rows);
+    calltable_layout(&t, cols);
+    line = calltable_header(&t);
+    printf("%s\n", line);
+    free(line);
+    for (size_t i = 0; i < t.n; i++) {
+        line = calltable_line(&t, i);
+        printf("%s\n", line);
+        free(line);
+    }
+    calltable_done(&t);
+}
 
 static void history_usage(FILE *out)
 {
@@ -112,7 +139,7 @@ int cmd_history(int argc, char **argv)
             else if (rows.n == 0)
                 puts("No calls have been logged from this machine yet.");
             else
-                history_print_table(stdout, &rows);
+                print_table(s, &rows);
             store_rows_done(&rows);
         }
     }

@@ -246,6 +246,32 @@ static int do_resolve(struct store *s, const struct outbox_cli *o)
     return EXIT_LOGGED;
 }
 
+/* One line, each count said once and only when it is not zero: "3 calls sent from the
+ * outbox; 1 still pending." */
+static void print_flush_summary(const struct outbox_flush_stats *st)
+{
+    const char *sep = "";
+
+#define PART(n, ...)                                                                           \
+    do {                                                                                       \
+        if ((n) > 0) {                                                                         \
+            printf("%s", sep);                                                                 \
+            printf(__VA_ARGS__);                                                               \
+            sep = "; ";                                                                        \
+        }                                                                                      \
+    } while (0)
+    PART(st->sent, "%d call%s sent from the outbox", st->sent, st->sent == 1 ? "" : "s");
+    PART(st->found, "%d found on the server already (not sent twice)", st->found);
+    PART(st->rejected, "%d rejected", st->rejected);
+    PART(st->pending, "%d still pending", st->pending);
+    PART(st->leased, "%d being sent by another amplecall", st->leased);
+    PART(st->review, "%d to be reviewed ('amplecall outbox' shows %s)", st->review,
+         st->review == 1 ? "it" : "them");
+    PART(st->damaged, "%d damaged and set aside", st->damaged);
+#undef PART
+    printf("%s.\n", *sep ? "" : "Nothing to send: the outbox is empty");
+}
+
 static int do_flush(struct store *s, const struct outbox_cli *o)
 {
     struct settings set;
@@ -298,15 +324,7 @@ static int do_flush(struct store *s, const struct outbox_cli *o)
         json_object_put(j);
         free(e);
     } else {
-        printf("Sent %d, found already on the server %d, rejected %d; %d still pending", st.sent,
-               st.found, st.rejected, st.pending);
-        if (st.leased)
-            printf(", %d being sent by another amplecall", st.leased);
-        if (st.review)
-            printf(", %d to be reviewed ('amplecall outbox' shows them)", st.review);
-        if (st.damaged)
-            printf(", %d damaged and set aside", st.damaged);
-        printf(".\n");
+        print_flush_summary(&st);
         if (st.last_error) {
             char *e = sanitize_line(st.last_error);
             sanitize_fprintf(stderr, "amplecall outbox: stopped: %s\n", e);

@@ -337,6 +337,9 @@ static char *check_value(const char *key, const char *v)
             return xasprintf("baresip_address must be HOST:PORT (an IPv4 address or "
                              "localhost, port 1-65535), not '%s'",
                              v);
+    } else if (!strcmp(key, "mouse")) {
+        if (!strcmp(v, "yes") == !strcmp(v, "no"))
+            return xasprintf("mouse must be yes or no, not '%s'", v);
     } else if (!strncmp(key, "key.", 4)) {
         if (find_name(settings_key_actions, key + 4) < 0) {
             char *names = name_list(settings_key_actions);
@@ -646,6 +649,8 @@ static void apply_entry(struct settings *s, const char *path, const struct setti
     } else if (!strcmp(k, "baresip_address")) {
         str_set(&s->baresip_address, e->value);
         set_origin(s, SETTING_BARESIP_ADDRESS, entry_origin(path, e));
+    } else if (!strcmp(k, "mouse")) {
+        s->is_mouse_disabled = !strcmp(e->value, "no");
     } else if (!strncmp(k, "key.", 4)) {
         set_binding(s, k + 4, e->value);
     } else if (!strncmp(k, "color.", 6)) {

@@ -68,6 +68,7 @@ struct settings {
     long timeout_ms;
     char *config_path;      /* owned path of the file read, NULL if none */
     bool is_color_disabled; /* NO_COLOR or colors = never */
+    bool is_mouse_disabled; /* mouse = no: the form leaves the mouse to the terminal */
     enum settings_colors colors;
     bool is_baresip;          /* softphone = baresip: the form follows baresip's calls */
     char *baresip_address;    /* owned HOST:PORT of baresip's ctrl_tcp, never NULL once loaded */

@@ -1,5 +1,5 @@
-/* Store layer: how a stored call reads: local and ISO times, its JSON document, the tables of
- * `history` and `outbox` and the detail block the form's history view shows. Everything
+/* Store layer: how a stored call reads: local and ISO times, its JSON document, the outbox
+ * table and the detail block the form's history view shows. Everything
  * stored (the rep's text and the server's answers) is sanitised before it leaves here. */
 #include "config.h"
 #include "store/history.h"
@@ -152,41 +152,6 @@ void history_print_json(FILE *out, const struct store_rows *rows)
           out);
     fputc('\n', out);
     json_object_put(a);
-}
-
-void history_print_table(FILE *out, const struct store_rows *rows)
-{
-    fprintf(out, "%-5s %-19s %-18s %-20s %-12s %-8s %s\n", "ID", "TIME", "TO", "CONTACT",
-            "DISPOSITION", "STATE", "REMOTE ID");
-    for (size_t i = 0; i < rows->n; i++) {
-        const struct store_row *r = &rows->v[i];
-        struct call_record rec;
-        bool has_rec = row_record(r, &rec);
-        char *when = history_local_time(r->created_at);
-        const char *contact = has_rec ? (rec.contact_name ? rec.contact_name : rec.contact_email)
-                                      : NULL;
-        const char *disp = has_rec && rec.disposition_id ? rec.disposition_id
-                                                          : call_get(&r->call, FIELD_DISPOSITION);
-        char id[24];
-
-        snprintf(id, sizeof(id), "%lld", r->id);
-        cell(out, id, 5);
-        fputc(' ', out);
-        cell(out, when, 19);
-        fputc(' ', out);
-        cell(out, call_get(&r->call, FIELD_TO), 18);
-        fputc(' ', out);
-        cell(out, contact && *contact ? contact : "-", 20);
-        fputc(' ', out);
-        cell(out, *disp ? disp : "-", 12);
-        fputc(' ', out);
-        cell(out, history_state_label(r), 8);
-        fputc(' ', out);
-        cell_ex(out, r->remote_id ? r->remote_id : "-", 36, true);
-        fputc('\n', out);
-        free(when);
-        call_record_done(&rec);
-    }
 }
 
 /* The server calls a review is between, one line each, with what differs from ours. */

@@ -1,7 +1,8 @@
 #ifndef AMPLECALL_HISTORY_H
 #define AMPLECALL_HISTORY_H
-/* Store layer: presentation of stored calls for `amplecall history` and `amplecall outbox`: tables
- * for a terminal (every stored string sanitised) and JSON documents for scripts. No curses. */
+/* Store layer: presentation of stored calls for `amplecall history` and `amplecall outbox`: the
+ * outbox table and one call's details for a terminal (every stored string sanitised; the
+ * history table is app/calltable.c) and JSON documents for scripts. No curses. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <json-c/json.h>
@@ -20,8 +21,6 @@ void history_print_json(FILE *out, const struct store_rows *rows);
 /* "damaged" for a quarantined row, else the state's name; borrowed. */
 const char *history_state_label(const struct store_row *r);
 
-/* History table: id, time, to, contact, disposition, state, remote id. */
-void history_print_table(FILE *out, const struct store_rows *rows);
 /* Outbox table: id, created, to, state, attempts, next attempt, last error. */
 void history_print_outbox(FILE *out, const struct store_rows *rows);
 /* Every stored detail of one call, with the API's response pretty-printed. */

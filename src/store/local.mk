@@ -7,6 +7,7 @@ src_store_libstore_a_SOURCES = \
 	src/store/lease.c \
 	src/store/lookup.c \
 	src/store/query.c \
+	src/store/today.c src/store/today.h \
 	src/store/outbox.c src/store/outbox.h \
 	src/store/verdict.c \
 	src/store/history.c src/store/history.h \

@@ -15,6 +15,7 @@
 
 #include "app/app.h"
 #include "app/softphone.h"
+#include "app/worklist.h"
 #include "core/exitcode.h"
 #include "core/safepath.h"
 #include "core/sanitize.h"
@@ -105,18 +106,22 @@ static void sync_all(struct tui_form *t)
     sync_field(t);
 }
 
-static void edit_in_editor(struct tui_form *t)
+/* Field f (the focused one for ^X^E, the Transcription for F4) in $VISUAL/$EDITOR. */
+static void edit_in_editor(struct tui_form *t, enum field_id f)
 {
     struct app *a = &t->app;
-    enum field_id f = a->form.focus;
     struct app_req r = {.kind = REQ_EDITED, .field = f};
     char *error = NULL, *text;
 
-    if (form_kind(f) != FORM_KIND_TEXT)
+    if (f == FIELD_NONE || form_kind(f) != FORM_KIND_TEXT)
         return;
     if (a->is_logged) {
         app_handle(a, &(struct app_req){.kind = REQ_REFUSE});
         return;
+    }
+    if (a->form.focus != f) {
+        app_handle(a, &(struct app_req){.kind = REQ_FOCUS, .field = f});
+        sync_field(t);
     }
     text = editor_edit(f, form_value(&a->form, f), &error);
     t->is_full_redraw = true;
@@ -154,7 +159,7 @@ static void hand(struct tui_form *t, const struct app_req *r, const struct loop_
         commit_field(t);
     switch (r->kind) {
     case REQ_EDITOR:
-        edit_in_editor(t);
+        edit_in_editor(t, r->field);
         break;
     case REQ_REDRAW:
         t->is_full_redraw = true;
@@ -211,6 +216,11 @@ static bool global_key(struct tui_form *t, const struct loop_key *k)
         hand_kind(t, REQ_TIMER);
         return true;
     }
+    if (a->view == VIEW_FORM && keys_is_action(s, k, "editor", 4, 0)) {
+        /* from any field: a transcription is too long to type on one line */
+        hand(t, &(struct app_req){.kind = REQ_EDITOR, .field = FIELD_TRANSCRIPTION}, NULL);
+        return true;
+    }
     if (a->view == VIEW_PICKER)
         return false; /* the picker's filter takes every other key */
     if (keys_is_action(s, k, "history", 3, 'o')) {
@@ -232,17 +242,53 @@ static bool global_key(struct tui_form *t, const struct loop_key *k)
     return false;
 }
 
+/* A mouse report: the wheel moves like Up/Down, a press goes to the view's click. */
+static void on_mouse(struct tui_form *t)
+{
+    struct app *a = &t->app;
+    struct view *v = t->overlay.ops ? &t->overlay : &t->form;
+    MEVENT ev;
+
+    if (getmouse(&ev) != OK) {
+        loop_swallow_report_tail();
+        return;
+    }
+
+    if (a->ask != ASK_NONE || tui_is_too_small())
+        return;
+    if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        struct loop_key k = {true, false, (ev.bstate & BUTTON4_PRESSED) ? KEY_UP : KEY_DOWN};
+        on_key(t, &k);
+    } else if ((ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)) &&
+               v->ops->click) {
+        /* ncurses may report a press as a click, two quick ones as a double click */
+        struct app_req r = v->ops->click(v, a, ev.y, ev.x);
+        hand(t, &r, NULL);
+    }
+}
+
 static void on_key(void *ud, const struct loop_key *k)
 {
     struct tui_form *t = ud;
     struct app *a = &t->app;
     struct view *v;
 
+    if (k->is_code && k->ch == KEY_MOUSE) {
+        on_mouse(t);
+        return;
+    }
+
     if (k->is_code && k->ch == KEY_RESIZE) {
         t->is_full_redraw = true;
         t->is_dirty = true;
         if (t->overlay.ops && t->overlay.ops->resize)
             t->overlay.ops->resize(&t->overlay, a);
+        return;
+    }
+    if (tui_is_too_small() && a->ask != ASK_QUIT && a->ask != ASK_QUIT_KEEP) {
+        /* nothing typed blind, nothing sent unseen: only quitting works until it grows */
+        if (keys_is_action(&a->settings, k, "quit", 12, 'q'))
+            hand_kind(t, REQ_QUIT);
         return;
     }
     if (a->ask != ASK_NONE) {
@@ -279,8 +325,8 @@ static void on_signal(void *ud, int sig)
 
     switch (sig) {
     case SIGINT:
-        if (t->app.ask == ASK_QUIT)
-            hand(t, &r, NULL);
+        if (t->app.ask == ASK_QUIT || t->app.ask == ASK_QUIT_KEEP)
+            hand(t, &r, NULL); /* a second ^C: leave now (what was typed is kept) */
         else
             hand_kind(t, REQ_QUIT);
         break;
@@ -327,8 +373,13 @@ static void phone_io(void *ud)
 
 static void paint_too_small(struct tui_form *t)
 {
-    char *msg = xasprintf("terminal too small (need %dx%d, have %dx%d)", TUI_MIN_COLS,
-                          TUI_MIN_LINES, COLS, LINES);
+    const struct app *a = &t->app;
+    bool is_quit_asked = a->ask == ASK_QUIT || a->ask == ASK_QUIT_KEEP;
+    char *msg = xasprintf("terminal too small (need %dx%d, have %dx%d). %s", TUI_MIN_COLS,
+                          TUI_MIN_LINES, COLS, LINES,
+                          is_quit_asked && a->ask_text ? a->ask_text
+                          : is_quit_asked ? "Quit and lose the call you have not sent? (y/n)"
+                                          : "Keys wait until it grows; ^Q quits.");
     char **lines;
     size_t n = text_wrap(msg, COLS > 2 ? COLS - 2 : 1, &lines);
     int y = LINES / 2 - (int)n / 2;
@@ -436,6 +487,9 @@ static void leave_terminal(struct tui_form *t)
 
 static void print_goodbye(const struct app *a)
 {
+    if (a->is_draft_kept)
+        fprintf(stderr, "amplecall: the call you had not sent is kept as a draft; amplecall "
+                        "offers it the next time it starts.\n");
     if (a->outbox_count > 0)
         fprintf(stderr,
                 "amplecall: %ld call%s in the outbox; amplecall sends %s the next time it runs, "
@@ -459,8 +513,20 @@ int cmd_form(int argc, char **argv)
     char *err = NULL, *dir;
     int rc;
 
-    (void)argc;
-    (void)argv;
+    const char *task = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--task") && i + 1 < argc && *argv[i + 1]) {
+            task = argv[++i];
+        } else if (!strncmp(argv[i], "--task=", 7) && argv[i][7]) {
+            task = argv[i] + 7;
+        } else {
+            sanitize_fprintf(stderr, "amplecall: the form takes --task UUID|NAME only, not "
+                                     "'%s'\nRun 'amplecall --help' for the commands.\n",
+                             argv[i]);
+            return EXIT_USAGE;
+        }
+    }
     if (!can_use_terminal()) {
         fprintf(stderr, "amplecall: the call form needs an interactive terminal (stdin and "
                         "stdout a tty, TERM set and not \"dumb\").\n"
@@ -499,6 +565,8 @@ int cmd_form(int argc, char **argv)
     util_set_die_hook(restore_terminal);
     loop_signals_chain_winch();
     apply_colors(&a->settings);
+    if (!a->settings.is_mouse_disabled)
+        tui_enable_mouse();
 
     /* main() refused an unsafe state directory already; any other problem only costs the
      * number history between runs */
@@ -529,6 +597,8 @@ int cmd_form(int argc, char **argv)
     a->host = http_client_host(api_http(a->api));
     app_start(a);
     softphone_start(a);
+    if (task)
+        worklist_open(a, task); /* at once from the kept list, else when the list comes */
     sync_all(t);
 
     loop_run(api_http(a->api), &ops, t);

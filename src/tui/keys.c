@@ -68,12 +68,46 @@ static char resume_answer(const struct loop_key *k)
     }
 }
 
+/* k (Enter, y, a second quit key) keeps the draft and quits, d discards it and quits, c (n,
+ * Esc) cancels: the safe answer is the one a reflex gives. */
+static char quit_keep_answer(const struct settings *s, const struct loop_key *k)
+{
+    if (keys_is_action(s, k, "quit", 12, 'q'))
+        return 'k';
+    if (k->is_code)
+        return k->ch == KEY_ENTER ? 'k' : 0;
+    if (k->is_meta)
+        return 0;
+    switch (k->ch) {
+    case 'k':
+    case 'K':
+    case 'y':
+    case 'Y':
+    case '\r':
+    case '\n':
+        return 'k';
+    case 'd':
+    case 'D':
+        return 'd';
+    case 27:
+    case 'c':
+    case 'C':
+    case 'n':
+    case 'N':
+        return 'c';
+    default:
+        return 0;
+    }
+}
+
 char keys_answer(const struct settings *s, enum ask_kind ask, const struct loop_key *k)
 {
     bool is_plain = !k->is_code && !k->is_meta;
 
     if (ask == ASK_RESUME)
         return resume_answer(k);
+    if (ask == ASK_QUIT_KEEP)
+        return quit_keep_answer(s, k);
     if (is_plain && (k->ch == 'y' || k->ch == 'Y'))
         return 'y';
     if (ask == ASK_LOG_AGAIN)

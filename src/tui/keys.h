@@ -14,7 +14,8 @@ bool keys_is_action(const struct settings *s, const struct loop_key *k, const ch
                     int fkey, char ctrl);
 bool keys_is_ctrl(const struct loop_key *k, char letter);
 bool keys_is_fkey(const struct loop_key *k, int n);
-/* The answer k gives to question ask: 'y' or 'n' (r/d/l for ASK_RESUME), 0 = none, the
+/* The answer k gives to question ask: 'y' or 'n' (r/d/l for ASK_RESUME, k/d/c for
+ * ASK_QUIT_KEEP), 0 = none, the
  * key is ignored. */
 char keys_answer(const struct settings *s, enum ask_kind ask, const struct loop_key *k);
 

@@ -6,6 +6,7 @@ src_tui_libtui_a_SOURCES = \
 	src/tui/loop.c src/tui/loop.h \
 	src/tui/field.c src/tui/field.h \
 	src/tui/keys.c src/tui/keys.h \
+	src/tui/escseq.c src/tui/escseq.h \
 	src/tui/editor.c src/tui/editor.h \
 	src/tui/view.h \
 	src/tui/view_form.c \

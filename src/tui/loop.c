@@ -12,6 +12,7 @@
 #include <curses.h>
 
 #include "net/http.h"
+#include "tui/escseq.h"
 #include "core/util.h"
 
 /* The softphone's descriptors: its control socket client or listener, baresip's link. */
@@ -123,6 +124,98 @@ void loop_signals_ignore_interrupts(bool is_ignored)
     }
 }
 
+/* The next key of a sequence already begun: what curses buffered, else a short wait for the
+ * rest of a sequence a slow link split. ERR when none comes. */
+static int next_key(wint_t *ch)
+{
+    int r = wget_wch(stdscr, ch);
+
+    for (int tries = 0; r == ERR && tries < 3; tries++) {
+        struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+        if (poll(&pfd, 1, 30) <= 0)
+            continue;
+        r = wget_wch(stdscr, ch);
+    }
+    return r;
+}
+
+void loop_swallow_report_tail(void)
+{
+    wint_t ch;
+    int r;
+
+    /* the rest of "Esc [ < b ; x ; y M": digits and semicolons up to M or m */
+    while ((r = next_key(&ch)) == OK) {
+        if (ch == 'M' || ch == 'm')
+            return;
+        if (!((ch >= '0' && ch <= '9') || ch == ';')) {
+            unget_wch((wchar_t)ch);
+            return;
+        }
+    }
+    if (r == KEY_CODE_YES)
+        ungetch((int)ch); /* a key curses knew: not part of the report */
+}
+
+/* An Esc and what follows it: Alt+key, a sequence curses did not know (named or swallowed
+ * whole, see escseq.h), or a lone Esc. Delivers zero or more keys. */
+static void after_esc(const struct loop_ops *ops, void *ud)
+{
+    struct loop_key k = {0};
+    wint_t next;
+    int r = wget_wch(stdscr, &next);
+    char seq[ESCSEQ_MAX];
+    size_t len = 0;
+    enum escseq_state st;
+
+    k.ch = 27;
+    if (r == ERR) { /* a lone Esc: nothing came after it within ESCDELAY */
+        ops->on_key(ud, &k);
+        return;
+    }
+    if (r == KEY_CODE_YES || next == 27 || (next != '[' && next != 'O')) {
+        if (r == OK && next != 27) { /* Alt+key */
+            k.is_meta = true;
+            k.ch = next;
+            ops->on_key(ud, &k);
+            return;
+        }
+        ops->on_key(ud, &k);
+        k.is_code = r == KEY_CODE_YES;
+        k.ch = next;
+        ops->on_key(ud, &k);
+        return;
+    }
+    seq[len++] = (char)next;
+    while ((st = escseq_state(seq, len)) == ESCSEQ_MORE) {
+        r = next_key(&next);
+        if (r == ERR)
+            break;
+        if (r == KEY_CODE_YES) { /* a key curses knew: this sequence was cut short */
+            k.is_code = true;
+            k.ch = next;
+            ops->on_key(ud, &k);
+            return;
+        }
+        seq[len++] = (char)(next > 0x7f ? 0x7f : next);
+    }
+    if (st == ESCSEQ_MORE && len == 1) { /* Alt+[ or Alt+O after all */
+        k.is_meta = true;
+        k.ch = (wint_t)(unsigned char)seq[0];
+        ops->on_key(ud, &k);
+        return;
+    }
+    if (st == ESCSEQ_DONE) {
+        int code = escseq_key(seq, len);
+        if (code) {
+            k.is_code = true;
+            k.ch = (wint_t)code;
+            ops->on_key(ud, &k);
+        }
+    }
+    /* anything else was a sequence nobody names: swallowed whole */
+}
+
 /* Read every key curses has, even when poll reported nothing: a resize only shows up as
  * KEY_RESIZE from wgetch, and bytes curses already buffered do not make stdin readable. */
 static void drain_input(const struct loop_ops *ops, void *ud)
@@ -136,21 +229,10 @@ static void drain_input(const struct loop_ops *ops, void *ud)
             break;
         k.is_code = r == KEY_CODE_YES;
         k.ch = ch;
-        if (!k.is_code && ch == 27) {
-            /* Alt+key arrives as Esc and the key together; a lone Esc has nothing after it
-             * once ESCDELAY has passed. */
-            wint_t next;
-            int r2 = wget_wch(stdscr, &next);
-            if (r2 == OK && next != 27) {
-                k.is_meta = true;
-                k.ch = next;
-            } else if (r2 != ERR) {
-                ops->on_key(ud, &k);
-                k.is_code = r2 == KEY_CODE_YES;
-                k.ch = next;
-            }
-        }
-        ops->on_key(ud, &k);
+        if (!k.is_code && ch == 27)
+            after_esc(ops, ud);
+        else
+            ops->on_key(ud, &k);
         if (ops->is_done(ud))
             break;
     }

@@ -45,6 +45,10 @@ void loop_signals_done(void);
 /* Temporarily ignore SIGINT/SIGQUIT (while a child such as $EDITOR owns the terminal). */
 void loop_signals_ignore_interrupts(bool is_ignored);
 
+/* A mouse report curses named KEY_MOUSE but could not decode (the mouse is off): the rest
+ * of it is read and dropped, so none of it is typed. */
+void loop_swallow_report_tail(void);
+
 /* Run until ops->is_done(). http may be NULL (no network). */
 void loop_run(struct http_client *http, const struct loop_ops *ops, void *ud);
 

@@ -94,6 +94,15 @@ bool tui_init(bool is_color_disabled, char **err)
     return true;
 }
 
+void tui_enable_mouse(void)
+{
+    /* presses, not clicks: no wait to tell a click from a double click */
+    mouseinterval(0);
+    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED |
+                  BUTTON5_PRESSED,
+              NULL);
+}
+
 void tui_apply_colors(const struct tui_color *v, size_t n)
 {
     static const struct {
@@ -169,7 +178,10 @@ int tui_put(int y, int x, int cols, const char *text, attr_t a)
         char *fit = charset_fit(text), *shown, *disp;
 
         n = text_fit(fit, cols, &used);
-        shown = xstrndup(fit, n);
+        /* cut text says so: it ends in the charset's ellipsis */
+        shown = fit[n] ? text_cut(fit, cols) : xstrndup(fit, n);
+        n = strlen(shown);
+        used = text_cols(shown);
         disp = charset_to_display(shown);
         if (n > 0) {
             attrset(a);
@@ -185,7 +197,14 @@ int tui_put(int y, int x, int cols, const char *text, attr_t a)
     if (n == 0)
         return 0;
     attrset(a);
-    mvaddnstr(y, x, text, (int)n);
+    if (text[n]) { /* cut text says so: it ends in "…" */
+        char *cut = text_cut(text, cols);
+        mvaddstr(y, x, cut);
+        used = text_cols(cut);
+        free(cut);
+    } else {
+        mvaddnstr(y, x, text, (int)n);
+    }
     attrset(A_NORMAL);
     return used;
 }

@@ -37,14 +37,17 @@ bool tui_init(bool is_color_disabled, char **err);
 /* Restore the terminal (endwin). Idempotent; safe from the die() hook. */
 void tui_done(void);
 bool tui_is_active(void);
+/* Ask for mouse reports: button 1 presses and the wheel (KEY_MOUSE). */
+void tui_enable_mouse(void);
 bool tui_has_color(void);
 
 /* Attributes (with colour pair when colours are on) for a style. */
 attr_t tui_attr(enum tui_style s);
 bool tui_is_too_small(void);
 
-/* Draw text (valid sanitised UTF-8) at (y, x) cut to at most cols columns (a wide character
- * that does not fit is left out). Returns the columns written. */
+/* Draw text (valid sanitised UTF-8) at (y, x) in at most cols columns; text that does not
+ * fit is cut and ends in "…" (the charset's ellipsis), so nothing is cut silently. Returns
+ * the columns written. */
 int tui_put(int y, int x, int cols, const char *text, attr_t a);
 /* Spaces with attributes a over cols columns. */
 void tui_fill(int y, int x, int cols, attr_t a);

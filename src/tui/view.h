@@ -28,6 +28,8 @@ struct view_ops {
     struct app_req (*key)(struct view *v, const struct app *a, const struct loop_key *k);
     /* The terminal changed size (state that depends on it, e.g. a scroll, is clamped). */
     void (*resize)(struct view *v, const struct app *a);
+    /* A mouse click at screen (y, x) (NULL: clicks mean nothing here). */
+    struct app_req (*click)(struct view *v, const struct app *a, int y, int x);
     void (*close)(struct view *v);
 };
 

@@ -8,6 +8,7 @@
 #include <curses.h>
 
 #include "app/softphone.h"
+#include "app/worklist.h"
 #include "tui/field.h"
 #include "core/charset.h"
 #include "core/sanitize.h"
@@ -37,6 +38,8 @@ struct layout {
 struct form_view {
     int scroll;           /* first virtual row shown */
     int timer_y, timer_x; /* -1 when the timer is not on screen */
+    enum field_id *row_field; /* owned: the field each screen row shows (mouse clicks) */
+    int n_rows;
 };
 
 static void add_vrow(struct layout *l, enum field_id f, enum vrow_kind k, const char *text)
@@ -62,12 +65,54 @@ static void add_wrapped(struct layout *l, enum field_id f, enum vrow_kind k, con
     text_lines_free(lines, n);
 }
 
+#define PREVIEW_LINES 3
+
+/* A transcription longer than its row: its first lines and its size under it, so the rep
+ * sees what is there without opening the editor. */
+static void add_preview(struct layout *l, const char *v, int vcols)
+{
+    size_t bytes = strlen(v), n_lines = 1, shown = 0;
+    const char *p = v;
+    char *size;
+
+    for (const char *q = v; *q; q++)
+        if (*q == '\n' && q[1])
+            n_lines++;
+    if (n_lines == 1 && text_cols(v) <= vcols)
+        return;
+    while (*p && shown < PREVIEW_LINES) {
+        size_t len = strcspn(p, "\n");
+        char *line = xstrndup(p, len);
+        char *cut = text_cut(line, vcols - 2);
+        char *row = xasprintf("  %s", cut);
+
+        add_vrow(l, FIELD_TRANSCRIPTION, VROW_NOTE, row);
+        free(row);
+        free(cut);
+        free(line);
+        shown++;
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    if (bytes < 1024)
+        size = xasprintf("-> %zu line%s, %zu bytes; F4 opens it in the editor", n_lines,
+                         n_lines == 1 ? "" : "s", bytes);
+    else
+        size = xasprintf("-> %zu line%s, %.1f KB; F4 opens it in the editor", n_lines,
+                         n_lines == 1 ? "" : "s", (double)bytes / 1024.0);
+    add_vrow(l, FIELD_TRANSCRIPTION, VROW_NOTE, size);
+    free(size);
+}
+
 static void build_layout(const struct app *a, struct layout *l, int vcols)
 {
     l->v = NULL;
     l->n = 0;
     for (int f = 0; f < FIELD_COUNT; f++) {
         add_vrow(l, (enum field_id)f, VROW_FIELD, NULL);
+        if (f == FIELD_TRANSCRIPTION)
+            add_preview(l, form_value(&a->form, FIELD_TRANSCRIPTION), vcols);
         if (a->form.note[f])
             add_wrapped(l, (enum field_id)f, VROW_NOTE, a->form.note[f], "-> ", vcols);
         if (a->form.error[f])
@@ -204,23 +249,42 @@ static void paint_status(const struct app *a)
     if (a->resolve.state == LOAD_RUNNING)
         is_loading = true;
     left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", *user ? user : "(none)", conn);
-    if (a->store) {
-        char *review =
-            a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count) : xstrdup("");
-        right = xasprintf("%s%s%soutbox: %ld ", is_loading ? app_spinner(a) : "",
-                          is_loading ? " loading | " : "", review,
-                          a->outbox_count < 0 ? 0 : a->outbox_count);
-        free(review);
-    } else if (is_loading)
-        right = xasprintf("%s loading ", app_spinner(a));
-    if (right && text_cols(left) + 1 + text_cols(right) > COLS && strstr(user, " <")) {
-        /* short of room (a review count, say): the user's name without the email, so the
-         * connection state stays in view */
-        char *name = xstrndup(user, (size_t)(strstr(user, " <") - user));
-
-        free(left);
-        left = xasprintf(" %s | user: %s | %s", a->host ? a->host : "", name, conn);
-        free(name);
+    /* the day's work (logged today, the outbox and its next retry, the review) on the right;
+     * short of room, the user's email goes first, then "today", then the user: the
+     * connection state and the outbox always stay in view */
+    for (int squeeze = 0; squeeze < 4; squeeze++) {
+        free(right);
+        right = NULL;
+        if (a->store) {
+            char *review = a->review_count > 0 ? xasprintf("%ld to review | ", a->review_count)
+                                               : xstrdup("");
+            long long in = worklist_retry_in_s(a);
+            char *retry = in > 0 ? xasprintf(", retry %d in %lld s", a->retry_attempts, in)
+                                 : xstrdup("");
+            char *today = squeeze < 2 ? xasprintf("today: %ld | ", a->today_count < 0
+                                                                       ? 0
+                                                                       : a->today_count)
+                                      : xstrdup("");
+            right = xasprintf("%s%s%s%soutbox: %ld%s ", is_loading ? app_spinner(a) : "",
+                              is_loading ? " loading | " : "", today, review,
+                              a->outbox_count < 0 ? 0 : a->outbox_count, retry);
+            free(today);
+            free(retry);
+            free(review);
+        } else if (is_loading) {
+            right = xasprintf("%s loading ", app_spinner(a));
+        }
+        if (squeeze > 0) {
+            char *name = strstr(user, " <") ? xstrndup(user, (size_t)(strstr(user, " <") - user))
+                                            : xstrdup(user);
+            free(left);
+            left = squeeze < 3 ? xasprintf(" %s | user: %s | %s", a->host ? a->host : "",
+                                           *name ? name : "(none)", conn)
+                               : xasprintf(" %s | %s", a->host ? a->host : "", conn);
+            free(name);
+        }
+        if (!right || text_cols(left) + 1 + text_cols(right) <= COLS)
+            break;
     }
     tui_fill(y, 0, COLS, tui_attr(TUI_STATUS));
     tui_put(y, 0, COLS - 1 - (right ? text_cols(right) : 0), left, tui_attr(TUI_STATUS));
@@ -454,10 +518,19 @@ static void form_paint(struct view *view, const struct app *a)
         fv->scroll = 0;
 
     fv->timer_y = -1;
+    if (fv->n_rows != LINES) {
+        fv->row_field = xrealloc(fv->row_field, (size_t)(LINES > 0 ? LINES : 1) * sizeof(*fv->row_field));
+        fv->n_rows = LINES;
+    }
+    for (int i = 0; i < fv->n_rows; i++)
+        fv->row_field[i] = FIELD_NONE;
     for (int r = 0; r < height && fv->scroll + r < l.n; r++) {
         const struct vrow *v = &l.v[fv->scroll + r];
         int y = y0 + r;
         bool is_focus = v->field == a->form.focus;
+
+        if (y >= 0 && y < fv->n_rows)
+            fv->row_field[y] = v->field;
 
         switch (v->kind) {
         case VROW_FIELD: {
@@ -519,7 +592,7 @@ static struct app_req text_key(const struct app *a, const struct loop_key *k)
     case FIELD_REQ_EOF:
         return app_req_of(REQ_FOCUS_NEXT);
     case FIELD_REQ_EDITOR:
-        return app_req_of(REQ_EDITOR);
+        return field_req(REQ_EDITOR, f);
     default:
         return r;
     }
@@ -545,6 +618,8 @@ static struct app_req bool_key(const struct app *a, const struct loop_key *k)
         r.text = "no";
     else if (k->ch != 127 && k->ch != 8)
         return app_req_of(REQ_NONE);
+    /* y and n answer the field and go on to the next question; Backspace clears it */
+    r.is_moving_on = r.text != NULL;
     return r;
 }
 
@@ -573,6 +648,17 @@ static struct app_req pick_key(const struct app *a, const struct loop_key *k)
     return app_req_of(REQ_NONE);
 }
 
+/* Esc on the form itself: nothing to close, and it never quits (a reflex Esc would lose the
+ * call); it says which keys do. */
+static struct app_req esc_on_form(void)
+{
+    struct app_req r = app_req_of(REQ_MESSAGE);
+
+    r.text = "Esc closes pop-ups; it does not quit. ^Q or F12 quits (the call is kept as a draft).";
+    r.msg = MSG_INFO;
+    return r;
+}
+
 /* A logged call is read-only: moving, help, redraw, quit and the next call; nothing edits. */
 static struct app_req logged_key(const struct loop_key *k)
 {
@@ -596,9 +682,11 @@ static struct app_req logged_key(const struct loop_key *k)
         case '\n':
             return app_req_of(REQ_NEW_CALL);
         case 27:
-            return app_req_of(REQ_QUIT);
+            return esc_on_form();
         case '?':
             return app_req_of(REQ_HELP);
+        case 't':
+            return app_req_of(REQ_NEXT_TASK);
         case 12: /* ^L */
             return app_req_of(REQ_REDRAW);
         default:
@@ -616,8 +704,6 @@ static struct app_req form_key(struct view *v, const struct app *a, const struct
     (void)v;
     if (a->is_logged)
         return logged_key(k);
-    if (is_text && keys_is_action(&a->settings, k, "editor", 4, 0))
-        return app_req_of(REQ_EDITOR);
     if (k->is_code) {
         switch (k->ch) {
         case KEY_DOWN:
@@ -642,7 +728,7 @@ static struct app_req form_key(struct view *v, const struct app *a, const struct
                 return field_req(REQ_OPEN_PICKER, a->form.focus);
             return app_req_of(REQ_FOCUS_NEXT);
         case 27:
-            return app_req_of(REQ_QUIT);
+            return esc_on_form();
         case '?':
             if (!is_text)
                 return app_req_of(REQ_HELP);
@@ -675,8 +761,27 @@ static void *form_open(const struct app *a)
 
 static void form_close(struct view *v)
 {
+    struct form_view *fv = v->state;
+
+    if (fv)
+        free(fv->row_field);
     free(v->state);
     v->state = NULL;
+}
+
+/* A click on a field (its label, value or note) focuses it; a second click on a picked
+ * field opens its picker. */
+static struct app_req form_click(struct view *v, const struct app *a, int y, int x)
+{
+    struct form_view *fv = v->state;
+    enum field_id f;
+
+    (void)x;
+    if (!fv || y < 0 || y >= fv->n_rows || (f = fv->row_field[y]) == FIELD_NONE)
+        return app_req_of(REQ_NONE);
+    if (f == a->form.focus && form_kind(f) == FORM_KIND_PICK && !a->is_logged)
+        return field_req(REQ_OPEN_PICKER, f);
+    return field_req(REQ_FOCUS, f);
 }
 
 const struct view_ops view_form_ops = {
@@ -684,5 +789,6 @@ const struct view_ops view_form_ops = {
     .open = form_open,
     .paint = form_paint,
     .key = form_key,
+    .click = form_click,
     .close = form_close,
 };

@@ -13,12 +13,12 @@ static const char *const help_lines[] = {
     "#Moving and choosing",
     "  Tab, Down / S-Tab, Up       next / previous field",
     "  Enter                       next field; opens the picker on Disposition/Task/User",
-    "  Space / y / n               Answered, Human: toggle / yes / no",
+    "  Space / y / n               Answered, Human: toggle / yes, no and move on",
     "#Editing text (GNU readline, emacs keys)",
     "  ^A ^E ^B ^F M-b M-f         line start / end, back / forward a char / a word",
     "  ^K ^U ^W ^Y ^_              kill to end / to start / a word, yank, undo",
     "  ^P ^N ^R                    this field's history: previous / next / search",
-    "  F4 or ^X^E                  edit the field in $VISUAL or $EDITOR",
+    "  F4 / ^X^E                   the transcription / this field in $VISUAL or $EDITOR",
     "#Pickers",
     "  type, Backspace, ^U         filter (every word must match); Up/Down PgUp/PgDn",
     "  Enter / Esc / F5 or ^R      choose / cancel / reload the list",
@@ -27,7 +27,7 @@ static const char *const help_lines[] = {
     "  F10 or ^S                   send (the outbox keeps it if sending fails)",
     "  F3 or ^O / F7 or M-n        history of calls / next call (fresh form)",
     "  F1 or ^G (also ? off text)  this help;  ^L redraws the screen",
-    "  ^Q, F12 or Esc              quit (asks first when the call is not sent)",
+    "  ^Q or F12 (Esc never quits) quit: Enter keeps the draft, d discards it",
 };
 
 static void help_paint(struct view *v, const struct app *a)

@@ -12,6 +12,7 @@
 #include "store/history.h"
 #include "core/sanitize.h"
 #include "store/store.h"
+#include "app/calltable.h"
 #include "tui/tui.h"
 #include "tui/view.h"
 #include "core/util.h"
@@ -29,6 +30,9 @@ struct history_view {
     int lines_cols;
     size_t detail_top; /* first detail line shown */
     char *note;        /* owned notice for the footer, NULL = the key hints */
+    struct calltable table; /* owned: the rows as app/calltable.h prints them */
+    bool has_table;
+    unsigned table_gen, table_dispo_gen, table_task_gen; /* what the table was built from */
 };
 
 /* Box geometry, shared by paint and key handling (page size). */
@@ -144,109 +148,36 @@ static void history_close(struct view *v)
         return;
     drop_detail(hv);
     free(hv->note);
+    if (hv->has_table)
+        calltable_done(&hv->table);
     free(hv);
     v->state = NULL;
 }
 
 /* ---- painting -------------------------------------------------------------------------------- */
 
-/* "MM-DD HH:MM" of a stored time; owned. */
-static char *short_time(long long ms)
+/* The table (app/calltable.h, the one `amplecall history` prints), built again when the
+ * rows or the names it uses changed. */
+static const struct calltable *table_of(struct history_view *hv, const struct app *a, int cols)
 {
-    char *full = history_local_time(ms);
-    char *out;
-
-    if (strlen(full) >= 16) {
-        out = xasprintf("%.11s", full + 5);
-        free(full);
-        return out;
+    if (!hv->has_table || hv->table_gen != a->history_gen ||
+        hv->table_dispo_gen != a->list_gen[PICK_DISPOSITION] ||
+        hv->table_task_gen != a->list_gen[PICK_TASK]) {
+        if (hv->has_table)
+            calltable_done(&hv->table);
+        calltable_build(&hv->table, hv->rows, &a->dispositions, &a->tasks, true);
+        hv->has_table = true;
+        hv->table_gen = a->history_gen;
+        hv->table_dispo_gen = a->list_gen[PICK_DISPOSITION];
+        hv->table_task_gen = a->list_gen[PICK_TASK];
     }
-    return full;
-}
-
-/* Contact of a row: the API's answer for a sent call, else the task it was logged against
- * when that task is in the loaded list. Owned, may be NULL. */
-static char *row_contact(const struct app *a, const struct store_row *r)
-{
-    struct call_record rec;
-    char *out = NULL;
-    const char *task = call_get(&r->call, FIELD_TASK);
-
-    if (r->state == STORE_SENT && r->response) {
-        call_record_init(&rec);
-        if (call_record_parse(r->response, strlen(r->response), &rec, NULL)) {
-            if (rec.contact_name)
-                out = xstrdup(rec.contact_name);
-            else if (rec.contact_email)
-                out = xstrdup(rec.contact_email);
-        }
-        call_record_done(&rec);
-    }
-    for (size_t i = 0; !out && *task && i < a->tasks.n; i++) {
-        const struct task *t = &a->tasks.v[i];
-        if (!strcmp(t->id, task) && (t->contact_name || t->contact_email))
-            out = xstrdup(t->contact_name ? t->contact_name : t->contact_email);
-    }
-    return out;
-}
-
-static void cell(int y, int x, int cols, const char *text, attr_t at)
-{
-    char *clean = sanitize_line(text && *text ? text : "-");
-
-    tui_put(y, x, cols, clean, at);
-    free(clean);
-}
-
-struct columns {
-    int time, to, contact, disp, state, remote;
-};
-
-static void layout(int w, struct columns *c)
-{
-    int rest;
-
-    c->time = 11;
-    c->to = 15;
-    c->disp = 12;
-    c->state = 8;
-    rest = w - c->time - c->to - c->disp - c->state - 5;
-    if (rest < 8)
-        rest = 8;
-    /* a whole remote id (36) when there is room, the contact gets the rest */
-    c->remote = rest - 10 < 36 ? rest - 10 : 36;
-    if (c->remote < 4)
-        c->remote = 4;
-    c->contact = rest - c->remote;
-}
-
-static void paint_row(const struct app *a, const struct store_row *r, int y, int x,
-                      const struct columns *c, attr_t at)
-{
-    char *when = short_time(r->created_at);
-    char *contact = row_contact(a, r);
-    const char *disp_id = call_get(&r->call, FIELD_DISPOSITION);
-    const char *disp = app_disposition_name(a, disp_id);
-
-    cell(y, x, c->time, when, at);
-    x += c->time + 1;
-    cell(y, x, c->to, call_get(&r->call, FIELD_TO), at);
-    x += c->to + 1;
-    cell(y, x, c->contact, contact, at);
-    x += c->contact + 1;
-    cell(y, x, c->disp, disp ? disp : disp_id, at);
-    x += c->disp + 1;
-    cell(y, x, c->state, store_state_name(r->state), at);
-    x += c->state + 1;
-    cell(y, x, c->remote, r->remote_id, at);
-    free(when);
-    free(contact);
+    calltable_layout(&hv->table, cols);
+    return &hv->table;
 }
 
 static void paint_list(struct view *v, const struct app *a, struct history_view *hv)
 {
     int y, x, h, w, in_x, in_w, n_vis = visible_rows();
-    struct columns c;
     char *title, *foot;
     size_t n_out = 0;
 
@@ -265,21 +196,11 @@ static void paint_list(struct view *v, const struct app *a, struct history_view 
     if (hv->rows->n == 0) {
         tui_put(y + 2, in_x, in_w, "No calls have been logged from this machine yet.", A_NORMAL);
     } else {
-        layout(in_w, &c);
-        {
-            int hx = in_x;
-            tui_put(y + 1, hx, c.time, "TIME", A_BOLD);
-            hx += c.time + 1;
-            tui_put(y + 1, hx, c.to, "TO", A_BOLD);
-            hx += c.to + 1;
-            tui_put(y + 1, hx, c.contact, "CONTACT", A_BOLD);
-            hx += c.contact + 1;
-            tui_put(y + 1, hx, c.disp, "DISPOSITION", A_BOLD);
-            hx += c.disp + 1;
-            tui_put(y + 1, hx, c.state, "STATE", A_BOLD);
-            hx += c.state + 1;
-            tui_put(y + 1, hx, c.remote, "REMOTE ID", A_BOLD);
-        }
+        const struct calltable *tab = table_of(hv, a, in_w);
+        char *head = calltable_header(tab);
+
+        tui_put(y + 1, in_x, in_w, head, A_BOLD);
+        free(head);
         if (hv->sel >= hv->rows->n)
             hv->sel = hv->rows->n - 1;
         if (hv->sel < hv->top)
@@ -295,7 +216,11 @@ static void paint_list(struct view *v, const struct app *a, struct history_view 
                 v->scr->cur_y = y + 2 + i;
                 v->scr->cur_x = in_x;
             }
-            paint_row(a, &hv->rows->v[k], y + 2 + i, in_x, &c, at);
+            {
+                char *line = calltable_line(tab, k);
+                tui_put(y + 2 + i, in_x, in_w, line, at);
+                free(line);
+            }
         }
     }
     if (hv->note) {

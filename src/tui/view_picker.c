@@ -372,6 +372,7 @@ static void picker_paint(struct view *v, const struct app *a)
     tui_box(y, x, h, w, title);
     free(title);
 
+    p->list_y = y + 3;
     tui_put(y + 1, in_x, 8, "Filter:", A_BOLD);
     fx = in_x + 8;
     {
@@ -535,11 +536,25 @@ static struct app_req picker_key(struct view *v, const struct app *a, const stru
     return app_req_of(REQ_NONE);
 }
 
+/* A click on a row chooses it, like moving there and pressing Enter. */
+static struct app_req picker_click(struct view *v, const struct app *a, int y, int x)
+{
+    struct picker *p = v->state;
+    int r = y - p->list_y;
+
+    (void)a;
+    (void)x;
+    if (r < 0 || r >= list_rows() || p->top + (size_t)r >= p->n_shown)
+        return app_req_of(REQ_NONE);
+    p->sel = p->top + (size_t)r;
+    return choose(p);
+}
+
 /* A picker on a->pick, its selection on the focused field's current choice. */
 static void *picker_open(const struct app *a)
 {
     struct picker *p = picker_new(a->pick);
-    const char *current = form_value(&a->form, a->form.focus);
+    const char *current = app_pick_start(a, a->form.focus);
 
     picker_fill(p, a);
     p->gen = a->list_gen[a->pick];
@@ -567,5 +582,6 @@ const struct view_ops view_picker_ops = {
     .paint = picker_paint,
     .key = picker_key,
     .resize = picker_resize,
+    .click = picker_click,
     .close = picker_close,
 };

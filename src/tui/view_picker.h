@@ -26,6 +26,7 @@ struct picker {
     size_t top;   /* first shown row on screen */
     char *filter; /* owned, never NULL */
     unsigned gen; /* the app's list_gen the rows were built from */
+    int list_y;   /* screen row of the first list row, as last painted (mouse clicks) */
 };
 
 struct picker *picker_new(enum pick_kind kind);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <curses.h>
 
+#include "app/worklist.h"
 #include "core/clock.h"
 #include "core/sanitize.h"
 #include "tui/tui.h"
@@ -30,7 +31,7 @@ static const char *yes_no(int flag)
 static void result_paint(struct view *v, const struct app *a)
 {
     const struct call_record *r = &a->result;
-    int w = COLS - 8 > 76 ? 76 : COLS - 8, h = 15;
+    int w = COLS - 8 > 76 ? 76 : COLS - 8, h = 16;
     int x = (COLS - w) / 2, y = (LINES - 2 - h) / 2;
     int in_x = x + 2, in_w = w - 4;
     char dur[64], t[16];
@@ -63,8 +64,26 @@ static void result_paint(struct view *v, const struct app *a)
     row(y + 7, in_x, in_w, "Duration", dur);
     row(y + 8, in_x, in_w, "Answered", yes_no(r->answered));
     row(y + 9, in_x, in_w, "Human", yes_no(r->human));
-    tui_put(y + 11, in_x, in_w, "Enter: log a new call (From and User are kept)", A_BOLD);
-    tui_put(y + 12, in_x, in_w, "Esc: back to this call, read-only    ^Q: quit", A_NORMAL);
+    {
+        const struct task *next = worklist_next_task(a);
+        char *line;
+
+        if (next) {
+            char *who = xasprintf("%s%s%.10s",
+                                  next->contact_name    ? next->contact_name
+                                  : next->contact_email ? next->contact_email
+                                                        : "a task",
+                                  next->due_on ? ", due " : "", next->due_on ? next->due_on : "");
+            line = xasprintf("t: next task - %s", who);
+            free(who);
+        } else {
+            line = xstrdup("t: next task - none left");
+        }
+        tui_put(y + 11, in_x, in_w, "Enter: log a new call (From and User are kept)", A_BOLD);
+        tui_put(y + 12, in_x, in_w, line, next ? A_BOLD : A_NORMAL);
+        tui_put(y + 13, in_x, in_w, "Esc: back to this call, read-only    ^Q: quit", A_NORMAL);
+        free(line);
+    }
     v->scr->cur_y = y + 11;
     v->scr->cur_x = in_x;
 }
@@ -82,6 +101,8 @@ static struct app_req result_key(struct view *v, const struct app *a, const stru
     case '\n':
     case 'n':
         return app_req_of(REQ_NEW_CALL);
+    case 't':
+        return app_req_of(REQ_NEXT_TASK);
     case 27: /* back to the call as logged (a->is_logged), never an editable copy */
         return app_req_of(REQ_CLOSE);
     case 'q':

@@ -16,3 +16,14 @@ TESTS += tests/e2e/test_pty
 tests_e2e_test_pty_SOURCES = tests/e2e/test_pty.c
 tests_e2e_test_pty_CFLAGS = $(E2E_CFLAGS)
 tests_e2e_test_pty_LDADD = $(E2E_LDADD)
+
+# The form's key rules (issue 16): Esc, quitting, a too-small terminal, unknown escape
+# sequences, F4, y/n moving on, Duration as m:ss.
+check_PROGRAMS += tests/e2e/test_keys
+TESTS += tests/e2e/test_keys
+tests_e2e_test_keys_SOURCES = tests/e2e/test_keys.c tests/e2e/form_check.c tests/e2e/form_check.h
+tests_e2e_test_keys_CFLAGS = $(E2E_CFLAGS) -I$(top_srcdir)/tests/fake
+tests_e2e_test_keys_LDADD = tests/e2e/libe2e.a $(FAKECTL_LIBS) $(AMPLECALL_LIBS) \
+	$(VTERM_LIBS) $(CMOCKA_LIBS)
+tests_e2e_test_keys_DEPENDENCIES = tests/e2e/libe2e.a tests/fake/libfakectl.a \
+	$(AMPLECALL_LIBS) src/amplecall tests/fake/fakeapi

@@ -127,7 +127,7 @@ static void fill_valid(struct term *t)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "42");
-    key(t, "Tab y Tab n Tab Enter");
+    key(t, "Tab y n Enter");
     see_text(t, "Choose a disposition");
     type(t, "interested");
     see_text(t, "(2 of 5)");
@@ -369,11 +369,15 @@ static void form__booleans_toggle_with_space_y_and_n(void **state)
     key(t, "Space");
     see_value(t, ROW_OF(F_ANSWERED), "[ ] yes  [x] no");
     see_cursor(t, ROW_OF(F_ANSWERED), LABEL_COL + 10);
-    key(t, "y Tab");
+    key(t, "y"); /* y and n set the field and move on */
     see_value(t, ROW_OF(F_ANSWERED), "[x] yes  [ ] no");
+    /* Answered = no (the second Space) had set Human = no */
+    see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
+    see_cursor(t, ROW_OF(F_HUMAN), LABEL_COL + 10);
     key(t, "n");
     see_value(t, ROW_OF(F_HUMAN), "[ ] yes  [x] no");
-    key(t, "y");
+    see_cursor(t, ROW_OF(F_DISPOSITION), LABEL_COL);
+    key(t, "Up y");
     see_value(t, ROW_OF(F_HUMAN), "[x] yes  [ ] no");
     stop(c);
 }
@@ -570,7 +574,7 @@ static void form__task_picker_pages_through_every_task(void **state)
     key(t, "PageDown PageDown");
     see_gone(t, "contact1@prospect.example");
     key(t, "End");
-    see_text(t, "contact45@prospect.exampl");
+    see_text(t, "contact45@prospect.examp…");
     key(t, "Home");
     see_text(t, "contact1@prospect.example");
     type(t, "contact45");
@@ -587,7 +591,7 @@ static void form__task_picker_pages_through_every_task(void **state)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "7");
-    key(t, "Tab n Tab n F10");
+    key(t, "Tab n F10");
     see_text(t, "Call logged");
     req = fake_last_request(c->fake, "POST", "/calls");
     body = member(req, "body");
@@ -725,7 +729,7 @@ static void form__lang_c_transliterates_and_sends_utf8(void **state)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "7");
-    key(t, "Tab n Tab n Tab Tab Enter");
+    key(t, "Tab n Tab Enter");
     see_text(t, "Choose a task (45 of 45)");
     type(t, "jose");
     see_text(t, "Jose Alvarez");
@@ -964,7 +968,8 @@ static void form__api_errors_mark_every_field_and_wrap_in_full(void **state)
               "account\",\"source\":{\"pointer\":\"/account/quota\"}}"
               "],\"object\":\"error\"}");
     key(t, "F10");
-    see_text(t, "3 problems marked below");
+    /* where each problem is shown: two on their fields, one in the message area */
+    see_wrapped(t, "2 problems marked ! on the fields, 1 that names no field listed above.");
     /* the first error's field takes focus: Task, listed first by the API */
     see_text(t, "! The task is not a scheduled");
     see_text(t, "ENDOFDETAIL"); /* wrapped, never cut off */
@@ -1213,7 +1218,7 @@ static void form__a_logged_call_is_read_only_and_shows_its_remote_id(void **stat
     see_gone(t, "Choose a");
     key(t, "F2");
     term_wait_quiet(t, 500, 2000);
-    see_gone(t, "Timer running");
+    see_gone(t, "Timer started");
     see_gone(t, "not sent yet");
     see_value(t, ROW_OF(F_FROM), "+1 415 555 0100");
     see_value(t, ROW_OF(F_TO), "+1 212 555 0199");
@@ -1294,7 +1299,7 @@ static void form__hostile_server_strings_are_inert(void **state)
     type(t, "+1 212 555 0199");
     key(t, "Tab");
     type(t, "42");
-    key(t, "Tab y Tab n");
+    key(t, "Tab y n");
     fault_400(c->fake, "{\"_errors\":[{\"code\":\"x\",\"title\":\"X\",\"detail\":\"Bad "
                        "\\u001b]0;pwned\\u0007\\u001b]52;c;aGVsbG8=\\u0007\\u001b[2J\\u009b1;1H "
                        "number\",\"source\":{\"pointer\":\"/to\"}}],\"object\":\"error\"}");
@@ -1345,10 +1350,11 @@ static void form__resize_storm_while_typing_keeps_everything(void **state)
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         char ch[2] = {(char)('0' + (int)i), 0};
         assert_true(term_resize(t, sizes[i][0], sizes[i][1]));
-        type(t, ch);
+        if (sizes[i][0] >= 24 && sizes[i][1] >= 80) /* too small takes no typing (test_keys) */
+            type(t, ch);
     }
-    see_value(t, ROW_OF(F_FROM), "012345678");
-    see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 9);
+    see_value(t, ROW_OF(F_FROM), "01234678");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 8);
     /* resizing with a picker open, then with the response panel open */
     key(t, "Tab Tab Tab Tab Tab Enter");
     see_text(t, "Choose a disposition");
@@ -1469,8 +1475,8 @@ static void form__help_lists_every_key_with_its_fallback(void **state)
     see_text(t, "Keys");
     see_text(t, "F10 or ^S");
     see_text(t, "F2 or ^T");
-    see_text(t, "F4 or ^X^E");
-    see_text(t, "^Q, F12 or Esc");
+    see_text(t, "F4 / ^X^E");
+    see_text(t, "^Q or F12 (Esc never quits)");
     key(t, "Esc");
     see_gone(t, "F10 or ^S");
     see_cursor(t, ROW_OF(F_FROM), LABEL_COL);
@@ -1490,30 +1496,31 @@ static void form__quitting_with_unsent_data_asks_first(void **state)
 {
     struct ctx *c = start(NULL, NULL);
     struct term *t = c->t;
+    const char *q = "Quit: Enter keeps the call as a draft, d discards it, Esc cancels ";
     int row, col;
 
     wait_ready(c);
     type(t, "+1 415");
     key(t, "C-q");
-    see_text(t, "Quit and lose the call you have not sent? (y/n)");
+    see_text(t, "Quit: Enter keeps the call as a draft");
     /* the cursor waits right after the question */
-    assert_true(term_find(t, "Quit and lose", &row, &col));
-    see_cursor(t, row, col + (int)strlen("Quit and lose the call you have not sent? (y/n) "));
-    key(t, "n");
-    see_gone(t, "Quit and lose");
+    assert_true(term_find(t, "Quit: Enter keeps", &row, &col));
+    see_cursor(t, row, col + (int)strlen(q));
+    key(t, "Esc");
+    see_gone(t, "Quit: Enter keeps");
     see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 6);
+    /* Esc on the form itself never quits */
     key(t, "Esc");
-    see_text(t, "Quit and lose");
-    key(t, "Esc");
-    see_gone(t, "Quit and lose");
+    see_text(t, "it does not quit");
+    see_gone(t, "Quit: Enter keeps");
     /* asked from an overlay, the question still shows */
     go_to(t, F_TASK);
     key(t, "Enter");
     see_text(t, "Choose a task");
     key(t, "F12");
     see_gone(t, "Choose a task");
-    see_text(t, "Quit and lose");
-    key(t, "y");
+    see_text(t, "Quit: Enter keeps");
+    key(t, "d");
     see_exit(t, 0);
     assert_false(term_altscreen(t));
     assert_true(term_cursor_visible(t));
@@ -1537,8 +1544,8 @@ static void form__signals_restore_the_terminal(void **state)
     wait_ready(c);
     type(t, "+1");
     key(t, "C-c"); /* like ^Q: asks first */
-    see_text(t, "Quit and lose");
-    key(t, "y");
+    see_text(t, "Quit: Enter keeps");
+    key(t, "d");
     see_exit(t, 0);
     assert_false(term_altscreen(t));
     stop(c);

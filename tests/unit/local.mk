@@ -28,7 +28,10 @@ UNIT_TESTS = \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
 	tests/unit/app/test_phone \
+	tests/unit/app/test_duration \
+	tests/unit/app/test_flow \
 	tests/unit/tui/test_tui_text \
+	tests/unit/tui/test_escseq \
 	tests/unit/cli/test_conf_helpers
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -99,12 +102,21 @@ tests_unit_app_test_phone_LDADD = $(UNIT_LDADD)
 tests_unit_app_test_form_SOURCES = tests/unit/app/test_form.c
 tests_unit_app_test_form_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_app_test_form_LDADD = $(UNIT_LDADD)
+tests_unit_app_test_flow_SOURCES = tests/unit/app/test_flow.c
+tests_unit_app_test_flow_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_app_test_flow_LDADD = $(UNIT_LDADD)
+tests_unit_app_test_duration_SOURCES = tests/unit/app/test_duration.c
+tests_unit_app_test_duration_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_app_test_duration_LDADD = $(UNIT_LDADD)
 tests_unit_app_test_app_SOURCES = tests/unit/app/test_app.c
 tests_unit_app_test_app_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_app_test_app_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
 tests_unit_app_test_app_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
 
 # tui
+tests_unit_tui_test_escseq_SOURCES = tests/unit/tui/test_escseq.c
+tests_unit_tui_test_escseq_CFLAGS = $(UNIT_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_tui_test_escseq_LDADD = $(UNIT_LDADD)
 tests_unit_tui_test_tui_text_SOURCES = tests/unit/tui/test_tui_text.c
 tests_unit_tui_test_tui_text_CFLAGS = $(UNIT_CFLAGS) $(NCURSES_CFLAGS)
 tests_unit_tui_test_tui_text_LDADD = $(UNIT_LDADD)

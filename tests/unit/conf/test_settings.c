@@ -143,7 +143,8 @@ static void file_parse__reports_every_bad_line_with_file_and_line(void **state)
                        "color.error = mauve\n"           /* 9 */
                        "from = call me\n"                /* 10 */
                        "user = dana\n"                   /* 11 */
-                       "base_url = ftp://x\n";           /* 12 */
+                       "base_url = ftp://x\n"            /* 12 */
+                       "mouse = off\n";                  /* 13 */
     struct settings_file f;
     char *err;
 
@@ -158,6 +159,7 @@ static void file_parse__reports_every_bad_line_with_file_and_line(void **state)
     assert_contains(err, "/c/config:9: color.error: 'mauve' is not a colour");
     assert_contains(err, "/c/config:10: from must be a phone number");
     assert_contains(err, "/c/config:11: user must be a UUID or an email");
+    assert_contains(err, "/c/config:13: mouse must be yes or no, not 'off'");
     assert_contains(err, "/c/config:12: base_url must be");
     assert_null(strstr(err, "config:1:"));
     assert_int_equal(f.n, 1); /* the good line is kept */
@@ -665,6 +667,12 @@ static void load__reads_bindings_colors_and_no_color(void **state)
     assert_int_equal(c->fg, 6);
     assert_int_equal(c->bg, -1);
     assert_false(s.is_color_disabled);
+    assert_false(s.is_mouse_disabled); /* the default */
+    settings_done(&s);
+
+    write_config("mouse = no\n[profile p]\ncolors = auto\n", 0600);
+    free(load(&s, &f, true));
+    assert_true(s.is_mouse_disabled);
     settings_done(&s);
 
     setenv("NO_COLOR", "1", 1);
