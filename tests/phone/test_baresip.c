@@ -230,7 +230,7 @@ static struct world *world_new(void)
     w->e = phone_env_new(conf);
     free(conf);
     phone_form_start(w->e);
-    see_regex(w->e->t, "phone: idle +outbox"); /* connected: no "(baresip ...)" */
+    see_regex(w->e->t, "phone: idle +today: [0-9]+ \\| outbox"); /* connected: no "(baresip ...)" */
     return w;
 }
 
@@ -342,7 +342,7 @@ static void baresip__restart_mid_call_reconnects(void **state)
     ctrl_send(&w->bc, "hangup", ""); /* B's half of the dead call */
     /* baresip comes back: the form reconnects by itself, quietly */
     proc_run(&w->a, A_CTRL);
-    see_regex(t, "phone: ended +outbox");
+    see_regex(t, "phone: ended +today: [0-9]+ \\| outbox");
     /* and follows the next call: Enter on Disposition is not needed, F7 a fresh form */
     key(t, "F7");
     see_wrapped(t, "(y/n)");
