@@ -2,7 +2,7 @@
 # named after the module it covers. They link the layers' libraries; none needs a terminal.
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_LDADD = $(AMPLECALL_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
-EXTRA_DIST += tests/unit/unit.h tests/unit/tmptree.h
+EXTRA_DIST += tests/unit/unit.h tests/unit/tmptree.h tests/unit/noskip.h
 UNIT_TESTS = \
 	tests/unit/core/test_util \
 	tests/unit/core/test_sanitize \
