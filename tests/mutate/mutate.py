@@ -11,6 +11,7 @@
 # Usage: tests/mutate/mutate.py [--seed N] [--per-file N] [--budget SECONDS] [--ci]
 #                               [--target PCT] [--guarded-target PCT] [FILE...]
 import argparse
+import fnmatch
 import hashlib
 import os
 import random
@@ -30,6 +31,12 @@ GUARDED = [
     "src/store/lease.c", "src/store/outbox.c", "src/store/verdict.c", "src/app/submit.c",
     "src/store/lookup.c",
 ]
+
+# The CI sample (make mutate-ci): at most 10 minutes on two cores.
+CI_SEED = 19
+CI_PER_GUARDED = 6
+CI_OTHERS = 30
+CI_BUDGET = 480
 
 # Test programs every survivor is re-run against (the "whole suite" below the pty and fake
 # API end-to-end tests, which take minutes each).
@@ -253,7 +260,17 @@ def read_map():
     return m
 
 
+def mapped(path, extra):
+    """The map.txt programs for path (an entry may be a glob: src/cli/*.c)."""
+    out = []
+    for pat, progs in extra.items():
+        if fnmatch.fnmatch(path, pat):
+            out.extend(progs)
+    return out
+
+
 def covering_programs(path, progs, extra):
+    extra = {path: mapped(path, extra)}
     names = exported_functions(path)
     pat = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, sorted(names)))) if names else None
     chosen = set()
@@ -278,6 +295,15 @@ def run(cmd, cwd, timeout, env=None):
         return p.returncode, p.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired:
         return "timeout", ""
+
+
+def prepare_from_build(scratch, log):
+    """The scratch tree as a copy of the configured, built tree (make mutate-ci in CI: the
+    suite was just built there), so nothing is configured or rebuilt but what a mutant changes."""
+    log("mutate: copying the built tree %s to %s" % (SRCDIR, scratch))
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(SRCDIR, scratch, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    open(os.path.join(scratch, ".mutate-ready"), "w").close()
 
 
 def prepare(scratch, log):
@@ -357,7 +383,17 @@ def main():
     ap.add_argument("--no-escalate", action="store_true")
     ap.add_argument("--list", action="store_true", help="list the mutants, build nothing")
     ap.add_argument("--survivors", help="write the survivors' keys here")
+    ap.add_argument("--jobs", type=int, default=1, help="make -j for the first, whole build")
+    ap.add_argument("--from-build", action="store_true",
+                    help="copy the configured, built source tree (objects too) as the scratch tree")
+    ap.add_argument("--ci", action="store_true",
+                    help="the CI sample: %d mutants of each guarded module and %d of the rest of "
+                         "src/, seed %d, %d s, no re-run of survivors" % (CI_PER_GUARDED, CI_OTHERS,
+                                                                      CI_SEED, CI_BUDGET))
     args = ap.parse_args()
+    if args.ci:
+        args.seed, args.budget, args.no_escalate = CI_SEED, CI_BUDGET, True
+        args.from_build = args.from_build or os.path.exists(os.path.join(SRCDIR, "config.status"))
     start = time.time()
 
     def log(s):
@@ -369,7 +405,17 @@ def main():
     files = [os.path.relpath(os.path.abspath(f), SRCDIR) if os.path.exists(f) else f for f in files]
     rng = random.Random(args.seed)
     mutants = []
-    for f in files:
+    if args.ci:
+        # The fixed CI sample: seeded, so the same source gives the same mutants.
+        for f in GUARDED:
+            ms = file_mutants(f)
+            mutants.extend(sorted(rng.sample(ms, min(CI_PER_GUARDED, len(ms))),
+                                  key=lambda m: (m.line, m.desc)))
+        rest = [m for f in files if f not in GUARDED for m in file_mutants(f)]
+        mutants.extend(sorted(rng.sample(rest, min(CI_OTHERS, len(rest))),
+                              key=lambda m: (m.file, m.line, m.desc)))
+        files = sorted({m.file for m in mutants})
+    for f in ([] if args.ci else files):
         ms = file_mutants(f)
         if args.per_file and len(ms) > args.per_file:
             ms = sorted(rng.sample(ms, args.per_file), key=lambda m: (m.line, m.desc))
@@ -387,12 +433,16 @@ def main():
     extra = read_map()
     os.makedirs(args.scratch, exist_ok=True)
     scratch = os.path.abspath(args.scratch)
-    prepare(scratch, log)
+    if args.from_build:
+        prepare_from_build(scratch, log)
+    else:
+        prepare(scratch, log)
     cover = {f: covering_programs(f, progs, extra) for f in files}
     allprogs = sorted({p for ps in cover.values() for p in ps})
     escalate = sorted(p for p in progs if p.startswith(ESCALATE_DIRS))
     log("mutate: building the scratch tree")
-    rc, out = build(scratch, ["all"] + (escalate if not args.no_escalate else allprogs), 3600)
+    rc, out = run(["make", "-j%d" % args.jobs, "-s", "all"] +
+                  (escalate if not args.no_escalate else allprogs), scratch, 3600)
     if rc != 0:
         sys.exit("mutate: the unmutated tree does not build:\n" + out[-3000:])
     # Baseline: each program passes unmutated; its time sets its limit (3x + 10 s).
@@ -428,7 +478,10 @@ def main():
         try:
             with open(full, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write("".join(lines))
-            rc, out = build(scratch, cover[m.file] or ["all"], 600)
+            need = cover[m.file] or ["all"]
+            if any(not p.startswith("tests/unit/") for p in need):
+                need = need + ["src/amplecall", "tests/fake/fakeapi"]  # the programs they run
+            rc, out = build(scratch, need, 600)
             if rc != 0:
                 m.status = "stillborn"  # does not compile: not a mutant of the program
             elif not cover[m.file]:
