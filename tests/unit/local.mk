@@ -23,6 +23,7 @@ UNIT_TESTS = \
 	tests/unit/net/test_api_load \
 	tests/unit/store/test_store \
 	tests/unit/store/test_outbox \
+	tests/unit/store/test_verdict \
 	tests/unit/store/test_numbers \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
@@ -79,6 +80,9 @@ tests_unit_net_test_http_LDADD = $(UNIT_LDADD) -lpthread
 tests_unit_store_test_store_SOURCES = tests/unit/store/test_store.c tests/unit/tmptree.h
 tests_unit_store_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_store_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_store_test_verdict_SOURCES = tests/unit/store/test_verdict.c
+tests_unit_store_test_verdict_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_store_test_verdict_LDADD = $(UNIT_LDADD)
 tests_unit_store_test_outbox_SOURCES = tests/unit/store/test_outbox.c tests/unit/tmptree.h
 tests_unit_store_test_outbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_store_test_outbox_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
