@@ -15,4 +15,4 @@ uninstall-bash-completion:
 	rm -f '$(DESTDIR)$(bashcompletiondir)/amplecall'
 
 .PHONY: install-bash-completion uninstall-bash-completion
-EXTRA_DIST += doc/architecture.md doc/outbox.md doc/security.md doc/performance.md
+EXTRA_DIST += doc/architecture.md doc/outbox.md doc/security.md doc/performance.md doc/testing.md

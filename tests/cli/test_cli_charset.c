@@ -84,8 +84,7 @@ static const char *const *latin1_env(void)
     static char *env[3];
 
     if (!locdir) {
-        fprintf(stderr, "# SKIP %s\n", loc_why);
-        skip();
+        noskip_skip(loc_why);
     }
     if (!env[0]) {
         env[0] = xasprintf("LOCPATH=%s", locdir);

@@ -2,7 +2,7 @@
 # named after the module it covers. They link the layers' libraries; none needs a terminal.
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_LDADD = $(AMPLECALL_LIBS) $(CMOCKA_LIBS) $(AMPLECALL_DEP_LIBS)
-EXTRA_DIST += tests/unit/unit.h tests/unit/tmptree.h
+EXTRA_DIST += tests/unit/unit.h tests/unit/tmptree.h tests/unit/noskip.h
 UNIT_TESTS = \
 	tests/unit/core/test_util \
 	tests/unit/core/test_sanitize \
@@ -24,6 +24,7 @@ UNIT_TESTS = \
 	tests/unit/net/test_baresip \
 	tests/unit/store/test_store \
 	tests/unit/store/test_outbox \
+	tests/unit/store/test_verdict \
 	tests/unit/store/test_numbers \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
@@ -84,6 +85,9 @@ tests_unit_net_test_http_LDADD = $(UNIT_LDADD) -lpthread
 tests_unit_store_test_store_SOURCES = tests/unit/store/test_store.c tests/unit/tmptree.h
 tests_unit_store_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_store_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_store_test_verdict_SOURCES = tests/unit/store/test_verdict.c
+tests_unit_store_test_verdict_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_store_test_verdict_LDADD = $(UNIT_LDADD)
 tests_unit_store_test_outbox_SOURCES = tests/unit/store/test_outbox.c tests/unit/tmptree.h
 tests_unit_store_test_outbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_store_test_outbox_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
+#include "noskip.h"
 
 /* Run a group with TAP output so every case counts in the suite's summary. */
 #define RUN_TAP(tests) \

@@ -758,9 +758,168 @@ static void take_flag__handles_both_forms_and_bad_values(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+
+/* Rule: the key is masked: a prefix of 4 only from 20 characters on (19: none at all). */
+static void mask_key__prefix_only_from_twenty_characters(void **state)
+{
+    char *m = settings_mask_key("0123456789012345678");
+
+    assert_string_equal(m, "… (19 characters)");
+    free(m);
+    m = settings_mask_key("01234567890123456789");
+    assert_string_equal(m, "0123… (20 characters)");
+    free(m);
+    m = settings_mask_key("");
+    assert_string_equal(m, "… (0 characters)");
+    free(m);
+}
+
+/* Rule: the key is read from a config file only if no one but its owner can read or write
+ * it: 0600 and 0700 are fine, any group or other bit (0604, 0610, 0601) is refused. */
+static void load__api_key_file_mode_every_foreign_bit_refused(void **state)
+{
+    static const mode_t bad[] = {0604, 0610, 0601, 0620, 0602};
+    struct settings s;
+    char *err;
+
+    write_config("api_key = " SECRET "\n", 0700);
+    free(load(&s, NULL, true));
+    assert_string_equal(s.api_key, SECRET);
+    settings_done(&s);
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        write_config("api_key = " SECRET "\n", bad[i]);
+        err = load(&s, NULL, false);
+        assert_contains(err, "refusing to ");
+        assert_contains(err, "run: chmod 600");
+        assert_null(strstr(err, SECRET));
+        assert_null(s.api_key);
+        free(err);
+        settings_done(&s);
+    }
+    /* without a key in it, a readable file is fine */
+    write_config("user = a@b.c\n", 0644);
+    free(load(&s, NULL, true));
+    settings_done(&s);
+}
+
+/* Rule: a key holds no space or control character (it would be cut or mangled in the
+ * Authorization header); anything printable is kept. */
+static void file_parse__api_key_text_rule(void **state)
+{
+    static const char *const bad[] = {"api_key = sk a\n", "api_key = sk\x7f\n",
+                                      "api_key = sk\x01x\n", "api_key = sk\tx\n"};
+    struct settings s;
+    char *err;
+
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        write_config(bad[i], 0600);
+        err = load(&s, NULL, false);
+        assert_contains(err, "api_key is empty or holds spaces or control characters");
+        free(err);
+        settings_done(&s);
+    }
+    write_config("api_key = !sk~\n", 0600);
+    free(load(&s, NULL, true));
+    assert_string_equal(s.api_key, "!sk~");
+    settings_done(&s);
+}
+
+/* Timeouts: 1 to 3600 s for requests, 1 to 600 s for api_key_command; 0 and one past the
+ * cap are refused. Colours: auto, always and never in their spellings. Users: UUID or an
+ * address with one @ and text on both sides. */
+static void load__value_caps_and_spellings_both_sides(void **state)
+{
+    static const struct {
+        const char *text;
+        bool is_ok;
+    } t[] = {
+        {"timeout = 1\n", true},
+        {"timeout = 3600\n", true},
+        {"timeout = 3601\n", false},
+        {"timeout = 0\n", false},
+        {"api_key_command_timeout = 600\napi_key_command = echo k\n", true},
+        {"api_key_command_timeout = 601\n", false},
+        {"api_key_command_timeout = 0\n", false},
+        {"colors = auto\n", true},
+        {"colors = AUTO\n", true},
+        {"colors = off\n", true},
+        {"colors = 1\n", true},
+        {"colors = sometimes\n", false},
+        {"user = a@b\n", true},
+        {"user = a@\n", false},
+        {"user = @b\n", false},
+        {"user = a@b@c\n", false},
+        {"user = a b@c\n", false},
+        {"base_url = https://x\n", true},
+        {"base_url = HTTP://127.0.0.1:9\n", true},
+        {"base_url = https://\n", false},
+        {"base_url = https:///x\n", false},
+        {"base_url = http://:80\n", false},
+        {"base_url = ftp://x\n", false},
+        {"base_url = https://x y\n", false},
+        {"key.submit = F24\n", true},
+        {"key.submit = F25\n", false},
+        {"key.submit = F0\n", false},
+        {"key.submit = F1\n", true},
+        {"key.submit = M-!\n", true},
+        {"key.submit = M-~\n", true},
+        {"key.submit = C-a\n", true},
+        {"key.submit = C-z\n", false},
+        {"key.submit = C-@\n", false},
+        {"key.submit = C-{\n", false},
+    };
+    struct settings s;
+
+    for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+        char *err;
+        bool ok;
+
+        write_config(t[i].text, 0600);
+        settings_init(&s);
+        err = NULL;
+        ok = settings_load(&s, NULL, &err);
+        if (ok != t[i].is_ok)
+            fail_msg("%s: loaded %d, want %d (%s)", t[i].text, ok, t[i].is_ok,
+                     err ? err : "no error");
+        if (ok && strstr(t[i].text, "colors = auto"))
+            assert_int_equal(s.colors, SETTINGS_COLORS_AUTO);
+        free(err);
+        settings_done(&s);
+    }
+}
+
+/* The config path: flag, environment, XDG_CONFIG_HOME (absolute only), HOME; none: NULL. */
+static void config_path__each_source_and_none(void **state)
+{
+    char *p;
+
+    setenv("XDG_CONFIG_HOME", "relative", 1);
+    p = settings_config_path(NULL);
+    assert_non_null(strstr(p, "/.config/amplecall/config"));
+    free(p);
+    setenv("XDG_CONFIG_HOME", "/x", 1);
+    p = settings_config_path(NULL);
+    assert_string_equal(p, "/x/amplecall/config");
+    free(p);
+    unsetenv("XDG_CONFIG_HOME");
+    unsetenv("HOME");
+    assert_null(settings_config_path(NULL));
+    setenv("AMPLECALL_CONFIG", "/c", 1);
+    p = settings_config_path(NULL);
+    assert_string_equal(p, "/c");
+    free(p);
+    unsetenv("AMPLECALL_CONFIG");
+    setenv("HOME", tmpdir, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(mask_key__prefix_only_from_twenty_characters),
+        T(load__api_key_file_mode_every_foreign_bit_refused),
+        T(file_parse__api_key_text_rule),
+        T(load__value_caps_and_spellings_both_sides),
+        T(config_path__each_source_and_none),
         T(file_parse__accepts_null_empty_and_comment_only_text),
         T(file_parse__reads_sections_quotes_and_crlf),
         T(file_parse__reports_every_bad_line_with_file_and_line),

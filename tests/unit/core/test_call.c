@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "core/call.h"
+#include "core/util.h"
 
 #define UUID_T "0199f0a2-1c3e-7a10-9b7e-2f4c5d6e7a81"
 #define UUID_U "0199f0a2-0b11-7c22-8d33-4e5f6a7b8c9d"
@@ -195,9 +196,162 @@ static void call_record_parse__reads_contact(void **state)
     call_record_done(&r);
 }
 
+
+/* Field table bounds: FIELD_NONE and FIELD_COUNT are no field; every real one has its name,
+ * label and kind (the required ones are what the API refuses a call without). */
+static void fields__bounds_required_and_bool(void **state)
+{
+    static const bool required[FIELD_COUNT] = {
+        [FIELD_FROM] = true, [FIELD_TO] = true,   [FIELD_DURATION] = true, [FIELD_ANSWERED] = true,
+        [FIELD_HUMAN] = true, [FIELD_TASK] = true, [FIELD_USER] = true};
+    struct call c;
+
+    for (int f = 0; f < FIELD_COUNT; f++) {
+        assert_int_equal(field_is_required((enum field_id)f), required[f]);
+        assert_int_equal(field_is_bool((enum field_id)f), f == FIELD_ANSWERED || f == FIELD_HUMAN);
+        assert_true(*field_json_name((enum field_id)f));
+        assert_true(*field_label((enum field_id)f));
+        assert_int_equal(field_from_json_name(field_json_name((enum field_id)f)), f);
+    }
+    assert_string_equal(field_label(FIELD_RECORDING_URL), "Recording URL");
+    assert_string_equal(field_json_name(FIELD_COUNT), "");
+    assert_string_equal(field_json_name(FIELD_NONE), "");
+    assert_string_equal(field_label(FIELD_COUNT), "");
+    assert_string_equal(field_label(FIELD_NONE), "");
+    assert_false(field_is_required(FIELD_COUNT));
+    assert_false(field_is_required(FIELD_NONE));
+    assert_false(field_is_bool(FIELD_COUNT));
+    assert_int_equal(field_from_json_name(NULL), FIELD_NONE);
+    assert_int_equal(field_from_json_name("Task_id"), FIELD_NONE);
+    assert_int_equal(field_from_json_name(""), FIELD_NONE);
+    call_init(&c);
+    call_set(&c, FIELD_COUNT, "x");
+    call_set(&c, FIELD_NONE, "x");
+    assert_true(call_is_empty(&c));
+    assert_string_equal(call_get(&c, FIELD_COUNT), "");
+    assert_string_equal(call_get(&c, FIELD_NONE), "");
+    call_set(&c, FIELD_RECORDING_URL, "   ");
+    assert_true(call_is_empty(&c)); /* blank is empty */
+    call_set(&c, FIELD_RECORDING_URL, "");
+    assert_null(c.text[FIELD_RECORDING_URL]);
+    call_set(&c, FIELD_RECORDING_URL, "u");
+    assert_false(call_is_empty(&c));
+    assert_string_equal(call_get(&c, FIELD_RECORDING_URL), "u");
+    call_done(&c);
+}
+
+/* Every spelling, either case, trimmed; nothing else. */
+static void call_parse_bool__every_spelling_and_no_other(void **state)
+{
+    static const char *const yes[] = {"yes", "Y", "TRUE", "1", "On", " yes "};
+    static const char *const no[] = {"no", "N", "False", "0", "OFF", "\tno"};
+    static const char *const neither[] = {"", "yess", "2", "nope", "ye", "o", NULL};
+
+    for (size_t i = 0; i < ARRAY_LEN(yes); i++)
+        assert_int_equal(call_parse_bool(yes[i]), 1);
+    for (size_t i = 0; i < ARRAY_LEN(no); i++)
+        assert_int_equal(call_parse_bool(no[i]), 0);
+    for (size_t i = 0; i < ARRAY_LEN(neither); i++)
+        assert_int_equal(call_parse_bool(neither[i]), -1);
+}
+
+/* Rule: the POST body's duration is capped at ten years, both sides; a copy is deep. */
+static void call_to_json__duration_cap_and_copy(void **state)
+{
+    struct call c, d;
+    char *j;
+
+    call_init(&c);
+    call_init(&d);
+    fill_required(&c);
+    call_set(&c, FIELD_DURATION, "315360000");
+    j = call_to_json(&c);
+    assert_non_null(j);
+    assert_non_null(strstr(j, "\"duration\":315360000"));
+    free(j);
+    call_set(&c, FIELD_DURATION, "315360001");
+    assert_null(call_to_json(&c));
+    call_set(&c, FIELD_DURATION, "7");
+    call_set(&d, FIELD_TO, "old");
+    call_copy(&d, &c);
+    call_set(&c, FIELD_DURATION, "8");
+    assert_string_equal(call_get(&d, FIELD_DURATION), "7");
+    for (int f = 0; f < FIELD_COUNT; f++)
+        if (f != FIELD_DURATION)
+            assert_string_equal(call_get(&d, (enum field_id)f), call_get(&c, (enum field_id)f));
+    call_done(&d);
+    assert_true(call_is_empty(&d));
+    call_done(&c);
+}
+
+/* The store's text form: strings only, any other member type is passed over, and a text that
+ * is no object is refused (the call left empty). */
+static void call_from_store_json__types_and_garbage(void **state)
+{
+    struct call c;
+
+    call_init(&c);
+    call_set(&c, FIELD_TO, "stale");
+    assert_false(call_from_store_json(&c, "[1]"));
+    assert_true(call_is_empty(&c));
+    assert_false(call_from_store_json(&c, "not json"));
+    assert_false(call_from_store_json(&c, NULL));
+    assert_true(call_from_store_json(&c, "{\"to\":\"+1 212\",\"duration\":5,\"from\":null,"
+                                         "\"recording_url\":\"https://x\"}"));
+    assert_string_equal(call_get(&c, FIELD_TO), "+1 212");
+    assert_string_equal(call_get(&c, FIELD_DURATION), "");
+    assert_string_equal(call_get(&c, FIELD_FROM), "");
+    assert_string_equal(call_get(&c, FIELD_RECORDING_URL), "https://x");
+    call_done(&c);
+}
+
+/* The API's call object: a negative or non-integer duration, a wrong-typed member or no id
+ * refuses it (the record left empty, the error kept); null means absent. */
+static void call_record_parse__duration_bounds_and_nulls(void **state)
+{
+    struct call_record r;
+    char *err = NULL;
+    const char *ok0 = "{\"id\":\"x\",\"duration\":0,\"answered\":null,\"to\":null}";
+
+    assert_true(call_record_parse(ok0, strlen(ok0), &r, &err));
+    assert_null(err);
+    assert_int_equal(r.duration, 0);
+    assert_int_equal(r.answered, -1);
+    assert_int_equal(r.human, -1);
+    assert_int_equal(r.external, -1);
+    assert_null(r.to);
+    call_record_done(&r);
+    assert_false(call_record_parse("{\"id\":\"x\",\"duration\":-1}", strlen("{\"id\":\"x\",\"duration\":-1}"), &r, &err));
+    assert_string_equal(err, "\"duration\" should be a non-negative integer");
+    assert_int_equal(r.duration, -1);
+    free(err);
+    assert_false(call_record_parse("{\"id\":\"x\",\"duration\":1.5}", strlen("{\"id\":\"x\",\"duration\":1.5}"), &r, &err));
+    free(err);
+    assert_false(call_record_parse("{\"id\":\"x\",\"human\":1}", strlen("{\"id\":\"x\",\"human\":1}"), &r, &err));
+    assert_string_equal(err, "\"human\" should be true or false");
+    assert_null(r.id);
+    free(err);
+    assert_false(call_record_parse("{\"id\":\"x\",\"notes\":1}", strlen("{\"id\":\"x\",\"notes\":1}"), &r, NULL));
+    assert_false(call_record_parse("{\"duration\":1}", strlen("{\"duration\":1}"), &r, &err));
+    assert_string_equal(err, "the call has no \"id\"");
+    free(err);
+    assert_true(call_record_parse("{\"id\":\"x\",\"external\":true,\"human\":false,"
+                                  "\"contact\":{\"id\":7,\"name\":\"N\"}}", strlen("{\"id\":\"x\",\"external\":true,\"human\":false,"
+                                  "\"contact\":{\"id\":7,\"name\":\"N\"}}"), &r, &err));
+    assert_int_equal(r.external, 1);
+    assert_int_equal(r.human, 0);
+    assert_null(r.contact_id);
+    call_record_done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fields__bounds_required_and_bool),
+        cmocka_unit_test(call_parse_bool__every_spelling_and_no_other),
+        cmocka_unit_test(call_to_json__duration_cap_and_copy),
+        cmocka_unit_test(call_from_store_json__types_and_garbage),
+        cmocka_unit_test(call_record_parse__duration_bounds_and_nulls),
         cmocka_unit_test(fields__map_json_names_both_ways_in_form_order),
         cmocka_unit_test(call_parse_bool__accepts_common_spellings),
         cmocka_unit_test(call_to_json__types_fields_and_omits_absent_optionals),

@@ -173,11 +173,8 @@ static void dir__refuses_another_users_directory_with_chown_fix(void **state)
     int uid = other_uid();
     char *d = at("theirs"), *err = NULL;
 
-    if (uid < 0) {
-        /* cmocka's skip() counts as a failure under automake's TAP driver */
-        print_message("not root: cannot give a directory to another user; case not run\n");
-        return;
-    }
+    if (uid < 0)
+        noskip_skip("needs root and a user \"nobody\" to give the directory away");
     assert_int_equal(mkdir(d, 0700), 0);
     assert_int_equal(chown(d, (uid_t)uid, (gid_t)-1), 0);
     assert_int_equal(safepath_dir(d, true, &err), SAFEPATH_UNSAFE);

@@ -221,9 +221,143 @@ static void validate__accepts_utf8_transcription(void **state)
     call_done(&c);
 }
 
+
+/* Rule: a UUID is 8-4-4-4-12 hex digits, either case; any other letter, a missing or extra
+ * digit in any group, or a wrong separator is refused. */
+static void validate_uuid__hex_letters_and_every_group_length(void **state)
+{
+    static const char *const bad[] = {
+        "019e8e9g-ed34-75b5-afd3-ede261a1f118", /* g: the first letter past f */
+        "019e8e96-ed34-75b5-afd3-ede261a1f11G",
+        "019e8e9-ed34-75b5-afd3-ede261a1f118f", "019e8e96-ed3-475b5-afd3-ede261a1f118",
+        "019e8e96-ed34-75b-5afd3-ede261a1f118", "019e8e96-ed34-75b5-afd-3ede261a1f118",
+        "019e8e96-ed34-75b5-afd3-ede261a1f11",  "019e8e96_ed34-75b5-afd3-ede261a1f118",
+        "019e8e96-ed34-75b5-afd3-ede261a1f118 ", "019e8e96-ed34-75b5-afd3:ede261a1f118",
+    };
+
+    assert_true(validate_uuid("abcdefAB-CDEF-0123-4567-89abcdefABCD"));
+    assert_true(validate_uuid("00000000-0000-0000-0000-000000000000"));
+    assert_true(validate_uuid("ffffffff-ffff-ffff-ffff-ffffffffffff"));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (validate_uuid(bad[i]))
+            fail_msg("accepted %s", bad[i]);
+}
+
+/* Rule: a phone number has 3 to 15 digits (E.164), balanced parentheses, and only spaces,
+ * dashes and dots besides; leading spaces and one leading + are allowed. */
+static void validate_phone__digit_count_and_parentheses_boundaries(void **state)
+{
+    assert_true(validate_phone("123"));
+    assert_false(validate_phone("12"));
+    assert_true(validate_phone("+123456789012345"));   /* 15 */
+    assert_false(validate_phone("+1234567890123456")); /* 16 */
+    assert_true(validate_phone("  +1 (212) 555-0199"));
+    assert_false(validate_phone("++1 212 555 0199"));
+    assert_false(validate_phone("1 212) 555 (0199"));
+    assert_false(validate_phone("1 (212 555 0199"));
+    assert_true(validate_phone("((1)) 212 555 0199"));
+    assert_false(validate_phone("1 212 555 0199 x12"));
+    assert_false(validate_phone("1/212/555/0199"));
+    assert_false(validate_phone("1 212 555 0199+"));
+}
+
+/* Rule: a recording URL is https:// (scheme in any case) with a host, and no space or
+ * control character anywhere. */
+static void validate_https_url__scheme_case_host_and_controls(void **state)
+{
+    assert_true(validate_https_url("https://rec.example/a.mp3"));
+    assert_true(validate_https_url("HTTPS://rec.example/a.mp3"));
+    assert_true(validate_https_url("HtTpS://x"));
+    assert_true(validate_https_url("https://x/!~"));  /* 0x21 and 0x7E are fine */
+    assert_false(validate_https_url("http://rec.example/a.mp3"));
+    assert_false(validate_https_url("https:/x.example/a.mp3"));
+    assert_false(validate_https_url("https:x.example"));
+    assert_false(validate_https_url("https://"));
+    assert_false(validate_https_url("https:///a.mp3"));
+    assert_false(validate_https_url("https://:443/a.mp3"));
+    assert_false(validate_https_url("https://x/a b"));
+    assert_false(validate_https_url("https://x/a\x1f"));
+    assert_false(validate_https_url("https://x/a\x7f"));
+    assert_false(validate_https_url(" https://x/a"));
+    assert_false(validate_https_url(NULL));
+}
+
+/* Rule: a duration is whole seconds from 0 up to ten years; one second more is refused. */
+static void validate_field__duration_cap_both_sides(void **state)
+{
+    char *m;
+
+    assert_null(validate_field(FIELD_DURATION, "0"));
+    assert_null(validate_field(FIELD_DURATION, "315360000"));
+    assert_null(validate_field(FIELD_DURATION, " 42 "));
+    m = validate_field(FIELD_DURATION, "315360001");
+    assert_non_null(m);
+    assert_string_equal(m, "must be a whole number of seconds (0 or more)");
+    free(m);
+    m = validate_field(FIELD_DURATION, "-1");
+    assert_non_null(m);
+    free(m);
+    m = validate_field(FIELD_DURATION, "1.5");
+    assert_non_null(m);
+    free(m);
+    m = validate_field(FIELD_DURATION, "");
+    assert_string_equal(m, "is required");
+    free(m);
+    /* optional fields may be empty; required ones may not */
+    assert_null(validate_field(FIELD_RECORDING_URL, "  "));
+    assert_null(validate_field(FIELD_TRANSCRIPTION, "anything \x01 goes"));
+    m = validate_field(FIELD_RECORDING_URL, "http://x");
+    assert_string_equal(m, "must be an https:// URL");
+    free(m);
+    m = validate_field(FIELD_ANSWERED, "maybe");
+    assert_string_equal(m, "must be yes or no");
+    free(m);
+    m = validate_field(FIELD_USER, "nope");
+    assert_non_null(m);
+    free(m);
+    m = validate_field(FIELD_FROM, "call me");
+    assert_non_null(m);
+    free(m);
+}
+
+/* validate_call counts only the errors it added; field_errors grow one at a time. */
+static void validate_call__returns_the_number_it_added(void **state)
+{
+    struct call c;
+    struct field_errors e;
+
+    call_init(&c);
+    fill_valid(&c);
+    field_errors_init(&e);
+    assert_int_equal(e.n, 0);
+    assert_null(e.v);
+    field_errors_add(&e, FIELD_TO, "pre-existing %d", 1);
+    assert_int_equal(validate_call(&c, &e), 0);
+    assert_int_equal(e.n, 1);
+    call_set(&c, FIELD_DURATION, "-1");
+    call_set(&c, FIELD_TASK, "x");
+    assert_int_equal(validate_call(&c, &e), 2);
+    assert_int_equal(e.n, 3);
+    assert_string_equal(e.v[0].message, "pre-existing 1");
+    assert_int_equal(e.v[1].field, FIELD_DURATION);
+    assert_int_equal(e.v[2].field, FIELD_TASK);
+    assert_true(validate_call_is_utf8(&c));
+    call_set(&c, FIELD_TRANSCRIPTION, "bad \xff");
+    assert_false(validate_call_is_utf8(&c));
+    field_errors_done(&e);
+    assert_int_equal(e.n, 0);
+    assert_null(e.v);
+    call_done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(validate_uuid__hex_letters_and_every_group_length),
+        cmocka_unit_test(validate_phone__digit_count_and_parentheses_boundaries),
+        cmocka_unit_test(validate_https_url__scheme_case_host_and_controls),
+        cmocka_unit_test(validate_field__duration_cap_both_sides),
+        cmocka_unit_test(validate_call__returns_the_number_it_added),
         cmocka_unit_test(validate__empty_call_names_every_required_field),
         cmocka_unit_test(validate__accepts_a_complete_valid_call),
         cmocka_unit_test(validate__rejects_missing_task_id),

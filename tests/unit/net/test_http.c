@@ -444,9 +444,172 @@ static void http__cancel_runs_the_callback_once(void **state)
     http_client_free(c);
 }
 
+
+#define STATUS(n) "HTTP/1.1 " #n " X\r\nContent-Length: 0\r\n\r\n"
+
+/* Rule: only 2xx is success; 401 and 403 are the key refused; 429 waits; other 4xx are the
+ * call rejected; 5xx is temporary; anything else (3xx, 600) is unexpected. Both sides of
+ * every range. */
+static void http__classifies_statuses_at_both_sides_of_each_range(void **state)
+{
+    static const char *r[] = {STATUS(200), STATUS(299), STATUS(300), STATUS(399),
+                              STATUS(400), STATUS(402), STATUS(428), STATUS(430),
+                              STATUS(499), STATUS(500), STATUS(599), STATUS(600), NULL};
+    static const enum http_outcome want[] = {
+        HTTP_OUT_OK,           HTTP_OUT_OK,           HTTP_OUT_OTHER_STATUS,
+        HTTP_OUT_OTHER_STATUS, HTTP_OUT_CLIENT_ERROR, HTTP_OUT_CLIENT_ERROR,
+        HTTP_OUT_CLIENT_ERROR, HTTP_OUT_CLIENT_ERROR, HTTP_OUT_CLIENT_ERROR,
+        HTTP_OUT_SERVER_ERROR, HTTP_OUT_SERVER_ERROR, HTTP_OUT_OTHER_STATUS};
+    struct http_client *c = client(5000);
+
+    script(r);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        struct got g = request(c, "GET", "/x", NULL);
+        if (g.outcome != want[i])
+            fail_msg("reply %zu (%s): outcome %d, want %d", i, r[i], g.outcome, want[i]);
+    }
+    http_client_free(c);
+}
+
+/* Rule: rate limits, 5xx, timeouts, connection and transport failures are temporary (the
+ * call is kept to retry); success, rejections, auth, oversize and cancel are not. */
+static void http_outcome_is_temporary__each_outcome(void **state)
+{
+    static const struct {
+        enum http_outcome o;
+        bool is_temp;
+        const char *name;
+    } t[] = {
+        {HTTP_OUT_OK, false, "ok"},
+        {HTTP_OUT_CLIENT_ERROR, false, "rejected"},
+        {HTTP_OUT_AUTH, false, "authentication rejected"},
+        {HTTP_OUT_RATE_LIMITED, true, "rate limited"},
+        {HTTP_OUT_SERVER_ERROR, true, "server error"},
+        {HTTP_OUT_OTHER_STATUS, false, "unexpected response"},
+        {HTTP_OUT_TIMEOUT, true, "timed out"},
+        {HTTP_OUT_CONNECT, true, "connection failed"},
+        {HTTP_OUT_TOO_LARGE, false, "response too large"},
+        {HTTP_OUT_TRANSPORT, true, "transport error"},
+        {HTTP_OUT_CANCELLED, false, "cancelled"},
+    };
+
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        assert_int_equal(http_outcome_is_temporary(t[i].o), t[i].is_temp);
+        assert_string_equal(http_outcome_name(t[i].o), t[i].name);
+    }
+    assert_string_equal(http_outcome_name((enum http_outcome)99), "unknown");
+}
+
+/* Rule: the key goes only to the base URL's origin: an absolute link must match scheme, host
+ * and port exactly (any case), and end there or continue with '/' or '?'; scheme-relative
+ * links are refused; relative ones stay on the base. */
+static void http_target_is_allowed__link_origin_rule(void **state)
+{
+    struct http_client *c = client(5000);
+    char buf[128];
+
+    assert_true(http_target_is_allowed(c, "/tasks?page=2"));
+    assert_true(http_target_is_allowed(c, "tasks"));
+    assert_false(http_target_is_allowed(c, "//127.0.0.1/tasks"));
+    assert_false(http_target_is_allowed(c, NULL));
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%d/tasks?page=2", srv.port);
+    assert_true(http_target_is_allowed(c, buf));
+    snprintf(buf, sizeof buf, "HTTP://127.0.0.1:%d/tasks", srv.port);
+    assert_true(http_target_is_allowed(c, buf));
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%d?page=2", srv.port);
+    assert_true(http_target_is_allowed(c, buf));
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%d", srv.port);
+    assert_true(http_target_is_allowed(c, buf));
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%d0/tasks", srv.port);
+    assert_false(http_target_is_allowed(c, buf));
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%d@evil.example/tasks", srv.port);
+    assert_false(http_target_is_allowed(c, buf));
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%d.evil.example/", srv.port);
+    assert_false(http_target_is_allowed(c, buf));
+    snprintf(buf, sizeof buf, "https://127.0.0.1:%d/tasks", srv.port);
+    assert_false(http_target_is_allowed(c, buf));
+    assert_false(http_target_is_allowed(c, "http://127.0.0.2/tasks"));
+    http_client_free(c);
+}
+
+/* A base URL with a path (a proxy): relative links get the path once. */
+static void http__base_path_is_prefixed_once(void **state)
+{
+    static const char *r[] = {OK_JSON, OK_JSON, OK_JSON, NULL};
+    struct http_options o = {0};
+    char url[64], *err = NULL;
+    struct http_client *c;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1///", srv.port);
+    o.base_url = url;
+    o.api_key = "unit-test-key";
+    c = http_client_new(&o, &err);
+    assert_non_null(c);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1", srv.port);
+    assert_string_equal(http_client_base_url(c), url);
+    assert_int_equal(http_client_timeout_ms(c), 30000);
+    script(r);
+    request(c, "GET", "/v1/tasks", NULL);
+    assert_non_null(strstr(srv.last_head, "GET /v1/tasks HTTP/1.1"));
+    request(c, "GET", "/users", NULL);
+    assert_non_null(strstr(srv.last_head, "GET /v1/users HTTP/1.1"));
+    request(c, "GET", "calls", NULL);
+    assert_non_null(strstr(srv.last_head, "GET /v1/calls HTTP/1.1"));
+    http_client_free(c);
+}
+
+/* Loopback is 127.0.0.0/8, ::1 and localhost, bracketed or not; nothing next to them. */
+static void http_host_is_loopback__boundaries(void **state)
+{
+    char longhost[80];
+
+    assert_true(http_host_is_loopback("127.255.255.255"));
+    assert_true(http_host_is_loopback("127.0.0.0"));
+    assert_false(http_host_is_loopback("126.255.255.255"));
+    assert_false(http_host_is_loopback("0.0.0.0"));
+    assert_true(http_host_is_loopback("::1"));
+    assert_false(http_host_is_loopback("::2"));
+    assert_false(http_host_is_loopback("[::2]"));
+    assert_false(http_host_is_loopback("[::1"));
+    assert_false(http_host_is_loopback("::1]"));
+    assert_false(http_host_is_loopback("[]"));
+    assert_true(http_host_is_loopback("localhost"));
+    assert_false(http_host_is_loopback("localhos"));
+    memset(longhost, ':', sizeof longhost);
+    longhost[0] = '[';
+    memcpy(longhost + sizeof longhost - 5, "::1]", 5);
+    assert_false(http_host_is_loopback(longhost));
+    assert_false(http_host_is_loopback("example.com"));
+}
+
+static void http_url_host__each_url_form(void **state)
+{
+    static const char *const t[][2] = {
+        {"https://api.example.com/v1", "api.example.com"}, {"http://h:8080/x", "h"},
+        {"https://h?q=1", "h"},  {"https://h#f", "h"},  {"https://[::1]:9/x", "[::1]"},
+        {"https://[::1", "[::1"}, {"no scheme", ""},      {"https://", ""},
+    };
+    char *h;
+
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        h = http_url_host(t[i][0]);
+        assert_string_equal(h, t[i][1]);
+        free(h);
+    }
+    h = http_url_host(NULL);
+    assert_string_equal(h, "");
+    free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(http__classifies_statuses_at_both_sides_of_each_range),
+        cmocka_unit_test(http_outcome_is_temporary__each_outcome),
+        cmocka_unit_test(http_target_is_allowed__link_origin_rule),
+        cmocka_unit_test(http__base_path_is_prefixed_once),
+        cmocka_unit_test(http_host_is_loopback__boundaries),
+        cmocka_unit_test(http_url_host__each_url_form),
         cmocka_unit_test(http_client_new__refuses_plain_http_to_remote_hosts),
         cmocka_unit_test(http_host_is_loopback__knows_loopback_forms),
         cmocka_unit_test(http__series_of_requests_shares_one_connection_with_our_headers),

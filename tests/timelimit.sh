@@ -1,0 +1,12 @@
+#!/bin/sh
+# The LOG_COMPILER of every test: run one test program under a time limit, so a hang fails
+# that test (as a TAP "Bail out!", which the driver counts as an error) and make check goes on
+# to the next one instead of stopping.  AMPLECALL_TEST_TIMEOUT: seconds (default 900, above
+# the slowest program, the fault campaign); SIGKILL 10 s after the SIGTERM if it is ignored.
+limit=${AMPLECALL_TEST_TIMEOUT:-900}
+timeout -k 10 "$limit" "$@"
+rc=$?
+case $rc in
+124 | 137) echo "Bail out! $1 did not finish within ${limit} s: a hang is a failure" ;;
+esac
+exit $rc
