@@ -18,7 +18,7 @@ list() {
     # Source directories; fuzz corpora are data, and build outputs have other names.
     find src tests bench contrib debian -type f \
         \( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' -o -name '*.pml' \
-           -o -name '*.awk' -o -name '*.mk' -o -name '*.spec' -o -name '*.bash' \
+           -o -name '*.awk' -o -name '*.mk' -o -name '*.spec' -o -name '*.bash' -o -name '*.zsh' \
            -o -name rules -o -name gen-completion \) \
         -not -path 'tests/fuzz/corpus/*' -not -path 'debian/.debhelper/*' \
         -not -path 'debian/amplecall/*' 2>/dev/null |
