@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Install test of the Debian package on a clean Debian root (issue 17), run by .ci/run:
-# builds the package (make deb), makes a minimal Debian root with debootstrap (cached
-# between runs), installs the .deb there with `apt-get install ./amplecall_*.deb` so its
-# Depends resolve from the mirror, and inside runs `amplecall --version`, `man -w
-# amplecall` and `amplecall log` against the fake API, which runs outside the root on
-# 127.0.0.1 (a chroot shares the network namespace). The key reaches the program through
+# builds the package (make deb), checks it with lintian, makes a minimal Debian root with
+# debootstrap (cached between runs), installs the .deb there with `apt-get install
+# ./amplecall_*.deb` so its Depends resolve from the mirror, and inside runs `amplecall
+# --version`, `man -w amplecall` and `amplecall log` against the fake API, which runs outside
+# the root on 127.0.0.1 (a chroot shares the network namespace). The key reaches the program through
 # its environment only. Needs root. TAP.
 #   run.sh BUILDDIR
 # Environment: AMPLECALL_PKG_CACHE (default /var/cache/amplecall-test, else
@@ -45,7 +45,7 @@ trap 'exit 130' INT TERM
 
 # Tools, installed only when missing (CI runs on a fresh Debian machine).
 missing=
-for p in debootstrap dpkg-dev debhelper fakeroot zsh fish; do
+for p in debootstrap dpkg-dev debhelper fakeroot lintian zsh fish; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q " installed$" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -67,7 +67,7 @@ if [ -z "$mirror" ] || [ -z "$suite" ]; then
 fi
 arch=$(dpkg --print-architecture)
 
-echo "1..7"
+echo "1..8"
 echo "# mirror $mirror, suite $suite, $arch"
 
 # 1. The package.
@@ -79,7 +79,18 @@ fi
 deb=$(ls "$T"/amplecall_*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || bail "no amplecall_*.deb"
 
-# 2. A minimal Debian root with man-db, made once and kept as a tarball. The lock keeps two
+# 2. lintian finds no error and no warning (its notes about running as root aside).
+lint() {
+    local out
+    out=$(lintian --fail-on error,warning "$deb" 2>&1)
+    local rc=$?
+    printf '%s\n' "$out" | grep -v 'running with root privileges' | sed 's/^/# lintian: /'
+    [ $rc -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^[EW]: '
+}
+if lint >"$T/lintian" 2>&1; then ok "lintian: no errors or warnings"; else notok "lintian: no errors or warnings"; fi
+cat "$T/lintian"
+
+# 3. A minimal Debian root with man-db, made once and kept as a tarball. The lock keeps two
 #    runs from building the cache at once; a half-made cache is never kept.
 cache=${AMPLECALL_PKG_CACHE:-}
 if [ -z "$cache" ]; then
@@ -111,7 +122,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
 mount -t proc proc "$root/proc" 2>>"$T/log"
 cp "$deb" "$root/tmp/"
 
-# 3. apt resolves the Depends from the mirror: computed ones plus the dlopened libcurl.
+# 4. apt resolves the Depends from the mirror: computed ones plus the dlopened libcurl.
 install_deb() {
     chroot "$root" apt-get update -qq &&
         chroot "$root" sh -c "cd /tmp && apt-get install -y -q --no-install-recommends ./$(basename "$deb")" &&
@@ -120,15 +131,15 @@ install_deb() {
 }
 step "apt-get install ./$(basename "$deb") in the root (Depends resolve, libcurl comes too)" install_deb
 
-# 4. The licence line, from the installed program.
+# 5. The licence line, from the installed program.
 version() { chroot "$root" amplecall --version | grep -qx 'License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.'; }
 step "amplecall --version prints the licence line" version
 
-# 5. The man page is where man finds it.
+# 6. The man page is where man finds it.
 manpage() { [ "$(chroot "$root" man -w amplecall)" = /usr/share/man/man1/amplecall.1.gz ]; }
 step "man -w amplecall finds /usr/share/man/man1/amplecall.1.gz" manpage
 
-# 6. The completions are where bash-completion, zsh and fish look.
+# 7. The completions are where bash-completion, zsh and fish look.
 completions() {
     for f in /usr/share/bash-completion/completions/amplecall /usr/share/zsh/vendor-completions/_amplecall \
         /usr/share/fish/vendor_completions.d/amplecall.fish; do
@@ -137,7 +148,7 @@ completions() {
 }
 step "bash, zsh and fish completions installed in their standard places" completions
 
-# 7. A call logged by the installed program reaches the fake API on loopback.
+# 8. A call logged by the installed program reaches the fake API on loopback.
 log_call() {
     local port
     "$B/tests/fake/fakeapi" --port 0 --log "$T/requests.log" --max-lifetime 300 >"$T/port" &
