@@ -72,7 +72,7 @@ machine()
     echo "- Tools: $(dialog --version 2>/dev/null | head -1 | sed 's/^Version: /dialog /');" \
         "$(curl --version | head -1 | cut -d' ' -f1-2);" \
         "$(hyperfine --version); $(valgrind --version); GNU time $(dpkg-query -W -f '${Version}' time 2>/dev/null)"
-    echo "- amplecall: $("$B/src/amplecall" --version 2>/dev/null)," \
+    echo "- amplecall: $("$B/src/amplecall" --version 2>/dev/null | head -n 1)," \
         "git $(git -C "$S" describe --always --dirty 2>/dev/null || echo unknown)"
 }
 

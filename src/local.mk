@@ -23,5 +23,6 @@ bin_PROGRAMS += src/amplecall
 src_amplecall_SOURCES = src/main.c
 src_amplecall_CFLAGS = $(AMPLECALL_ALL_CFLAGS)
 # No $(CURL_LIBS): the program loads libcurl after its first paint (src/net/curl_dl.c).
-# PROGRAM_DEP_LIBS: SQLite, ncursesw and readline static unless --disable-static-deps.
+# PROGRAM_DEP_LIBS: every library shared; SQLite, ncursesw, readline static with
+# --enable-static-deps (configure.ac).
 src_amplecall_LDADD = $(AMPLECALL_LIBS) $(PROGRAM_DEP_LIBS)

@@ -124,7 +124,11 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc;
     if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
-        printf("amplecall %s\n", PACKAGE_VERSION);
+        printf("amplecall %s\n"
+               "License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n"
+               "This is free software: you are free to change and redistribute it.\n"
+               "There is NO WARRANTY, to the extent permitted by law.\n",
+               PACKAGE_VERSION);
         rc = 0;
     } else if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);

@@ -2,7 +2,7 @@
 # The layers of src/ point down only (doc/architecture.md):
 #   main -> cli, tui -> app -> store -> net -> conf -> core
 # For every source file: each "layer/x.h" it includes is its own layer or one below; the
-# libraries a layer must not reach are not included; its opening comment names its layer.
+# libraries a layer must not reach are not included; its opening comment (first 6 lines: an SPDX line may come first) names its layer.
 # TAP, one line per layer.
 set -u
 srcdir=${AMPLECALL_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -45,7 +45,7 @@ for pair in $titles; do
                 problems="$problems $f includes <$b>;"
             fi
         done
-        if ! head -n 4 "$f" | grep -q "$title layer"; then
+        if ! head -n 6 "$f" | grep -q "$title layer"; then
             problems="$problems $f does not say it is in the $title layer;"
         fi
     done

@@ -34,6 +34,9 @@ tests_cli_test_lineprompt_DEPENDENCIES = src/amplecall tests/fake/fakeapi \
 # The bash completion script, with bash-completion's helpers stubbed (TAP from bash).
 TESTS += tests/cli/test_completion.sh
 EXTRA_DIST += tests/cli/test_completion.sh
+# Every option of every --help text is completed in bash, zsh and fish (real shells).
+TESTS += tests/cli/test_completion_help.sh
+EXTRA_DIST += tests/cli/test_completion_help.sh tests/cli/zsh-complete.zsh
 
 check_PROGRAMS += tests/cli/test_cli_api
 TESTS += tests/cli/test_cli_api

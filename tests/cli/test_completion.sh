@@ -1,5 +1,5 @@
 #!/bin/bash
-# The bash completion script (contrib/amplecall.bash): commands, options, profile names from
+# The bash completion script (contrib/amplecall.bash, generated from contrib/completion.spec): commands, options, profile names from
 # the config file. bash-completion's helpers are replaced by minimal stand-ins so the test
 # runs without the bash-completion package. TAP output.
 set -u
@@ -18,7 +18,7 @@ _filedir() { COMPREPLY=(FILES); }
 complete() { :; }
 
 # shellcheck source=/dev/null
-. "$srcdir/contrib/amplecall.bash"
+. "${AMPLECALL_TEST_BUILDDIR:-$srcdir}/contrib/amplecall.bash"
 
 n=0
 failed=0
