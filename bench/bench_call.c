@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Keystroke benchmark for `make bench` (issue 16): a rep's typical calls driven through the
  * real form on a pty (tests/e2e/pty.h) against the fake API, counting the keys pressed (the
  * digits of a new number apart), the bytes the form wrote to the terminal and the time from

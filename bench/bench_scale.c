@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Scale benchmarks for `make bench`, below the terminal: the code the form runs to load every
  * phone-call task (api_tasks, all pages) and to filter the task picker (picker_fill,
  * picker_filter_append), timed, with the client's CPU time and heap use per task. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Terminal benchmarks for `make bench`: runs amplecall's form, `dialog --form` and a bare
  * `echo` on a real pty read through libvterm (tests/e2e/pty.h) and prints one sample per line,
  * "metric<TAB>subject<TAB>value", for bench/run.sh to reduce to min/median/max. Measures first

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make bench-call`: only the keystroke figures of `make bench` (bench/bench_call.c): a rep's
 # typical answered and unanswered calls through the form on a pty, against tests/fake/fakeapi
 # on 127.0.0.1. Prints a Markdown table (min / median / max of BENCH_RUNS runs, default 5).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench (local.mk): `make bench`, the speed and footprint suite (bench/README.md). Not part of
 # `make check` or `make all`: its programs are EXTRA_PROGRAMS, built only when `bench` needs
 # them. It writes doc/performance.md in the source tree.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Writes doc/performance.md to stdout from the samples of bench/run.sh (which exports SAMPLES,
 # RUNS, BENCH_SECONDS, T, S, B). The analysis section is bench/analysis.md, kept by hand.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make bench`: measure amplecall against dialog and curl on this machine and write
 # doc/performance.md (bench/README.md). Usage: run.sh BUILDDIR SRCDIR.
 # Environment: BENCH_RUNS (runs per figure, default 15; at least 15 for a published report),

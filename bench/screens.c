@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* README screenshots from the real screen: `make screenshots` runs the form on a pty
  * (tests/e2e/pty.h, libvterm) against the fake API on 127.0.0.1, types the README's demo
  * call and prints the screens as text, each after a line "@@ NAME", for bench/screens.sh to

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make screenshots`: README.md's screens from the real form (bench/screens.c) against
 # tests/fake/fakeapi on 127.0.0.1; each replaces the code block between
 # "<!-- screen:NAME -->" and "<!-- /screen -->". Usage: screens.sh BUILDDIR SRCDIR.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src (local.mk): the program. One library per layer (src/<layer>/local.mk); dependencies
 # point down only: main -> cli, tui -> app -> store -> net -> conf -> core.
 include src/core/local.mk

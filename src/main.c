@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Entry point: global flags, then dispatch to a subcommand (or the form when none is given).
  * Owns process-wide setup only: locale, core dumps off (libcurl is loaded later, by http.c). */
 #include "config.h"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make demo`: start the bundled fake Amplemarket API on a free loopback port with seeded
 # data, then open amplecall against it (the form on a terminal; a scripted `amplecall log`
 # otherwise). The fake server stops when this script ends.

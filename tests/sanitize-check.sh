@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Build amplecall out of tree with --enable-sanitizers (AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer) and run `make check` there. Prints the failing tests' logs and
 # one line "sanitizers: N passed, N failed" summing the TAP results; exits non-zero on any

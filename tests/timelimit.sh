@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The LOG_COMPILER of every test: run one test program under a time limit, so a hang fails
 # that test (as a TAP "Bail out!", which the driver counts as an error) and make check goes on
 # to the next one instead of stopping.  AMPLECALL_TEST_TIMEOUT: seconds (default 900, above

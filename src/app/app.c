@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the form's controller: app_handle() (every request a view makes), the questions
  * and their answers, the screens, the timer and the ticks. Lists, drafts and the submit are
  * in lists.c, drafts.c and submit.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_APP_H
 #define AMPLECALL_APP_H
 /* App layer: the form's controller. It owns the state of a running form (the model, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_APP_IMPL_H
 #define AMPLECALL_APP_IMPL_H
 /* App layer, internal: what the controller's files (app.c, lists.c, drafts.c, submit.c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the lists kept for working offline: every list that loads is saved in the store
  * (per base URL, and per user for tasks) as the API sent it; on start the form shows the
  * saved ones at once, marked with their age, until a fresh load replaces them. */

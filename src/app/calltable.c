@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the stored-calls table (calltable.h). Column widths are measured on the text as
  * the terminal shows it; only contact and disposition are ever cut, with "…". */
 #include "config.h"

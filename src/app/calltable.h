@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CALLTABLE_H
 #define AMPLECALL_CALLTABLE_H
 /* App layer: the table of stored calls that `amplecall history` prints and the form's

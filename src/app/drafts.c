@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the form's draft in the store: one slot per call entered in this session,
  * saved at most DRAFT_SAVE_MS after a change, offered back when its process is gone, and
  * whether the form's values are what the outbox holds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: parsing a typed call length (duration.h). Every part is checked before it is
  * multiplied, so no input can overflow. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_DURATION_H
 #define AMPLECALL_DURATION_H
 /* App layer: the call length as a rep types it: seconds ("95"), minutes:seconds ("1:35") or

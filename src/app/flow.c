@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the form's flow (flow.h): the rules that spare a rep keys. They change the
  * form only through form.h and the app's own helpers, so drafts and marks follow. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FLOW_H
 #define AMPLECALL_FLOW_H
 /* App layer: the form's flow, so a call takes few keys: where focus goes after a yes/no,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the form model: values, focus, picked display text and error marks. Every string that
  * may come from the server is sanitised on the way in, so views can draw them as they are.
  * Must not include curses, curl or readline. */

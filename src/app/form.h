@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FORM_H
 #define AMPLECALL_FORM_H
 /* App layer: the form model: the call being entered, which field has focus, what the pickers chose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the dispositions, tasks and users the pickers offer: their background loads
  * (one generation each, so a late answer to an old load is ignored), the user looked up by
  * email, and the display texts of the form's choices. */

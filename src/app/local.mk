@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src/app (local.mk): the form's controller: its state, lists, drafts, submit and outcomes.
 # No curses, no readline, no terminal: built without their flags.
 noinst_LIBRARIES += src/app/libapp.a

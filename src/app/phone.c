@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the softphone's call state machine (see phone.h). Why these rules: the timer
  * shows the ringing time until the answer, then the talk time, because Duration is the length
  * of the conversation; a call closed before it was established was not answered by anyone,

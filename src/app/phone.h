@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_PHONE_H
 #define AMPLECALL_PHONE_H
 /* App layer: the softphone's call as a small state machine (idle, ringing, in call, ended),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: the control socket and baresip feeding the call state machine, and its actions
  * applied to the form (see softphone.h). The protocol on the control socket, one line each
  * way (values are numbers or seconds, so they never hold spaces):

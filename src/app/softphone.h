@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_SOFTPHONE_H
 #define AMPLECALL_SOFTPHONE_H
 /* App layer: what connects a softphone to the form: the control socket (`amplecall ctl`) and,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: sending the form's call (through the outbox, or directly without a store) and
  * what came of it: the logged call, the marks of a rejection, an unknown outcome kept for a
  * look-up, the outbox's background outcomes, and reopening a rejected call. */

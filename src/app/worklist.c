@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* App layer: working the task list (worklist.h): the next scheduled phone-call task in due
  * order, the number this machine last called its contact on, a form opened on a task named
  * on the command line, and the day's counts for the status bar. */

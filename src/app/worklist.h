@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_WORKLIST_H
 #define AMPLECALL_WORKLIST_H
 /* App layer: working the task list: "next task" on the Call logged panel (the next

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: `amplecall config show`: the effective settings and where each came from, with the
  * API key masked. Reads configuration only; no network. */
 #include "config.h"

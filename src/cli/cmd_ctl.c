@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: `amplecall ctl call-start|call-answered|call-end|status`: tell the running form
  * about a call (a dialer's hook, or `ssh host amplecall ctl ...`) through its control socket
  * (net/ctlsock.h; the request line protocol is in app/softphone.c). With no form running it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: `amplecall history [--json] [--limit N] [ID]`: every call submitted from this
  * machine, from the local store; no network (the table is app/calltable.c, shared with the
  * form's history; the details are store/history.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: `amplecall import FILE.csv`: one call per row, the same validation as `log`, a report
  * per row, and resumable: every row goes through the outbox under a key made from where it is
  * sent, whose import it is, which file and which row it is (see import_key), so a row already

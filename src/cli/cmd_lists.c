@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: listing and account commands: `dispositions`, `tasks`, `users`, `calls`, `whoami`.
  * A readable table by default (server text sanitised, aligned by display width), the API's
  * objects whole (every member, unknown ones too) with --json. Read-only: never posts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: `amplecall log`: log one call from the command line. Validates before any request,
  * makes exactly one POST /calls when every id is a UUID, waits out short 429s, and reports the
  * outcome honestly through sysexits codes. Never reads stdin unless asked to. */

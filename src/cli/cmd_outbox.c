@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: `amplecall outbox [list|flush|drop ID|resolve ID --sent REMOTE_ID|--resend] [--json]
  * [--yes]`: show the calls waiting to be sent, send them now, discard one after confirmation, or
  * settle one in review by hand. Sending goes through outbox.c, so a flush

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: set-up and error reporting shared by the non-interactive commands other than `log`.
  * Never prints the API key; sanitises every server string it prints. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CMDUTIL_H
 #define AMPLECALL_CMDUTIL_H
 /* CLI layer: shared plumbing of the listing and account commands (tasks, dispositions, users,

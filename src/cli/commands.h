@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_COMMANDS_H
 #define AMPLECALL_COMMANDS_H
 /* CLI layer: the subcommand entry points. Each returns a sysexits exit code (core/exitcode.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: outcomes to exit codes (exitmap.h). */
 #include "config.h"
 #include "cli/exitmap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_EXITMAP_H
 #define AMPLECALL_EXITMAP_H
 /* CLI layer: the one map from outcomes to exit codes (core/exitcode.h), used by every

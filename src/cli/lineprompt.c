@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: line mode for `amplecall log --prompt` and for terminals that cannot hold the form:
  * one readline prompt per field, Tab completion of disposition and task names, a history of
  * phone numbers, and a review before anything is sent. Writes plain lines to stderr only:

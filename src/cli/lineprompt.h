@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_LINEPROMPT_H
 #define AMPLECALL_LINEPROMPT_H
 /* CLI layer: line mode: the call form as a sequence of plain readline prompts, for terminals that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src/cli (local.mk): one file per command, the helpers they share, the table printer and
 # line mode. Uses app and the layers below it.
 noinst_LIBRARIES += src/cli/libcli.a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: stdout and stderr through charset_to_display, for the commands in a non-UTF-8 locale.
  * A write may end inside a UTF-8 sequence (stdio flushes where its buffer is full): those
  * bytes wait for the next write. Both streams to one descriptor stay in order: out_raw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_OUT_H
 #define AMPLECALL_OUT_H
 /* CLI layer: what the commands print, in the terminal's charset: in a locale that is not UTF-8,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: names and unique prefixes -> UUIDs for dispositions, tasks and users, through the API.
  * Makes no request when the value already is a UUID. Error texts quote server strings only
  * after sanitising them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_RESOLVE_H
 #define AMPLECALL_RESOLVE_H
 /* CLI layer: names and unique prefixes where a UUID is expected: "--disposition Interested",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CLI layer: aligned plain-text tables for the listing commands. Measures in display columns,
  * never in
  * bytes, so CJK contact names line up. Everything printed went through sanitize_display. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TABLE_H
 #define AMPLECALL_TABLE_H
 /* CLI layer: plain-text tables for listings: cells are untrusted text, sanitised on the way in;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Conf layer: api_key_command: one child, bounded. The shell and whatever it starts share a process
  * group, which gets the terminal while it runs and is killed on timeout or overflow. Its
  * output is read with poll until the shell exits (then drained without blocking), never to

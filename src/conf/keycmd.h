@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_KEYCMD_H
 #define AMPLECALL_KEYCMD_H
 /* Conf layer: running api_key_command: /bin/sh -c COMMAND, bounded in time and output, its first

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src/conf (local.mk): settings from flags, the environment, the config file and its
 # profiles, and api_key_command. Uses core only.
 noinst_LIBRARIES += src/conf/libconf.a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Conf layer: effective settings from flags, environment, the INI config file and defaults, and the
  * API key from AMPLEMARKET_API_KEY, api_key_command or a private config file.
  * Holds the API key in memory only; never prints it, never passes it to a child process. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_SETTINGS_H
 #define AMPLECALL_SETTINGS_H
 /* Conf layer: effective settings: command-line flags, then environment, then the config file's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: parse the API's {"_errors":[...]} envelope and RFC 6901 pointers into field ids.
  * Tolerant by design: the docs disagree on the envelope's exact shape, so only the
  * "_errors" array is required and every member is optional. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_APIERR_H
 #define AMPLECALL_APIERR_H
 /* Core layer: the API's error envelope

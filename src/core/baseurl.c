@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: the normal form of an API base URL, so that "is this the server the call was stored
  * for?" does not depend on how the URL was spelt. Pure string work: it never resolves a name or
  * opens a socket, so "localhost" counts as loopback by name alone. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_BASEURL_H
 #define AMPLECALL_BASEURL_H
 /* Core layer: one spelling per API base URL, so that two spellings of the same server compare

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: capped growable buffer. Owns its storage; refuses appends past the cap instead of
  * growing without bound, so a hostile server cannot make us allocate arbitrarily. */
 #include "config.h"

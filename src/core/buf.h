@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_BUF_H
 #define AMPLECALL_BUF_H
 /* Core layer: A growable byte buffer with a hard size cap; appends past the cap fail. Always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: the call model and its JSON forms: the POST /calls body (typed per the seed schema),
  * the text form kept in the local store, and the API's call object. json_object trees never
  * outlive the functions here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CALL_H
 #define AMPLECALL_CALL_H
 /* Core layer: the call model: what a rep entered, as text per field, plus the API's call object.

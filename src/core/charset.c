@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: UTF-8 inside, the locale's charset outside. Conversion is glibc iconv; a character
  * the terminal lacks goes through //TRANSLIT one code point at a time (first with the locale's
  * own rules, then with C.UTF-8's, which know Latin letters the C locale's do not), then its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CHARSET_H
 #define AMPLECALL_CHARSET_H
 /* Core layer: the terminal's character set, as the locale names it, and text converted to and from

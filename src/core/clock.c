@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: the live call timer. Elapsed time is always derived from the monotonic start so that
  * a slow or skipped tick can never make the timer drift; ticks only say when to repaint.
  * Must not include curses or curl. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CLOCK_H
 #define AMPLECALL_CLOCK_H
 /* Core layer: the live call timer: elapsed time from a CLOCK_MONOTONIC start, never counted ticks.

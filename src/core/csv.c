@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: RFC 4180 CSV reader for `amplecall import`: the whole file in, records out. Strict
  * about quotes so that a broken file is reported with its line rather than misread. */
 #include "config.h"

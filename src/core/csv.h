@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CSV_H
 #define AMPLECALL_CSV_H
 /* Core layer: CSV after RFC 4180: ',' separates fields, '"' quotes a field (a doubled '"' inside

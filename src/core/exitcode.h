@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_EXITCODE_H
 #define AMPLECALL_EXITCODE_H
 /* Core layer: the program's exit codes, one list for every command and the form (sysexits.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: folding and ranking for type-to-filter lists. Folding is libunistring's:
  * compatibility
  * decomposition with full case folding, then every combining mark dropped, so accents and

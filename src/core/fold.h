@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FOLD_H
 #define AMPLECALL_FOLD_H
 /* Core layer: search text folded for matching as people type: case and accents do not matter ("zoe"

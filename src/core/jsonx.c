@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: strict JSON parsing helpers: a depth cap, no trailing garbage, typed look-ups. */
 #include "config.h"
 #include "core/jsonx.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_JSONX_H
 #define AMPLECALL_JSONX_H
 /* Core layer: strict parsing of untrusted JSON text with json-c, and typed member access. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src/core (local.mk): the layer under everything: the call model, validation, the error
 # envelope, JSON and text helpers, CSV, clock, buffers. libc, json-c and libunistring only:
 # built without curl, SQLite, curses or readline flags, so it cannot reach them.

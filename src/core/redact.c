@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: redaction of the API key from text a server sent: every place a response enters
  * (http.c)
  * passes it through here, so what is shown, logged or stored never holds the key, plain or in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_REDACT_H
 #define AMPLECALL_REDACT_H
 /* Core layer: hide one secret (the API key) in text that came from elsewhere (a server's body,

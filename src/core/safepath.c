@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: strictModes for amplecall's own files: the state directory and the config directory,
  * and what is read from them, belong to the user alone. Checks are made on opened descriptors
  * (O_NOFOLLOW, then fstat), never on a path checked first and opened later. It creates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_SAFEPATH_H
 #define AMPLECALL_SAFEPATH_H
 /* Core layer: where amplecall keeps and reads its own files, checked like OpenSSH's StrictModes:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: neutralise untrusted text before it reaches a terminal. Escape sequences are removed
  * whole (so no stray "[31m" is left behind), other controls dropped, bad UTF-8 replaced. Pure,
  * except sanitize_fprintf, which writes the result. */

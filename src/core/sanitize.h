@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_SANITIZE_H
 #define AMPLECALL_SANITIZE_H
 /* Core layer: make untrusted text safe for a terminal: drop C0/C1 controls and whole escape

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: SHA-256 after FIPS 180-4 section 6.2; small and portable, no table-driven tricks.
  * Used to key imported CSV rows, not for anything secret. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_SHA256_H
 #define AMPLECALL_SHA256_H
 /* Core layer: SHA-256 (FIPS 180-4), for stable keys of imported rows. Pure. */

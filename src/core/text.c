@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: terminal widths of UTF-8 text (text.h). libunistring's uc_width() with the
  * "UTF-8" encoding gives the same answer in every locale, which wcwidth() does not (under
  * LANG=C it calls every accented letter unprintable). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TEXT_H
 #define AMPLECALL_TEXT_H
 /* Core layer: how much room UTF-8 text takes in a terminal, and cutting and wrapping it to

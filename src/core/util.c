@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: allocation wrappers that treat out-of-memory as fatal, die(), and small string
  * helpers. Owns nothing global but the die hook. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_UTIL_H
 #define AMPLECALL_UTIL_H
 /* Core layer: allocation that cannot fail (out of memory is fatal), die(), small string helpers. */

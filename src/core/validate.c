@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core layer: client-side checks of a call, shared by `amplecall log`, the form and the import.
  * Pure: messages only, no I/O. The server stays the authority; these catch typos early. */
 #include "config.h"

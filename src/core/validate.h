@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_VALIDATE_H
 #define AMPLECALL_VALIDATE_H
 /* Core layer: client-side checks of a call before any request. Pure: no I/O, no curses, no curl. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Net layer: Amplemarket endpoints over http.c. Turns HTTP outcomes into api_result (with the
  * parsed _errors envelope and a readable message), follows _links.next across pages with loop and
  * page caps, and parses list bodies tolerantly. Never touches the screen. */

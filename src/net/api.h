@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_API_H
 #define AMPLECALL_API_H
 /* Net layer: Amplemarket endpoints on top of http.c: POST /calls, GET /calls/dispositions, GET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Net layer: baresip's ctrl_tcp client (see baresip.h). One call is followed at a time (the
  * first one seen; events of others are ignored until it closes), since the form holds one
  * call. A call whose link drops is reported closed: baresip took it down with it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_BARESIP_H
 #define AMPLECALL_BARESIP_H
 /* Net layer: a client of baresip's ctrl_tcp module: netstring-framed JSON over TCP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Net layer: settings -> http_client -> api. Keeps the "no key" message and the timeouts in one
  * place. */
 #include "config.h"

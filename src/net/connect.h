@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CONNECT_H
 #define AMPLECALL_CONNECT_H
 /* Net layer: from effective settings to a ready API client: the one place that checks a key is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Net layer: the form's control socket (see ctlsock.h). Why so strict: whoever can write to
  * it fills the rep's form, so the directory is checked like the state directory (the user's,
  * 0700, no link), the socket is made 0600 under a umask that never lets it exist wider, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CTLSOCK_H
 #define AMPLECALL_CTLSOCK_H
 /* Net layer: the form's control socket, $XDG_RUNTIME_DIR/amplecall/control: a Unix stream

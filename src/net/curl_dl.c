@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Net layer: load libcurl at run time. Debian's libcurl brings ~25 shared libraries (OpenSSL,
  * GnuTLS, Kerberos, LDAP, ...) whose loading took about 6 ms of a 14 ms start, all before main():
  * linked normally, the form could not paint until they were in. Loaded here, on the first

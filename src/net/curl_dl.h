@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_CURL_DL_H
 #define AMPLECALL_CURL_DL_H
 /* Net layer: libcurl, loaded with dlopen on first use instead of linked (see curl_dl.c for why).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Net layer: libcurl glue. One CURLM per client, so consecutive requests share a keep-alive
  * connection.
  * Each struct http_req owns its easy handle, header list, request body and capped response

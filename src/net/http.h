@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_HTTP_H
 #define AMPLECALL_HTTP_H
 /* Net layer: libcurl multi glue: one client (one CURLM, so one keep-alive connection pool) per

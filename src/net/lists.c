@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Net layer: the API's list objects (dispositions, tasks, users, calls): pages parsed
  * defensively (every member optional and typed, items kept as the API sent them), freed,
  * written back as JSON, and the one email match. Declared in api.h. */

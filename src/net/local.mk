@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src/net (local.mk): libcurl glue, the API's endpoints, and loading libcurl at run time.
 # Uses conf and core; no SQLite, curses or readline.
 noinst_LIBRARIES += src/net/libnet.a

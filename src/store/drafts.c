@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: the form's drafts in the store: one row per slot, saved, loaded, moved
  * atomically to another slot (taking over an abandoned draft) and deleted. */
 #include "config.h"

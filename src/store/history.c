@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: how a stored call reads: local and ISO times, its JSON document, the outbox
  * table and the detail block the form's history view shows. Everything
  * stored (the rep's text and the server's answers) is sanitised before it leaves here. */

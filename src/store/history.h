@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_HISTORY_H
 #define AMPLECALL_HISTORY_H
 /* Store layer: presentation of stored calls for `amplecall history` and `amplecall outbox`: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: leases: who is sending a call (process id, its start time, a random token,
  * the host), and whether that process is gone, so two processes never attempt one call. */
 #include "config.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src/store (local.mk): local state in SQLite: the store, the outbox (the send protocol),
 # how stored calls read. Uses net, conf and core; no curses or readline.
 noinst_LIBRARIES += src/store/libstore.a

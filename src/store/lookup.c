@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: what a look-up concludes (found, absent, wait, review) counted in one
  * transaction, resolving a call in review, the server's clock skew, the requeue of a call,
  * and the lists kept for working offline. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: the shared From/To number history (numbers.h): one small text file of
  * "from<TAB>number" lines, oldest first, replaced whole on save. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_NUMBERS_H
 #define AMPLECALL_NUMBERS_H
 /* Store layer: the From and To numbers this machine used, newest last, in one file in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: the outbox engine: write-ahead submit, outcome recording, lookup-before-resend for
  * calls whose earlier attempt may have reached the server, backoff, a client-side rate limit, and
  * blocking and event-loop drivers over the same attempt machinery. The store owns the rows;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_OUTBOX_H
 #define AMPLECALL_OUTBOX_H
 /* Store layer: the outbox engine: every call is written to the store before its first request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: reading the calls table: one call, the list the history and outbox show,
  * the outbox count, whether a remote id is taken, and dropping a call never sent. */
 #include "config.h"

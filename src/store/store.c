@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: the SQLite store: file placement and permissions, schema migrations, drafts and the
  * calls table that is both outbox and history, with leases so two processes never attempt the same
  * call. Values are always bound, never formatted into SQL. It must not do network or UI work,

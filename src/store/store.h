@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_STORE_H
 #define AMPLECALL_STORE_H
 /* Store layer: the local SQLite database: drafts of the form and every call submitted from this

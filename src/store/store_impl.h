@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_STORE_IMPL_H
 #define AMPLECALL_STORE_IMPL_H
 /* Store layer, internal: the handle and the SQL helpers the store's files (store.c,

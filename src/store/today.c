@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: the day's work as the form's status bar counts it: calls sent since a given
  * time (the local midnight), and the newest number this machine called a contact on. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TODAY_H
 #define AMPLECALL_TODAY_H
 /* Store layer: counts for the day's work (the form's status bar: logged today; the outbox

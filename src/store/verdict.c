@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store layer: the send protocol's rules that need no network or store: the backoff, how a
  * server call is matched against ours (every field sent), and the verdict table of
  * doc/outbox.md (what an HTTP outcome means for a call). Declared in outbox.h. */

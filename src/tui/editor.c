@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: the $VISUAL/$EDITOR round trip for a text field: the terminal is handed over
  * like git commit does, and the text read back is capped at EDITOR_MAX_BYTES. */
 #include "config.h"

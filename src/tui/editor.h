@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_EDITOR_H
 #define AMPLECALL_EDITOR_H
 /* TUI layer: edit a field's text in $VISUAL or $EDITOR (vi when neither is set). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: decoding the escape sequences curses left undecoded (escseq.h): CSI (Esc [),
  * SS3 (Esc O), the Linux console's Esc [ [ and X10 mouse reports, by ECMA-48's byte ranges. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_ESCSEQ_H
 #define AMPLECALL_ESCSEQ_H
 /* TUI layer: escape sequences curses did not recognise (the terminal description does not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: the readline text field, the only file including the readline headers. curses reads
  * the tty; keys are translated to the bytes readline expects and fed through a small queue, and the
  * redisplay hook only asks the form to repaint. Readline must never write to the tty, touch

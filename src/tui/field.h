@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FIELD_H
 #define AMPLECALL_FIELD_H
 /* TUI layer: the text field: GNU readline (callback interface) editing the focused form field.

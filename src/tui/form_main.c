@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: `amplecall` with no subcommand: the call form's terminal side. It sets up
  * curses, readline and the loop, keeps one view per screen the app asks for, turns keys into
  * requests for app_handle(), keeps the readline field on the focused text field, and

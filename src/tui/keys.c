@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: key bindings (keys.h). A binding in the config wins; the F-key and Control
  * defaults always work too, for terminals that send neither. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_KEYS_H
 #define AMPLECALL_KEYS_H
 /* TUI layer: what a key is: the config's key.ACTION bindings with their F-key and Control

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # src/tui (local.mk): the terminal: the poll loop, curses set-up, the readline field and one
 # file per view. Uses app and the layers below it.
 noinst_LIBRARIES += src/tui/libtui.a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: the event loop and the signal self-pipe. Signal handlers only write the signal number
  * to the pipe (async-signal-safe); everything else happens in loop_run. Must not draw. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_LOOP_H
 #define AMPLECALL_LOOP_H
 /* TUI layer: the form's single event loop: one curl_multi_poll() waits on libcurl's sockets, the

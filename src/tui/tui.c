@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: ncurses set-up/tear-down, styles and column-aware drawing helpers for the form.
  * Owns the curses SCREEN; must not know about the form's fields or the network. */
 #include "config.h"

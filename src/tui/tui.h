@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TUI_H
 #define AMPLECALL_TUI_H
 /* TUI layer: terminal set-up and tear-down for the form (ncursesw), named styles (colours when the

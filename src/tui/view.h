@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_VIEW_H
 #define AMPLECALL_VIEW_H
 /* TUI layer: what a screen of the form is to the loop (form_main.c): a table of operations,

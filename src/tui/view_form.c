@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: the form screen: title, the ten fields with their error marks and notes, the timer,
  * the message area, the status bar and the key help line; and the keys of the form itself.
  * Draws only sanitised text; the terminal cursor ends in the focused field. */

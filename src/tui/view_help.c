@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: the help screen (F1): every key of the form with its fallback for terminals without
  * function keys. Static text only. */
 #include "config.h"

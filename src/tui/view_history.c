@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: the history panel (F3): the calls stored on this machine, newest first, with time,
  * number, contact, disposition, state and remote id; Enter shows one call's details and the API's
  * response; a rejected call can be reopened in the form. Reads the store only, never the

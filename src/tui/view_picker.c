@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: picker overlay: a filterable list of dispositions, tasks or users loaded in the
  * background.
  * The list model is pure (tested directly); painting only draws sanitised cells. Loading,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_VIEW_PICKER_H
 #define AMPLECALL_VIEW_PICKER_H
 /* TUI layer: the filterable list used to choose a disposition, a task or a user. The list model

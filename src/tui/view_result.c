@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TUI layer: the response panel after the API accepted a call: what was created (id, start date,
  * contact, disposition, duration), all sanitised, and the offer of a fresh call. */
 #include "config.h"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The layers of src/ point down only (doc/architecture.md):
 #   main -> cli, tui -> app -> store -> net -> conf -> core
 # For every source file: each "layer/x.h" it includes is its own layer or one below; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The outbox fault campaign: "no call lost, none logged twice", counted on the server.
  *
  * For each fault class, CAMPAIGN_RUNS (default 20) randomised runs. Each run has a fresh fake

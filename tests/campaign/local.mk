@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/campaign (local.mk): the outbox fault campaign. The real binary against a hostile fake
 # API, many randomised runs per fault class, every call counted on the server (see campaign.c).
 check_PROGRAMS += tests/campaign/campaign

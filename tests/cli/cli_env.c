@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers to run the real binary with a pinned environment (see cli_env.h). */
 #undef _XOPEN_SOURCE /* the build sets 600 */
 #define _XOPEN_SOURCE 700

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TEST_CLI_ENV_H
 #define AMPLECALL_TEST_CLI_ENV_H
 /* Running the real amplecall binary in a pinned environment against the fake server. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/cli (local.mk): `amplecall log` end to end against the fake API server.
 CLI_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/fake \
 	-I$(top_srcdir)/tests/unit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The API as documented, through the real binary against the fake on 127.0.0.1: a user is
  * taken by email only when the email is equal (a server that filters ?email= loosely cannot
  * make us pick another rep); list loads wait out 429s and resume from their page; a next

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Any locale, through the real binary against the fake: in LANG=C the output is ASCII with
  * names transliterated (José -> Jose, Łukasz -> Lukasz, CJK -> ?) and the columns still line
  * up; in en_US.ISO-8859-1 (made with localedef for the test, skipped with the reason when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The listing, account, config and import commands end to end: the real binary against the
  * fake API on 127.0.0.1, in text and --json, with profiles, config errors and resumed imports.
  * Checks exit codes, output, and the requests the server received. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `amplecall log` end to end: the real binary against the fake API on 127.0.0.1. Checks exit
  * codes, output, and what the server actually received. */
 #include "config.h"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The bash completion script (contrib/amplecall.bash, generated from contrib/completion.spec): commands, options, profile names from
 # the config file. bash-completion's helpers are replaced by minimal stand-ins so the test
 # runs without the bash-completion package. TAP output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Line mode (`amplecall log --prompt`, and `amplecall` on TERM=dumb) driven through a real pty
  * against the fake API: prompts in form order, Tab completion of disposition and task names,
  * the review, the number history, and cancelling. */

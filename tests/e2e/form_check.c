@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Screen assertions shared by the form's pty tests (see form_check.h). */
 #include "config.h"
 #include "form_check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TEST_FORM_CHECK_H
 #define AMPLECALL_TEST_FORM_CHECK_H
 /* Screen assertions shared by the form's pty tests: every wait is bounded by WAIT_MS and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/e2e (local.mk): the pty + libvterm terminal driver (tests/e2e/pty.h) and its self-test.
 # Other e2e fragments link $(E2E_LDADD) and add $(E2E_CFLAGS) to their programs' CFLAGS.
 # check_LIBRARIES is declared in Makefile.am.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* End-to-end terminal driver: a child on a real pty, its output fed to libvterm (which stands
  * in for xterm and answers its queries), screen and raw-byte inspection, bounded waits.
  * Test-only code: it never touches the program under test except through the pty, signals

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_E2E_PTY_H
 #define AMPLECALL_E2E_PTY_H
 /* End-to-end terminal driver: runs a program on a real pty and reads its screen through

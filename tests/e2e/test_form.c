@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* End-to-end tests of the call form: the real amplecall binary on a pty, its screen read
  * through libvterm, against the fake Amplemarket API on 127.0.0.1. Every wait is bounded;
  * a failing check dumps the screen (never the raw bytes, argv or environment). */

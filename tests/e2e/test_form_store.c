@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* End-to-end tests of the form with its local store: drafts that survive SIGKILL (a running
  * timer included), the resume / discard prompt, sessions that keep to their own drafts, the
  * outbox behind the form's submit (background retry, lookup after a lost response) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* End-to-end tests of the form's key rules (issue 16): Esc never quits, the quit prompt keeps
  * the draft by default, a too-small terminal takes only quit, escape sequences the terminal
  * description does not know are swallowed whole, F4 edits the transcription from any field,

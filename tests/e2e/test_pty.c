@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Self-test of the e2e terminal driver: real children on a real pty (sh, stty, dd, od), read
  * back through libvterm. Every wait is bounded; a failing check dumps the screen. */
 #include "config.h"

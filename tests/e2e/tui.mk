@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The call form driven on a real pty (libvterm) against the fake API.
 check_PROGRAMS += tests/e2e/test_form
 TESTS += tests/e2e/test_form

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FAKE_H
 #define AMPLECALL_FAKE_H
 /* Internal interfaces between the modules of the fake Amplemarket server (fakeapi):

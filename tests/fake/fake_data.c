@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Seeded data and the API endpoints of the fake Amplemarket server: users, dispositions,
  * tasks, and the calls logged through POST /calls. Answers already-authenticated requests
  * only; auth, faults and the network live in fakeapi.c. */

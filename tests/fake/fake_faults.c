@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fault queue of the fake API: what to do instead of (or on top of) a normal answer, matched
  * per request by path prefix and method, used up after `times` requests. Owns no network I/O;
  * fakeapi.c applies the fault it takes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FAKE_IDS_H
 #define AMPLECALL_FAKE_IDS_H
 /* Fixed ids of the fake API's seeded data, shared by the server and the tests.

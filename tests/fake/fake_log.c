@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Request log of the fake API: one JSON object per request, kept in memory (for
  * GET /_fake/requests) and appended to a JSON-lines file flushed per request. The API key is
  * redacted from every line before it is stored anywhere. */

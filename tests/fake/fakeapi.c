@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fakeapi: a fake Amplemarket API on 127.0.0.1 for tests and `make demo`. Owns the HTTP side:
  * options, libmicrohttpd glue, bearer auth, fault application, control endpoints (/_fake/...)
  * and the request log entries. Data and endpoints are in fake_data.c. Never logs the key. */

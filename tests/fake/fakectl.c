@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test-side control of the fake API: process start/stop and the /_fake/ control requests
  * (plain libcurl, no API key). Owns the child process and its temp log file. */
 #include "config.h"

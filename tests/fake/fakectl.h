@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FAKECTL_H
 #define AMPLECALL_FAKECTL_H
 /* Test-side control of the fake Amplemarket API (tests/fake/fakeapi): start it on a free

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/fake (local.mk): the fake Amplemarket API server, its test-side control library and
 # the tests that prove the server behaves.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* run_capture(): run a command with a time bound, feed its stdin, capture stdout/stderr.
  * The child gets its own process group so a timeout kills everything it started. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Proves the fake Amplemarket API behaves as the tests of amplecall assume: auth, POST /calls
  * validation and 201 shape, pagination and filters, every fault kind, the request log and
  * connection ids; and that fakectl/run_capture work. Talks to the server over 127.0.0.1. */

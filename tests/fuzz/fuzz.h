@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_FUZZ_H
 #define AMPLECALL_FUZZ_H
 /* Shared by the libFuzzer targets: the entry point's prototype and a check that aborts (so

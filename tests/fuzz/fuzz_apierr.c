@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz the error envelope parser and the RFC 6901 pointer decoder with server-controlled
  * bytes. Properties: no crash or leak; every parsed error yields a message and a field id in
  * range; a pointer that parses re-encodes to exactly the input (the encoding is unique). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz the call object parser (the 201 body of POST /calls) and the draft/outbox text form.
  * Properties: no crash or leak; a parsed call has an id and numbers in range; a failure
  * explains itself and leaves the record empty; the stored text form round-trips. */

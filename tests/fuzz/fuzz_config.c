@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz the config file parser (INI with [profile NAME] sections) and the key-binding specs.
  * Properties: no crash or leak; success exactly when no error text; every kept entry has a
  * lower-case key of [a-z0-9_.-], a value, a line number in order and a known section; a key

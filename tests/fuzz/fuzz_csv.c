@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz the CSV reader used by `amplecall import`. Properties: no crash or leak; failure
  * explains itself with a line and leaves the table empty; records start on increasing lines
  * and hold NUL-terminated fields; writing the table back with every field quoted and reading

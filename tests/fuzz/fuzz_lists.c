@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz the list page parsers (tasks, dispositions, users, calls) with a server's body.
  * Properties: no crash or leak; a parsed page keeps only items with an id; a next link is
  * NULL or non-empty; a failure leaves an explanation and no next link; pages append. */

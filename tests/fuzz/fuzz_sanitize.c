@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz the display sanitiser with arbitrary bytes. Properties: the output is valid UTF-8 with
  * no ESC, no C0 control (but '\n' and '\t' when asked to keep them), no DEL, no C1 control
  * (U+0080..U+009F) and no bidi override; sanitising twice changes nothing; text_cols is

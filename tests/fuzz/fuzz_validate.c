@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz the validators and the request body builder. The input is split at NUL bytes into the
  * fields of a call (from, to, duration, ...). Properties: validate_call agrees with
  * validate_field; a call that passes validation always serialises, and its JSON has exactly

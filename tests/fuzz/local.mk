@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/fuzz (local.mk): libFuzzer targets (issue 8).
 # `make fuzz` builds every target with clang -fsanitize=fuzzer,address,undefined straight from
 # the pure sources (see run.sh; the configured compiler is not used) and runs each for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Replays a fuzz target's seed corpus (and any crash files saved next to it) through the
  * target, one TAP line per input, so `make check` keeps every target building and every
  * corpus input passing, with the configured compiler and sanitizers. Built once per target

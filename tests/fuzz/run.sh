@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Build the libFuzzer targets with clang (-fsanitize=fuzzer,address,undefined) straight from
 # the pure sources, independent of the configured compiler, and run each one for
 # $FUZZ_SECONDS (default 60) on a copy of its seed corpus. Prints the executions per target;

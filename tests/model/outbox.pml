@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tests/model/outbox.pml: the send protocol of doc/outbox.md as a Promela model, checked
  * exhaustively by spin (tests/model/run.sh, under `make check`).
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The send protocol's model (tests/model/outbox.pml) checked exhaustively with spin: the model
 # as doc/outbox.md has it must verify with no error, and every broken variant must give a
 # counterexample, which proves the checker can fail. TAP output, one line per check; all

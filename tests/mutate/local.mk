@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/mutate (local.mk): mutation testing (issue 19; doc/testing.md).
 # `make mutate` runs the runner over every file of src/ (MUTATE_FLAGS, e.g. "--per-file 40
 # src/core/sanitize.c", narrows or widens it); `make mutate-ci` runs the fixed CI sample and

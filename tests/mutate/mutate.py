@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Mutation runner for amplecall's C sources (no mutation tool for C is in Debian's archive).
 # One small change at a time (a flipped comparison, a dropped condition, a widened cap, a
 # deleted statement, a changed return value) is made in a scratch copy of the source tree,

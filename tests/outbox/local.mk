@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/outbox (local.mk): nothing lost, nothing duplicated (issue 5). The real binary against
 # the fake API: failure modes, concurrent flushes and the SIGKILL crash test.
 check_PROGRAMS += tests/outbox/test_outbox_cli

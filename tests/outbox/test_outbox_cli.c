@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Nothing lost, nothing duplicated: the real `amplecall log`, `outbox` and `history` binaries
  * against the fake API on 127.0.0.1 with the server down, slow, failing, rate limiting and
  * losing responses; two flushes at once; and the crash test, which SIGKILLs `amplecall log`

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/phone (local.mk): the softphone drives the form. test_ctl: `amplecall ctl` against
 # the form on a pty (no softphone). test_baresip: two real baresip instances calling each
 # other inside a private network namespace the test makes (unshare -n, a tun address

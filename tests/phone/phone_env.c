@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test helpers for the softphone tests (see phone_env.h). */
 #include "config.h"
 #include "phone_env.h"

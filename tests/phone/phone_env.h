@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TEST_PHONE_ENV_H
 #define AMPLECALL_TEST_PHONE_ENV_H
 /* Shared by the softphone tests: one environment (fresh HOME, a private XDG_RUNTIME_DIR,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* baresip drives the form: two real baresip softphones (Debian baresip-core) call each other
  * inside a private network namespace this test makes for itself (unshare(CLONE_NEWNET): its
  * own loopback and a tun device holding 198.51.100.1, because baresip wants a non-loopback

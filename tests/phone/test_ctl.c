@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `amplecall ctl` drives the form through its control socket, without any softphone: the
  * real binary on a pty (tests/e2e harness) against the fake API, ctl run beside it in the
  * same environment. Also: no form (exit 69, a queued draft the next form offers), unsent

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/security (local.mk): fault matrix, TLS, secrets, terminal safety, valgrind (issue 8).
 # They run the real binary and the fake API, which `make check` builds first (all-am).
 SECURITY_TESTS = \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The recording test proxy (see proxy.h). One thread polls the listening socket and every
  * open connection; a tunnel pairs a client socket with one to the target. */
 #include "config.h"

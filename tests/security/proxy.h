@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TEST_PROXY_H
 #define AMPLECALL_TEST_PROXY_H
 /* A small HTTP proxy on 127.0.0.1 for the tests: it records every byte it receives, from

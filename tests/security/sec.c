@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the security tests (see sec.h). */
 #define _GNU_SOURCE
 #include "config.h"

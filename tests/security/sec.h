@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef AMPLECALL_TEST_SEC_H
 #define AMPLECALL_TEST_SEC_H
 /* Helpers shared by the security tests: terminal-inertness checks, a closed port, bounded

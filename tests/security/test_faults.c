@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fault matrix: the real `amplecall log` against the fake API with each fault injected, and
  * the list loaders through the API layer. Each case checks the exit code, what the user is
  * told, what reached the server, and that nothing is lost or duplicated: a call that failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* api_key_command is bounded, seen from the real program: `amplecall log` with the key only
  * from the command. A command past api_key_command_timeout, or past the default 10 s, stops
  * amplecall with exit 78 in about that time; one that floods stdout is cut at 4 KiB; one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The key never travels in clear through a proxy. A recording proxy on 127.0.0.1 is set in
  * every variable libcurl (or a careless fork of it) could read: http_proxy, HTTP_PROXY,
  * all_proxy, ALL_PROXY, https_proxy, HTTPS_PROXY, with NO_PROXY unset, empty or naming

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The key is redacted from everything the server sends. The fake's echo_key fault sends the
  * bearer key back in every _errors item's title and detail, in an "_echo" member (plain,
  * percent-encoded, base64 of "Bearer KEY" and of KEY) and in four response headers, on 401,

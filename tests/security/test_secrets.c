@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Secrets: run amplecall through its success and failure paths with a known API key, then
  * search for the key everywhere it must never be: stdout and stderr, the request the server
  * saw outside the Authorization header, argv (/proc/PID/cmdline of a run paused on a slow

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* StrictModes on a shared machine, with a real second user (useradd here, userdel after):
  * a state directory that user made, holding a valid outbox with a call waiting, is refused
  * (exit 78, one line naming the path and the chown that fixes it) by every command that would

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Terminal safety: the fake API's --hostile mode puts a window-title OSC, colour and cursor
  * CSIs, a screen clear, an OSC 52 clipboard write, a C1 CSI, a bare CR and invalid UTF-8 into
  * a contact name, a disposition name and error details. Every command that shows them, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TLS: an HTTPS server on 127.0.0.1 (libmicrohttpd + GnuTLS) with a self-signed certificate
  * made at test time by the openssl CLI. amplecall must refuse it by default (exit 75, a
  * certificate message, the request never reaches the server), accept it when its CA file is

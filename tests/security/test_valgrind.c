@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* valgrind memcheck over the real binary: `amplecall log` against the fake API for success,
  * rejection, timeout, garbage and a 5xx kept in the outbox, then `outbox list/flush` and
  * `history`. Each run must end with its normal exit code, no invalid access and no definite

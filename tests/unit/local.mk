@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/unit (local.mk): cmocka unit tests (TAP), one folder per layer of src/, each test
 # named after the module it covers. They link the layers' libraries; none needs a terminal.
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/tests/unit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests: SKIP is not a pass.  Under CI (CI or AMPLECALL_NO_SKIP set, as .ci/run does) a test
  * that cannot run its real part (a missing tool, no TLS, no locale, not root) fails with the
  * reason instead of reporting SKIP; elsewhere it still skips, saying why. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A private temp directory per test and its removal; for tests that put real files (a
  * database, the spool) on disk. Include after defining _XOPEN_SOURCE 700 (nftw). */
 #ifndef AMPLECALL_TEST_TMPTREE_H

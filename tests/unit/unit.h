@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared includes for cmocka unit tests. */
 #ifndef AMPLECALL_TEST_UNIT_H
 #define AMPLECALL_TEST_UNIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The form's controller (src/app) without a terminal: requests go in through app_handle(),
  * the real store (a temp state directory) and the fake API on 127.0.0.1 answer, and the
  * state that a view would paint is checked. */

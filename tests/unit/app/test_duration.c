@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* duration.c: call lengths as a rep types them (95, 1:35, 1:02:03) and the forms refused. */
 #include "config.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* flow.c, worklist.c and calltable.c: the rules that spare a rep keys, the next task in due
  * order, and the stored-calls table, on an app with no terminal, network or store. */
 #include "config.h"

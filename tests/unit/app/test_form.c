@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* form.c: the form model (values, focus, picks, error marks, unsent state), no terminal. */
 #include "config.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* phone.c: the softphone's call state machine, driven by events and a fake clock; no form,
  * no terminal, no network. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Pure helpers of the command-line commands: CSV reader, SHA-256, name resolution matching,
  * the table printer and --since parsing. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* keycmd.c: api_key_command bounded. The first line is the key; a command past its timeout
  * is killed with everything it started; a background child holding stdout open does not
  * hold us; stdout past 4 KiB is refused; a failure quotes the command's stderr sanitised, cut

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* settings.c: config file parsing, profile precedence, errors with file:line, permission
  * refusal, api_key_command. Each test gets a fresh temp HOME and a clean environment. */
 #include "config.h"

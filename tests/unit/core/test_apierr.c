@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* apierr.c: the _errors envelope and RFC 6901 pointers. */
 #include "config.h"
 #include "unit.h"

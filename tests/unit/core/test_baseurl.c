@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* baseurl.c: every spelling of one server has one normal form. */
 #include "config.h"
 #include "unit.h"

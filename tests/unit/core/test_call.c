@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* call.c: field table, the POST /calls body and the call object parser. */
 #include "config.h"
 #include "unit.h"

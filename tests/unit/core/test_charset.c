@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The terminal's charset (core/charset.c) in three locales: C.UTF-8 (copies), C (ASCII,
  * transliterated) and en_US.ISO-8859-1 (generated with localedef into a temp dir; skipped
  * with the reason when that is impossible). Checks bytes, and that widths measured on

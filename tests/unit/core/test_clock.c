@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* clock.c: the live call timer, driven by an injected clock (no sleeps). */
 #include "config.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Folding and ranking for the pickers' filter (core/fold.c): case and accents never decide a
  * match, names that start with the filter come first, then word prefixes, then the rest. */
 #include "config.h"

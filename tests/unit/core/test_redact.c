@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* redact.c: the key, plain, percent-encoded, JSON-escaped and inside base64 at every
  * alignment and in both alphabets, becomes "[REDACTED]"; other text is left alone, byte for
  * byte (NULs included). The base64 here is an encoder of the test's own. */

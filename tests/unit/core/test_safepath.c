@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* safepath.c: the state directory's place, 0700 creation, and the StrictModes checks on
  * directories and files (owner, group/other write, links, FIFOs), each refusal naming the
  * path and its fix. Each test gets a fresh temp dir as HOME. The other-owner cases chown to

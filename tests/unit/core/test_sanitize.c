@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sanitize.c: hostile text reaches the terminal inert. */
 #include "config.h"
 #include "unit.h"

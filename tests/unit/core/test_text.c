@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* core/text.c: widths, cuts and wraps, the same in every locale. */
 #include "config.h"
 #include "unit.h"

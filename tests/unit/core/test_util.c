@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* util.c and buf.c: string helpers and the capped buffer. */
 #include "config.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* validate.c: every field's rule, named by field. */
 #include "config.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* List loads of net/api.c against the real fake API on 127.0.0.1, driven the way the form
  * drives them (http_client_poll + http_client_perform in a loop): a 429 is waited out without
  * blocking the loop and the load resumes from its page; a wait can be cancelled; partial

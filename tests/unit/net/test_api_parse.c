@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* api.c page parsers: tolerant of unknown keys and odd items, strict about the envelope. */
 #include "config.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* baresip.c: the ctrl_tcp client against a stand-in server on 127.0.0.1 (a listening socket
  * the test writes frames to): call events, malformed and oversized frames dropping the link,
  * reconnecting, the peer URI's number. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* http.c against a scripted HTTP server on 127.0.0.1 in a thread: outcome classification,
  * headers, keep-alive reuse, Retry-After, size cap, drops and timeouts. */
 #define _GNU_SOURCE

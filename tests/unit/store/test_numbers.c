@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of store/numbers.c: the From/To history shared by the form and line mode, its
  * file, and the migration of the two files it replaces. */
 #include "config.h"

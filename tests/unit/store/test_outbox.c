@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The outbox engine: pure helpers (backoff, matching) and the engine itself against the fake
  * API on 127.0.0.1 (a separate process), with a real store file: write-ahead submit, pending
  * after temporary failures, lookup before resend, rejection, the background tick, the rate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SQLite store on real files in a temp dir: placement and permissions, migrations,
  * drafts, write-ahead rows, leases across connections and processes, stale-lease reaping,
  * outcomes recorded atomically. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* verdict.c and lease.c: the send protocol's rules that need no network: the verdict table
  * (what an HTTP outcome means for a call), the backoff, the match of a server call against
  * ours, the ISO time reader, and lease liveness. Each test names the rule it protects. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* escseq.c: escape sequences curses left undecoded are read to their end and named or
  * swallowed, whatever TERM said. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The terminal-free parts of the form: column-aware cutting and wrapping (tui.c), field
  * widths and readline editing through the callback interface (field.c), the picker's list
  * model (view_picker.c). No terminal is opened. */
