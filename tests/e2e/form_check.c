@@ -171,3 +171,29 @@ void type(struct term *t, const char *text)
 {
     assert_true(term_send(t, text));
 }
+
+char **form_env(const char *base_url, const char *const *own, const char *const *more)
+{
+    /* nothing from the developer's own environment reaches the form */
+    static const char *const unset[] = {"XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                                        "NO_COLOR",       "VISUAL",          "EDITOR",
+                                        "AMPLECALL_PROFILE", "AMPLECALL_TIMEOUT"};
+    const char *extra[64];
+    size_t n = 0;
+    char *url = xasprintf("AMPLECALL_BASE_URL=%s", base_url);
+    char **env;
+
+    extra[n++] = url;
+    extra[n++] = "AMPLEMARKET_API_KEY=" FAKE_API_KEY;
+    extra[n++] = "AMPLECALL_USER=" FAKE_USER_ID;
+    for (size_t i = 0; i < sizeof(unset) / sizeof(*unset); i++)
+        extra[n++] = unset[i];
+    for (size_t i = 0; own && own[i] && n < 63; i++)
+        extra[n++] = own[i];
+    for (size_t i = 0; more && more[i] && n < 63; i++)
+        extra[n++] = more[i];
+    extra[n] = NULL;
+    env = term_env(extra);
+    free(url);
+    return env;
+}

@@ -11,6 +11,10 @@
 #define LABEL_COL 18 /* first column of a field's value */
 
 long long now_ms(void);
+/* owned (term_env_free): the environment of a form run against the fake API at base_url:
+ * its key and user, nothing from the developer's own environment (XDG dirs, editors,
+ * profile, timeout), then own and more (either may be NULL; a later entry wins). */
+char **form_env(const char *base_url, const char *const *own, const char *const *more);
 /* owned: $AMPLECALL_TEST_BUILDDIR/src/amplecall */
 char *amplecall_path(void);
 /* Fail the test (after dumping the screen) unless ok. */

@@ -55,30 +55,11 @@ static struct ctx *start_sized(const char *const *fake_args, const char *const *
                                int cols)
 {
     struct ctx *c = xcalloc(1, sizeof(*c));
-    const char *extra[32];
-    size_t n = 0;
-    char *url, *bin = amplecall_path();
+    char *bin = amplecall_path();
 
     c->fake = fake_start(fake_args);
     assert_non_null(c->fake);
-    url = xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(c->fake));
-    extra[n++] = url;
-    extra[n++] = "AMPLEMARKET_API_KEY=" FAKE_API_KEY;
-    extra[n++] = "AMPLECALL_USER=" FAKE_USER_ID;
-    /* nothing from the developer's own environment */
-    extra[n++] = "XDG_STATE_HOME";
-    extra[n++] = "XDG_CONFIG_HOME";
-    extra[n++] = "XDG_DATA_HOME";
-    extra[n++] = "NO_COLOR";
-    extra[n++] = "VISUAL";
-    extra[n++] = "EDITOR";
-    extra[n++] = "AMPLECALL_PROFILE";
-    extra[n++] = "AMPLECALL_TIMEOUT";
-    for (size_t i = 0; env_extra && env_extra[i] && n < 31; i++)
-        extra[n++] = env_extra[i];
-    extra[n] = NULL;
-    c->env = term_env(extra);
-    free(url);
+    c->env = form_env(fake_base_url(c->fake), NULL, env_extra);
     c->t = term_spawn((const char *const[]){bin, NULL}, (const char *const *)c->env, rows, cols);
     free(bin);
     assert_non_null(c->t);

@@ -56,35 +56,18 @@ static struct term *spawn(struct ctx *c)
 static struct ctx *start(const char *const *fake_args, const char *const *env_extra)
 {
     struct ctx *c = xcalloc(1, sizeof(*c));
-    const char *extra[32];
     char tmpl[] = "/tmp/amplecall-state-XXXXXX";
-    size_t n = 0;
-    char *url, *xdg;
+    char *xdg;
 
     c->fake = fake_start(fake_args);
     assert_non_null(c->fake);
     assert_non_null(mkdtemp(tmpl));
     c->state_dir = xstrdup(tmpl);
-    url = xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(c->fake));
     xdg = xasprintf("XDG_STATE_HOME=%s", c->state_dir);
-    extra[n++] = url;
-    extra[n++] = xdg;
-    extra[n++] = "AMPLEMARKET_API_KEY=" FAKE_API_KEY;
-    extra[n++] = "AMPLECALL_USER=" FAKE_USER_ID;
-    extra[n++] = "XDG_CONFIG_HOME";
-    extra[n++] = "XDG_DATA_HOME";
-    extra[n++] = "NO_COLOR";
-    extra[n++] = "VISUAL";
-    extra[n++] = "EDITOR";
-    extra[n++] = "AMPLECALL_PROFILE";
-    extra[n++] = "AMPLECALL_TIMEOUT";
-    extra[n++] = "AMPLECALL_OUTBOX_RATE";
-    extra[n++] = "AMPLECALL_OUTBOX_SETTLE_MS";
-    for (size_t i = 0; env_extra && env_extra[i] && n < 31; i++)
-        extra[n++] = env_extra[i];
-    extra[n] = NULL;
-    c->env = term_env(extra);
-    free(url);
+    c->env = form_env(fake_base_url(c->fake),
+                      (const char *const[]){xdg, "AMPLECALL_OUTBOX_RATE",
+                                            "AMPLECALL_OUTBOX_SETTLE_MS", NULL},
+                      env_extra);
     free(xdg);
     c->t = spawn(c);
     return c;

@@ -22,9 +22,7 @@ struct phone_env *phone_env_new(const char *config_text)
 {
     struct phone_env *e = xcalloc(1, sizeof(*e));
     char run[] = "/tmp/amplecall-phone-run-XXXXXX";
-    const char *extra[32];
-    char *url, *run_env, *conf_env = NULL;
-    size_t n = 0;
+    char *run_env, *conf_env = NULL;
 
     e->fake = fake_start(NULL);
     assert_non_null(e->fake);
@@ -39,27 +37,11 @@ struct phone_env *phone_env_new(const char *config_text)
         e->config = xstrdup(path);
         conf_env = xasprintf("AMPLECALL_CONFIG=%s", path);
     }
-    url = xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(e->fake));
     run_env = xasprintf("XDG_RUNTIME_DIR=%s", e->run_dir);
-    extra[n++] = url;
-    extra[n++] = "AMPLEMARKET_API_KEY=" FAKE_API_KEY;
-    extra[n++] = "AMPLECALL_USER=" FAKE_USER_ID;
-    extra[n++] = run_env;
-    extra[n++] = "XDG_STATE_HOME";
-    extra[n++] = "XDG_CONFIG_HOME";
-    extra[n++] = "XDG_DATA_HOME";
-    extra[n++] = "NO_COLOR";
-    extra[n++] = "VISUAL";
-    extra[n++] = "EDITOR";
-    extra[n++] = "AMPLECALL_PROFILE";
-    extra[n++] = "AMPLECALL_TIMEOUT";
-    if (conf_env)
-        extra[n++] = conf_env;
-    else
-        extra[n++] = "AMPLECALL_CONFIG";
-    extra[n] = NULL;
-    e->env = term_env(extra);
-    free(url);
+    e->env = form_env(fake_base_url(e->fake),
+                      (const char *const[]){run_env, conf_env ? conf_env : "AMPLECALL_CONFIG",
+                                            NULL},
+                      NULL);
     free(run_env);
     free(conf_env);
     return e;
