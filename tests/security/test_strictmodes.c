@@ -216,7 +216,7 @@ static int apply_fixes(const char *const *args)
  * under home/scratch; returns its path (owned). */
 static char *outbox_with_a_waiting_call(void)
 {
-    char *scratch = path_in("scratch");
+    char *scratch = path_in("scratch"), *state;
     struct cli_run r;
 
     assert_int_equal(mkdir(scratch, 0700), 0);
@@ -226,7 +226,9 @@ static char *outbox_with_a_waiting_call(void)
         fail_msg("setting up the outbox: exit %d: %s", r.status, r.err);
     cli_run_done(&r);
     assert_true(fake_reset(fk));
-    return xasprintf("%s/state/amplecall", scratch);
+    state = xasprintf("%s/state/amplecall", scratch);
+    free(scratch);
+    return state;
 }
 
 /* inotify on each file of dir: any open or read shows. */
