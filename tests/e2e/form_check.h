@@ -9,6 +9,21 @@
 
 #define WAIT_MS 5000
 #define LABEL_COL 18 /* first column of a field's value */
+#define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
+
+/* The form's fields, top to bottom (their order on the screen). */
+enum {
+    F_FROM,
+    F_TO,
+    F_DURATION,
+    F_ANSWERED,
+    F_HUMAN,
+    F_DISPOSITION,
+    F_TASK,
+    F_USER,
+    F_TRANSCRIPTION,
+    F_RECORDING
+};
 
 long long now_ms(void);
 /* owned (term_env_free): the environment of a form run against the fake API at base_url:

@@ -29,10 +29,6 @@
 #include "store/store.h"
 #include "core/util.h"
 
-#define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
-
-enum { F_FROM, F_TO, F_DURATION, F_ANSWERED, F_HUMAN, F_DISPOSITION, F_TASK, F_USER };
-
 struct ctx {
     struct fake *fake;
     char *state_dir; /* XDG_STATE_HOME, a fresh temp dir */

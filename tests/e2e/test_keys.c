@@ -24,21 +24,6 @@
 #include "pty.h"
 #include "core/util.h"
 
-#define ROW_OF(n) (2 + (n)) /* screen row of field n when nothing is marked */
-
-enum {
-    F_FROM,
-    F_TO,
-    F_DURATION,
-    F_ANSWERED,
-    F_HUMAN,
-    F_DISPOSITION,
-    F_TASK,
-    F_USER,
-    F_TRANSCRIPTION,
-    F_RECORDING
-};
-
 struct ctx {
     struct fake *fake;
     char **env; /* its HOME holds the store: a second spawn sees the first one's drafts */
