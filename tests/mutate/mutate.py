@@ -17,7 +17,9 @@ import hashlib
 import os
 import random
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -307,7 +309,7 @@ def prepare_from_build(scratch, log):
     open(os.path.join(scratch, ".mutate-ready"), "w").close()
 
 
-def prepare(scratch, log):
+def prepare(scratch, log, sanitize=False):
     stamp = os.path.join(scratch, ".mutate-ready")
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                            cwd=SRCDIR, stdout=subprocess.PIPE, check=True).stdout.decode().split("\0")
@@ -325,8 +327,8 @@ def prepare(scratch, log):
         os.utime(dst)
     if not os.path.exists(stamp):
         log("mutate: configuring the scratch tree %s (once)" % scratch)
-        rc, out = run(["sh", "-c", "autoreconf -fi >/dev/null 2>&1 && ./configure --quiet"],
-                      scratch, 1800)
+        rc, out = run(["sh", "-c", "autoreconf -fi >/dev/null 2>&1 && ./configure --quiet" +
+                       (" --enable-sanitizers" if sanitize else "")], scratch, 1800)
         if rc != 0:
             sys.exit("mutate: configure failed in %s:\n%s" % (scratch, out[-3000:]))
         open(stamp, "w").close()
@@ -340,17 +342,67 @@ def test_env(scratch):
     env = dict(os.environ)
     env.update(AMPLECALL_TEST_BUILDDIR=scratch, AMPLECALL_TEST_SRCDIR=scratch,
                CMOCKA_MESSAGE_OUTPUT="TAP")
+    if os.path.exists(os.path.join(scratch, ".mutate-sanitized")):
+        # as tests/sanitize-check.sh: a leak, an overflow or undefined behaviour fails the test,
+        # so a deleted free() or a widened copy is killed as CI's sanitizer build would kill it
+        env.update(ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1",
+                   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+                   LSAN_OPTIONS="suppressions=%s:print_suppressions=0"
+                   % os.path.join(scratch, "tests", "lsan.supp"),
+                   AMPLECALL_NO_VALGRIND="1")
     return env
+
+
+def run_until_failure(cmd, cwd, timeout, env):
+    """Run one test program; "ok", "failed" or "timeout".  It is stopped (its whole process
+    group: the fake API it started too) at its first "not ok" line, since one failed case is
+    enough to kill a mutant and the e2e programs take many seconds to finish."""
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         env=env, start_new_session=True)
+    deadline = time.time() + timeout
+    verdict = None
+    buf = b""
+    os.set_blocking(p.stdout.fileno(), False)
+    while verdict is None:
+        left = deadline - time.time()
+        if left <= 0:
+            verdict = "timeout"
+            break
+        r, _, _ = select.select([p.stdout], [], [], min(left, 0.5))
+        if r:
+            chunk = p.stdout.read(65536) or b""
+            buf = (buf + chunk)[-65536:]
+            if re.search(rb"(^|\n)(not ok|Bail out!)", buf):
+                verdict = "failed"
+                break
+            if not chunk and p.poll() is not None:
+                break
+        elif p.poll() is not None:
+            break
+    if verdict is None:
+        p.wait()
+        rest = p.stdout.read() or b""
+        buf += rest
+        bad = p.returncode != 0 or re.search(rb"(^|\n)(not ok|Bail out!)", buf)
+        verdict = "failed" if bad else "ok"
+    else:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    p.stdout.close()
+    return verdict
 
 
 def run_tests(scratch, progs, limits):
     """None when every program passes; else the first that failed (and how)."""
     env = test_env(scratch)
     for p in progs:
-        rc, out = run([os.path.join(scratch, p)], scratch, limits.get(p, 60), env)
-        if rc == "timeout":
+        v = run_until_failure([os.path.join(scratch, p)], scratch, limits.get(p, 60), env)
+        if v == "timeout":
             return "%s (timeout)" % p
-        if rc != 0 or re.search(r"^not ok", out, re.M):
+        if v != "ok":
             return p
     return None
 
@@ -387,6 +439,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=1, help="make -j for the first, whole build")
     ap.add_argument("--from-build", action="store_true",
                     help="copy the configured, built source tree (objects too) as the scratch tree")
+    ap.add_argument("--sanitize", action="store_true",
+                    help="configure the scratch tree with --enable-sanitizers (ASan, LSan, UBSan) "
+                         "and run the tests with leaks fatal, as CI's sanitizer build does")
     ap.add_argument("--ci", action="store_true",
                     help="the CI sample: %d mutants of each guarded module and %d of the rest of "
                          "src/, seed %d, %d s, no re-run of survivors" % (CI_PER_GUARDED, CI_OTHERS,
@@ -434,10 +489,18 @@ def main():
     extra = read_map()
     os.makedirs(args.scratch, exist_ok=True)
     scratch = os.path.abspath(args.scratch)
+    if args.from_build and args.sanitize:
+        sys.exit("mutate: --from-build copies a plain build; --sanitize configures its own")
     if args.from_build:
         prepare_from_build(scratch, log)
     else:
-        prepare(scratch, log)
+        prepare(scratch, log, args.sanitize)
+    sanitized = os.path.join(scratch, ".mutate-sanitized")
+    if args.sanitize and not os.path.exists(sanitized):
+        if subprocess.run(["grep", "-q", "fsanitize=address", os.path.join(scratch, "Makefile")]).returncode:
+            sys.exit("mutate: %s was configured without sanitizers: remove it or pick another "
+                     "--scratch" % scratch)
+        open(sanitized, "w").close()
     cover = {f: covering_programs(f, progs, extra) for f in files}
     allprogs = sorted({p for ps in cover.values() for p in ps})
     escalate = sorted(p for p in progs if p.startswith(ESCALATE_DIRS))
