@@ -334,21 +334,26 @@ def prepare(scratch, log, sanitize=False):
         open(stamp, "w").close()
 
 
-def build(scratch, progs, timeout):
-    return run(["make", "-j1", "-s"] + progs, scratch, timeout)
+def build(bld, progs, timeout):
+    return run(["make", "-j1", "-s"] + progs, bld, timeout)
 
 
-def test_env(scratch):
+def is_sanitized(bld):
+    mk = os.path.join(bld, "Makefile")
+    return os.path.exists(mk) and "-fsanitize=address" in open(mk, errors="replace").read()
+
+
+def test_env(src, bld):
     env = dict(os.environ)
-    env.update(AMPLECALL_TEST_BUILDDIR=scratch, AMPLECALL_TEST_SRCDIR=scratch,
+    env.update(AMPLECALL_TEST_BUILDDIR=bld, AMPLECALL_TEST_SRCDIR=src,
                CMOCKA_MESSAGE_OUTPUT="TAP")
-    if os.path.exists(os.path.join(scratch, ".mutate-sanitized")):
+    if is_sanitized(bld):
         # as tests/sanitize-check.sh: a leak, an overflow or undefined behaviour fails the test,
         # so a deleted free() or a widened copy is killed as CI's sanitizer build would kill it
         env.update(ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1",
                    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
                    LSAN_OPTIONS="suppressions=%s:print_suppressions=0"
-                   % os.path.join(scratch, "tests", "lsan.supp"),
+                   % os.path.join(src, "tests", "lsan.supp"),
                    AMPLECALL_NO_VALGRIND="1")
     return env
 
@@ -395,11 +400,11 @@ def run_until_failure(cmd, cwd, timeout, env):
     return verdict
 
 
-def run_tests(scratch, progs, limits):
+def run_tests(src, bld, progs, limits):
     """None when every program passes; else the first that failed (and how)."""
-    env = test_env(scratch)
+    env = test_env(src, bld)
     for p in progs:
-        v = run_until_failure([os.path.join(scratch, p)], scratch, limits.get(p, 60), env)
+        v = run_until_failure([os.path.join(bld, p)], bld, limits.get(p, 60), env)
         if v == "timeout":
             return "%s (timeout)" % p
         if v != "ok":
@@ -442,6 +447,9 @@ def main():
     ap.add_argument("--sanitize", action="store_true",
                     help="configure the scratch tree with --enable-sanitizers (ASan, LSan, UBSan) "
                          "and run the tests with leaks fatal, as CI's sanitizer build does")
+    ap.add_argument("--in-place", metavar="BUILDDIR",
+                    help="mutate this source tree itself (a throwaway clone: CI's sanitizer "
+                         "clone) and build and test in BUILDDIR, its configured VPATH build")
     ap.add_argument("--ci", action="store_true",
                     help="the CI sample: %d mutants of each guarded module and %d of the rest of "
                          "src/, seed %d, %d s, no re-run of survivors" % (CI_PER_GUARDED, CI_OTHERS,
@@ -449,7 +457,8 @@ def main():
     args = ap.parse_args()
     if args.ci:
         args.seed, args.budget, args.no_escalate = CI_SEED, CI_BUDGET, True
-        args.from_build = args.from_build or os.path.exists(os.path.join(SRCDIR, "config.status"))
+        if not args.in_place and not args.sanitize:
+            args.from_build = args.from_build or os.path.exists(os.path.join(SRCDIR, "config.status"))
     start = time.time()
 
     def log(s):
@@ -487,34 +496,45 @@ def main():
 
     progs = test_programs()
     extra = read_map()
-    os.makedirs(args.scratch, exist_ok=True)
-    scratch = os.path.abspath(args.scratch)
-    if args.from_build and args.sanitize:
-        sys.exit("mutate: --from-build copies a plain build; --sanitize configures its own")
-    if args.from_build:
-        prepare_from_build(scratch, log)
+    if args.in_place:
+        # the tree mutated is this one; every mutant is undone in a finally, and a tree left
+        # changed by a killed run is refused rather than measured
+        src, bld = SRCDIR, os.path.abspath(args.in_place)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
+                               cwd=src, stdout=subprocess.PIPE).stdout.decode().strip()
+        if dirty:
+            sys.exit("mutate: --in-place: src/ of %s has changes (a killed run?):\n%s"
+                     % (src, dirty))
+        if not os.path.exists(os.path.join(bld, "config.status")):
+            sys.exit("mutate: --in-place: %s is not a configured build" % bld)
     else:
-        prepare(scratch, log, args.sanitize)
-    sanitized = os.path.join(scratch, ".mutate-sanitized")
-    if args.sanitize and not os.path.exists(sanitized):
-        if subprocess.run(["grep", "-q", "fsanitize=address", os.path.join(scratch, "Makefile")]).returncode:
-            sys.exit("mutate: %s was configured without sanitizers: remove it or pick another "
-                     "--scratch" % scratch)
-        open(sanitized, "w").close()
+        os.makedirs(args.scratch, exist_ok=True)
+        src = bld = os.path.abspath(args.scratch)
+        if args.from_build and args.sanitize:
+            sys.exit("mutate: --from-build copies a plain build; --sanitize configures its own")
+        if args.from_build:
+            prepare_from_build(src, log)
+        else:
+            prepare(src, log, args.sanitize)
+    if args.sanitize and not is_sanitized(bld):
+        sys.exit("mutate: %s was configured without sanitizers: remove it or pick another "
+                 "--scratch" % bld)
+    log("mutate: %s build in %s" % ("sanitizer (ASan, LSan, UBSan)" if is_sanitized(bld)
+                                    else "plain", bld))
     cover = {f: covering_programs(f, progs, extra) for f in files}
     allprogs = sorted({p for ps in cover.values() for p in ps})
     escalate = sorted(p for p in progs if p.startswith(ESCALATE_DIRS))
     log("mutate: building the scratch tree")
     rc, out = run(["make", "-j%d" % args.jobs, "-s", "all"] +
-                  (escalate if not args.no_escalate else allprogs), scratch, 3600)
+                  (escalate if not args.no_escalate else allprogs), bld, 3600)
     if rc != 0:
         sys.exit("mutate: the unmutated tree does not build:\n" + out[-3000:])
     # Baseline: each program passes unmutated; its time sets its limit (3x + 10 s).
     limits = {}
-    env = test_env(scratch)
+    env = test_env(src, bld)
     for p in (escalate if not args.no_escalate else allprogs):
         t0 = time.time()
-        rc, out = run([os.path.join(scratch, p)], scratch, 300, env)
+        rc, out = run([os.path.join(bld, p)], bld, 300, env)
         if rc != 0:
             log("mutate: %s fails unmutated (rc %s); not used" % (p, rc))
             continue
@@ -533,7 +553,7 @@ def main():
         done += 1
         st = stats.setdefault(m.file, {"mutants": 0, "killed": 0, "survived": 0,
                                        "equivalent": 0, "stillborn": 0})
-        full = os.path.join(scratch, m.file)
+        full = os.path.join(src, m.file)
         with open(full, encoding="utf-8", errors="surrogateescape") as fh:
             lines = fh.read().splitlines(keepends=True)
         orig = "".join(lines)
@@ -546,19 +566,19 @@ def main():
             need = cover[m.file] or ["all"]
             if any(not p.startswith("tests/unit/") for p in need):
                 need = need + ["src/amplecall", "tests/fake/fakeapi"]  # the programs they run
-            rc, out = build(scratch, need, 600)
+            rc, out = build(bld, need, 600)
             if rc != 0:
                 m.status = "stillborn"  # does not compile: not a mutant of the program
             elif not cover[m.file]:
                 m.status = "survived"
                 m.why = "no test program covers this file"
             else:
-                failed = run_tests(scratch, cover[m.file], limits)
+                failed = run_tests(src, bld, cover[m.file], limits)
                 if failed is None and not args.no_escalate and \
                         (not args.budget or time.time() - start < args.budget):
                     rest = [p for p in escalate if p in limits and p not in cover[m.file]]
-                    if build(scratch, rest, 600)[0] == 0:
-                        failed = run_tests(scratch, rest, limits)
+                    if build(bld, rest, 600)[0] == 0:
+                        failed = run_tests(src, bld, rest, limits)
                 m.status = "killed" if failed else "survived"
                 m.why = failed or ""
         finally:
