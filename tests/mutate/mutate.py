@@ -415,7 +415,9 @@ def run_tests(src, bld, progs, limits):
 # --------------------------------------------------------------------------------------------
 
 def read_equivalent():
-    eq = {}
+    """{key: reason} for single mutants, and [(file glob, line regex, mutation glob, reason)]
+    for reviewed classes (the hash field written /regex/, matched on the original line)."""
+    eq, classes = {}, []
     p = os.path.join(HERE, "equivalent.txt")
     for line in open(p, encoding="utf-8"):
         if not line.strip() or line.startswith("#"):
@@ -424,8 +426,23 @@ def read_equivalent():
         if len(parts) < 4 or not parts[3].strip():
             sys.exit("mutate: %s: an entry needs file, line hash, mutation and a reason:\n%s"
                      % (p, line))
-        eq["\t".join(parts[:3])] = parts[3]
-    return eq
+        if parts[1].startswith("/") and parts[1].endswith("/") and len(parts[1]) > 2:
+            classes.append((parts[0], re.compile(parts[1][1:-1]), parts[2], parts[3]))
+        else:
+            eq["\t".join(parts[:3])] = parts[3]
+    return eq, classes
+
+
+def equivalent_reason(m, eq, classes):
+    """Why m is a reviewed equivalent mutant, or None.  Only a survivor is ever asked: a
+    listed mutant that a test kills is reported, never counted as equivalent."""
+    if m.key in eq:
+        return eq[m.key]
+    for fglob, rx, dglob, why in classes:
+        if fnmatch.fnmatch(m.file, fglob) and fnmatch.fnmatch(m.desc, dglob) and \
+                rx.search(m.old.strip()):
+            return why
+    return None
 
 
 def main():
@@ -487,7 +504,7 @@ def main():
         mutants.extend(ms)
     if args.total and len(mutants) > args.total:
         mutants = sorted(rng.sample(mutants, args.total), key=lambda m: (m.file, m.line, m.desc))
-    equivalent = read_equivalent()
+    equivalent, eq_classes = read_equivalent()
     if args.list:
         for m in mutants:
             print("%s:%d: %s %s\n    %s" % (m.file, m.line, m.op, m.desc, m.new.strip()))
@@ -585,9 +602,10 @@ def main():
             with open(full, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(orig)
             os.utime(full)
-        if m.status == "survived" and m.key in equivalent:
+        eq_why = equivalent_reason(m, equivalent, eq_classes) if m.status != "stillborn" else None
+        if m.status == "survived" and eq_why:
             m.status = "equivalent"
-            m.why = equivalent[m.key]
+            m.why = eq_why
         if m.status == "killed" and m.key in equivalent:
             log("mutate: %s:%d %s is listed as equivalent but %s kills it: fix the list"
                 % (m.file, m.line, m.desc, m.why))
