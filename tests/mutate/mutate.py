@@ -452,7 +452,8 @@ def main():
     ap.add_argument("--per-file", type=int, default=0, help="sample at most N mutants per file")
     ap.add_argument("--total", type=int, default=0, help="sample at most N mutants in all")
     ap.add_argument("--budget", type=float, default=0, help="stop after SECONDS (0: none)")
-    ap.add_argument("--scratch", default=os.environ.get("MUTATE_SCRATCH", "/tmp/amplecall-mutate"))
+    ap.add_argument("--scratch", default=os.environ.get("MUTATE_SCRATCH"),
+                    help="the scratch tree (default /tmp/amplecall-mutate, -asan with --sanitize)")
     ap.add_argument("--target", type=float, default=80.0)
     ap.add_argument("--guarded-target", type=float, default=90.0)
     ap.add_argument("--no-escalate", action="store_true")
@@ -472,6 +473,8 @@ def main():
                          "src/, seed %d, %d s, no re-run of survivors" % (CI_PER_GUARDED, CI_OTHERS,
                                                                       CI_SEED, CI_BUDGET))
     args = ap.parse_args()
+    if not args.scratch:
+        args.scratch = "/tmp/amplecall-mutate" + ("-asan" if args.sanitize else "")
     if args.ci:
         args.seed, args.budget, args.no_escalate = CI_SEED, CI_BUDGET, True
         if not args.in_place and not args.sanitize:

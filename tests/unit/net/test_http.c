@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/redact.h"
 #include "net/http.h"
 
 /* ---- scripted server ---- */
@@ -187,6 +189,7 @@ struct got {
     long retry_after;
     bool is_body_sent;
     char body[256];
+    char error[256];
 };
 
 static void on_done(struct http_response *r, void *ud)
@@ -198,6 +201,7 @@ static void on_done(struct http_response *r, void *ud)
     g->retry_after = r->retry_after;
     g->is_body_sent = r->is_body_sent;
     snprintf(g->body, sizeof(g->body), "%s", r->body);
+    snprintf(g->error, sizeof(g->error), "%s", r->error ? r->error : "");
 }
 
 static struct got request(struct http_client *c, const char *method, const char *target,
@@ -409,6 +413,92 @@ static void http__refused_connection_sends_nothing(void **state)
     g = request(c, "POST", "/calls", "{}");
     assert_int_equal(g.outcome, HTTP_OUT_CONNECT);
     assert_false(g.is_body_sent);
+    /* libcurl's own detail (its error buffer), not only the code's generic text */
+    assert_non_null(strstr(g.error, "127.0.0.1"));
+    http_client_free(c);
+}
+
+/* Rule: a header line of 256 bytes or more is not read (a hostile server cannot make us keep
+ * or parse a huge value); one of 255 still is. */
+static void http__a_header_line_of_256_bytes_or_more_is_ignored(void **state)
+{
+    char r255[512], r256[512];
+    const char *r[] = {r255, r256, NULL};
+    struct http_client *c = client(5000);
+    struct got g;
+    /* "Retry-After: 7" + pad + "\r\n": pad so the whole line is 255 or 256 bytes */
+    int base = (int)strlen("Retry-After: 7\r\n");
+
+    snprintf(r255, sizeof(r255),
+             "HTTP/1.1 429 Too Many\r\nRetry-After: 7%*s\r\nContent-Length: 0\r\n\r\n",
+             255 - base, "");
+    snprintf(r256, sizeof(r256),
+             "HTTP/1.1 429 Too Many\r\nRetry-After: 7%*s\r\nContent-Length: 0\r\n\r\n",
+             256 - base, "");
+    script(r);
+    g = request(c, "GET", "/x", NULL);
+    assert_int_equal(g.retry_after, 7);
+    g = request(c, "GET", "/x", NULL);
+    assert_int_equal(g.retry_after, -1);
+    http_client_free(c);
+}
+
+/* Rule: the key is redacted from the body where the server's bytes enter, whatever the
+ * status, so no caller can show or store it. */
+static void http__the_key_in_a_response_body_is_redacted(void **state)
+{
+    static const char *r[] = {
+        "HTTP/1.1 401 Unauthorized\r\nContent-Length: 31\r\n\r\n{\"bad\":\"Bearer unit-test-key\"}\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\nxunit-test-keyx", NULL};
+    struct http_client *c = client(5000);
+    struct got g;
+
+    script(r);
+    g = request(c, "GET", "/x", NULL);
+    assert_null(strstr(g.body, "unit-test-key"));
+    assert_non_null(strstr(g.body, "Bearer " REDACT_MARK));
+    g = request(c, "GET", "/x", NULL);
+    assert_string_equal(g.body, "x" REDACT_MARK "x");
+    http_client_free(c);
+}
+
+/* Rule: plain http (loopback only) never goes through a proxy, whatever the environment
+ * says: the key would cross it in clear text. The proxy named here does not listen. */
+static void http__plain_http_ignores_every_proxy_variable(void **state)
+{
+    static const char *r[] = {OK_JSON, OK_JSON, OK_JSON, NULL};
+    static const char *vars[] = {"http_proxy", "ALL_PROXY", "all_proxy"};
+    struct http_client *c;
+    struct got g;
+
+    script(r);
+    for (int i = 0; i < 3; i++) {
+        setenv(vars[i], "http://127.0.0.1:9", 1);
+        c = client(5000);
+        g = request(c, "GET", "/x", NULL);
+        assert_int_equal(g.outcome, HTTP_OUT_OK);
+        assert_int_equal(g.status, 200);
+        http_client_free(c);
+        unsetenv(vars[i]);
+    }
+}
+
+static long long mono_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Rule: with nothing delayed, poll sleeps its whole timeout instead of spinning (the form's
+ * loop relies on it). A lower bound only: poll may not return early without an event. */
+static void http_client_poll__sleeps_its_timeout_when_nothing_is_due(void **state)
+{
+    struct http_client *c = client(5000);
+    long long t0 = mono_now_ms();
+
+    http_client_poll(c, NULL, 0, 300);
+    assert_true(mono_now_ms() - t0 >= 250);
     http_client_free(c);
 }
 
@@ -622,6 +712,10 @@ int main(void)
         cmocka_unit_test(http__silent_server_times_out),
         cmocka_unit_test(http__refused_connection_sends_nothing),
         cmocka_unit_test(http__never_follows_a_link_to_another_host),
+        cmocka_unit_test(http__a_header_line_of_256_bytes_or_more_is_ignored),
+        cmocka_unit_test(http__the_key_in_a_response_body_is_redacted),
+        cmocka_unit_test(http__plain_http_ignores_every_proxy_variable),
+        cmocka_unit_test(http_client_poll__sleeps_its_timeout_when_nothing_is_due),
         cmocka_unit_test(http__cancel_runs_the_callback_once),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
