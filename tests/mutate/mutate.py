@@ -358,58 +358,67 @@ def test_env(src, bld):
     return env
 
 
-def run_until_failure(cmd, cwd, timeout, env):
-    """Run one test program; "ok", "failed" or "timeout".  It is stopped (its whole process
-    group: the fake API it started too) at its first "not ok" line, since one failed case is
-    enough to kill a mutant and the e2e programs take many seconds to finish."""
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         env=env, start_new_session=True)
-    deadline = time.time() + timeout
-    verdict = None
-    buf = b""
-    os.set_blocking(p.stdout.fileno(), False)
-    while verdict is None:
-        left = deadline - time.time()
-        if left <= 0:
-            verdict = "timeout"
-            break
-        r, _, _ = select.select([p.stdout], [], [], min(left, 0.5))
-        if r:
-            chunk = p.stdout.read(65536) or b""
-            buf = (buf + chunk)[-65536:]
-            if re.search(rb"(^|\n)(not ok|Bail out!)", buf):
-                verdict = "failed"
-                break
-            if not chunk and p.poll() is not None:
-                break
-        elif p.poll() is not None:
-            break
-    if verdict is None:
-        p.wait()
-        rest = p.stdout.read() or b""
-        buf += rest
-        bad = p.returncode != 0 or re.search(rb"(^|\n)(not ok|Bail out!)", buf)
-        verdict = "failed" if bad else "ok"
-    else:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        p.wait()
-    p.stdout.close()
-    return verdict
+FAIL_RE = re.compile(rb"(^|\n)(not ok|Bail out!)")
 
 
-def run_tests(src, bld, progs, limits):
-    """None when every program passes; else the first that failed (and how)."""
+class Running:
+    """One test program running for a mutant, in its own process group (so the fake API or
+    the program it started dies with it)."""
+
+    def __init__(self, prog, bld, timeout, env):
+        self.prog = prog
+        self.p = subprocess.Popen([os.path.join(bld, prog)], cwd=bld, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        os.set_blocking(self.p.stdout.fileno(), False)
+        self.deadline = time.time() + timeout
+        self.tail = b""
+
+    def read(self):
+        """None while it runs; else "ok", "failed" or "timeout"."""
+        chunk = self.p.stdout.read(65536)
+        if chunk:
+            self.tail = (self.tail + chunk)[-65536:]
+            if FAIL_RE.search(self.tail):
+                return "failed"  # one failed case is enough: no need to wait for the rest
+        if chunk is None or chunk:
+            return "timeout" if time.time() > self.deadline else None
+        self.p.wait()  # end of output: the program has ended or is about to
+        return "failed" if self.p.returncode != 0 or FAIL_RE.search(self.tail) else "ok"
+
+    def stop(self):
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.p.wait()
+        self.p.stdout.close()
+
+
+def run_tests(src, bld, progs, limits, jobs=2):
+    """None when every program passes; else the first that failed (and how).  Up to jobs
+    programs run at once (as make -j2 check runs them); all stop at the first failure."""
     env = test_env(src, bld)
-    for p in progs:
-        v = run_until_failure([os.path.join(bld, p)], bld, limits.get(p, 60), env)
-        if v == "timeout":
-            return "%s (timeout)" % p
-        if v != "ok":
-            return p
-    return None
+    queue, running, result = list(progs), [], None
+    try:
+        while (queue or running) and result is None:
+            while queue and len(running) < jobs:
+                p = queue.pop(0)
+                running.append(Running(p, bld, limits.get(p, 60), env))
+            select.select([r.p.stdout for r in running], [], [], 0.5)
+            for r in list(running):
+                v = r.read()
+                if v is None:
+                    continue
+                running.remove(r)
+                r.stop()
+                if v != "ok":
+                    result = r.prog + (" (timeout)" if v == "timeout" else "")
+                    break
+    finally:
+        for r in running:
+            r.stop()
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,6 +469,8 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the mutants, build nothing")
     ap.add_argument("--survivors", help="write the survivors' keys here")
     ap.add_argument("--jobs", type=int, default=1, help="make -j for the first, whole build")
+    ap.add_argument("--test-jobs", type=int, default=2,
+                    help="test programs run at once for a mutant (default 2, as make -j2 check)")
     ap.add_argument("--from-build", action="store_true",
                     help="copy the configured, built source tree (objects too) as the scratch tree")
     ap.add_argument("--sanitize", action="store_true",
@@ -593,12 +604,12 @@ def main():
                 m.status = "survived"
                 m.why = "no test program covers this file"
             else:
-                failed = run_tests(src, bld, cover[m.file], limits)
+                failed = run_tests(src, bld, cover[m.file], limits, args.test_jobs)
                 if failed is None and not args.no_escalate and \
                         (not args.budget or time.time() - start < args.budget):
                     rest = [p for p in escalate if p in limits and p not in cover[m.file]]
                     if build(bld, rest, 600)[0] == 0:
-                        failed = run_tests(src, bld, rest, limits)
+                        failed = run_tests(src, bld, rest, limits, args.test_jobs)
                 m.status = "killed" if failed else "survived"
                 m.why = failed or ""
         finally:
