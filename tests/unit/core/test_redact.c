@@ -162,6 +162,85 @@ static void redact__short_secret_is_hidden_without_chance_encodings(void **state
     redact_free(r);
 }
 
+/* A key whose base64 holds 62s and 63s, so the two alphabets differ at every alignment */
+#define B64_KEY "sk>>>???~~~zz-7f3a"
+
+/* Rule: base64 of the key is hidden in the standard and the URL alphabet, at each of the
+ * three alignments, and exactly the characters that depend on the key alone go. */
+static void redact__hides_both_base64_alphabets_where_they_differ(void **state)
+{
+    static const char *const cases[][2] = {
+        {"c2s+Pj4/Pz9+fn56ei03ZjNhIHRhaWw=", "[REDACTED]IHRhaWw="},
+        {"c2s-Pj4_Pz9-fn56ei03ZjNhIHRhaWw=", "[REDACTED]IHRhaWw="},
+        {"QnNrPj4+Pz8/fn5+enotN2YzYSB0YWls", "Qn[REDACTED]SB0YWls"},
+        {"QnNrPj4-Pz8_fn5-enotN2YzYSB0YWls", "Qn[REDACTED]SB0YWls"},
+        {"QmVzaz4+Pj8/P35+fnp6LTdmM2EgdGFpbA==", "QmV[REDACTED]EgdGFpbA=="},
+        {"QmVzaz4-Pj8_P35-fnp6LTdmM2EgdGFpbA==", "QmV[REDACTED]EgdGFpbA=="},
+    };
+    struct redact *r = redact_new(B64_KEY);
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out = clean(r, cases[i][0]);
+        assert_string_equal(out, cases[i][1]);
+        free(out);
+    }
+    /* the key, %3E and %3e forms (its JSON escape is the key itself), 3 x 2 base64 cores */
+    assert_int_equal(redact_needle_count(r), 9);
+    redact_free(r);
+}
+
+/* Rule: the percent forms keep exactly RFC 3986's unreserved characters, so the edges of
+ * each range (A Z a z 0 9 and - . _ ~) stay as they are inside an encoded key. */
+static void redact__percent_form_keeps_the_unreserved_edges(void **state)
+{
+    struct redact *r = redact_new("AZaz09-._~>@[`{");
+    char *out;
+
+    out = clean(r, "q=AZaz09-._~%3E%40%5B%60%7B&");
+    assert_string_equal(out, "q=" REDACT_MARK "&");
+    free(out);
+    out = clean(r, "q=AZaz09-._~%3e%40%5b%60%7b&");
+    assert_string_equal(out, "q=" REDACT_MARK "&");
+    free(out);
+    redact_free(r);
+}
+
+/* Rule: an encoded form shorter than 8 characters is not hunted for (too likely to occur by
+ * chance); one of 8 is. "abcdef" has one base64 core of 8 (offset 0) and two of 7. */
+static void redact__encodings_shorter_than_8_are_not_needles(void **state)
+{
+    struct redact *r = redact_new("abcdef");
+    char *out;
+
+    assert_int_equal(redact_needle_count(r), 2);
+    out = clean(r, "YWJjZGVm|FiY2RlZ|hYmNkZW");
+    assert_string_equal(out, REDACT_MARK "|FiY2RlZ|hYmNkZW");
+    free(out);
+    redact_free(r);
+}
+
+/* Rule: a form equal to one already held is held once, and every occurrence of each form
+ * is replaced, the last one ending the text included. */
+static void redact__each_form_once_and_every_occurrence(void **state)
+{
+    struct redact *r = redact_new(KEY);
+    char *out;
+
+    /* KEY's percent and JSON forms are KEY itself, and its base64 has no 62 or 63, so the
+     * URL alphabet's cores are the standard ones: 1 + 3 */
+    assert_int_equal(redact_needle_count(r), 4);
+    out = clean(r, KEY "-" KEY);
+    assert_string_equal(out, REDACT_MARK "-" REDACT_MARK);
+    free(out);
+    out = clean(r, "x" KEY);
+    assert_string_equal(out, "x" REDACT_MARK);
+    free(out);
+    out = clean(r, KEY);
+    assert_string_equal(out, REDACT_MARK);
+    free(out);
+    redact_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +249,10 @@ int main(void)
         cmocka_unit_test(redact__hides_base64_of_the_key_at_every_alignment_and_alphabet),
         cmocka_unit_test(redact__hides_percent_encoded_and_json_escaped_forms),
         cmocka_unit_test(redact__short_secret_is_hidden_without_chance_encodings),
+        cmocka_unit_test(redact__hides_both_base64_alphabets_where_they_differ),
+        cmocka_unit_test(redact__percent_form_keeps_the_unreserved_edges),
+        cmocka_unit_test(redact__encodings_shorter_than_8_are_not_needles),
+        cmocka_unit_test(redact__each_form_once_and_every_occurrence),
     };
     return RUN_TAP(tests);
 }
