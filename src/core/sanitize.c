@@ -62,10 +62,10 @@ static size_t skip_sequence(const unsigned char *s, size_t n, unsigned char kind
     size_t i = 0;
 
     if (kind == '[') {
-        /* parameters and intermediates, then one final byte 0x40-0x7E */
+        /* parameters (0x30-0x3F) and intermediates (0x20-0x2F), then one final byte
+         * 0x40-0x7E. Taken in any order, as a terminal's parser swallows a malformed
+         * sequence whole (xterm's "CSI ignore" state) rather than showing its tail. */
         while (i < n && s[i] >= 0x20 && s[i] <= 0x3F)
-            i++;
-        while (i < n && s[i] >= 0x20 && s[i] <= 0x2F)
             i++;
         if (i < n && s[i] >= 0x40 && s[i] <= 0x7E)
             i++;

@@ -208,9 +208,17 @@ def file_mutants(path):
     with open(os.path.join(SRCDIR, path), encoding="utf-8", errors="surrogateescape") as f:
         text = f.read()
     mask = code_mask(text)
-    out, pos = [], 0
+    out, pos, seen = [], 0, {}
     for lineno, line in enumerate(text.splitlines(keepends=True), 1):
-        out.extend(line_mutants(path, lineno, line, mask[pos:pos + len(line)]))
+        ms = line_mutants(path, lineno, line, mask[pos:pos + len(line)])
+        h = line_hash(line)
+        seen[h] = seen.get(h, 0) + 1
+        if seen[h] > 1:
+            # the same text on another line of the file is another place in the program: its
+            # key says which occurrence, so an entry for one never covers the other
+            for m in ms:
+                m.key = "%s\t%s~%d\t%s" % (m.file, h, seen[h], m.desc)
+        out.extend(ms)
         pos += len(line)
     return out
 

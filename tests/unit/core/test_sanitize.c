@@ -228,6 +228,51 @@ static void sanitize__display_len_and_fprintf(void **state)
     fclose(f);
 }
 
+/* Rule: a sequence cut off by the end of the text is read no further than the length given,
+ * whatever follows in memory. Each text is copied into a heap block of exactly its length
+ * (no NUL after it), so a read past it is an error under AddressSanitizer; the byte that
+ * would follow in a longer text is one that would continue the sequence. */
+static void sanitize__reads_no_byte_past_the_length_given(void **state)
+{
+    static const char *const cut[] = {
+        "ab\033",       /* a lone ESC */
+        "ab\033(",      /* ESC and an intermediate */
+        "ab\033( ",     /* ... two */
+        "ab\033[1;2",   /* CSI without its final byte */
+        "ab\033]0;t",   /* OSC without its terminator */
+        "ab\033]0;t\033", /* OSC ending in the first half of ESC \ */
+        "ab\033Px\xC2", /* DCS ending in the first half of UTF-8 ST */
+        "ab\xC2\x9B" "1", /* 8-bit CSI, cut */
+        "ab\xE2\x80",   /* a truncated UTF-8 sequence */
+        "ab\xF0\x9F\x98",
+    };
+
+    for (size_t k = 0; k < sizeof(cut) / sizeof(cut[0]); k++) {
+        size_t len = strlen(cut[k]);
+        char *exact = malloc(len);
+        char *out;
+
+        memcpy(exact, cut[k], len);
+        out = sanitize_display(exact, len, 0);
+        /* "ab", then at most replacement characters for a cut UTF-8 sequence */
+        assert_memory_equal(out, "ab", 2);
+        assert_true(strlen(out) == 2 || !strncmp(out + 2, R, 3));
+        free(out);
+        free(exact);
+    }
+}
+
+/* Rule: parameters and intermediates may come in any order before the final byte, and the
+ * whole malformed sequence goes, as a terminal would swallow it. */
+static void sanitize__csi_parameters_and_intermediates_in_any_order(void **state)
+{
+    check("a\033[ 1qb", "ab");    /* intermediate 0x20 before a parameter */
+    check("a\033[1/0@b", "ab");   /* 0x2F between parameters */
+    check("a\033[0?>=<;:9b", "a");   /* each end of 0x30-0x3F, then final b */
+    check("a\033[0?>=<;:9bc", "ac");
+    check("a\033[!\"#$%&'()*+,-./Ac", "ac"); /* every intermediate 0x20-0x2F */
+}
+
 static void text_cols__counts_wide_characters_twice(void **state)
 {
     assert_int_equal(text_cols(NULL), 0);
@@ -256,6 +301,8 @@ int main(void)
         cmocka_unit_test(sanitize__utf8_overlong_and_surrogate_boundaries),
         cmocka_unit_test(sanitize__bidi_ranges_dropped_at_both_boundaries),
         cmocka_unit_test(sanitize__display_len_and_fprintf),
+        cmocka_unit_test(sanitize__reads_no_byte_past_the_length_given),
+        cmocka_unit_test(sanitize__csi_parameters_and_intermediates_in_any_order),
         cmocka_unit_test(text_cols__counts_wide_characters_twice),
     };
     if (!setlocale(LC_ALL, "C.UTF-8"))
