@@ -72,7 +72,8 @@ static size_t skip_sequence(const unsigned char *s, size_t n, unsigned char kind
         return i;
     }
     if (kind == ']' || kind == 'P' || kind == 'X' || kind == '^' || kind == '_') {
-        /* string until BEL, ST (ESC \) or C1 ST (0x9C, also as UTF-8 C2 9C) */
+        /* string until BEL, ST (ESC \) or C1 ST 0x9C, which also ends its UTF-8 form C2 9C
+         * (the C2 is taken as payload) */
         while (i < n) {
             if (s[i] == 0x07)
                 return i + 1;
@@ -80,8 +81,6 @@ static size_t skip_sequence(const unsigned char *s, size_t n, unsigned char kind
                 return i + 2;
             if (s[i] == 0x9C)
                 return i + 1;
-            if (s[i] == 0xC2 && i + 1 < n && s[i + 1] == 0x9C)
-                return i + 2;
             i++;
         }
         return i;
