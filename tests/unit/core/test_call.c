@@ -345,9 +345,43 @@ static void call_record_parse__duration_bounds_and_nulls(void **state)
     call_record_done(&r);
 }
 
+/* Rule: the error out-parameter is optional: every refusal works without one (a caller that
+ * only wants yes or no), and done() takes NULL. */
+static void call_record_parse__refuses_without_an_error_pointer(void **state)
+{
+    static const char *bad[] = {
+        "", "[]", "{}", "{\"id\":5}", "{\"from\":7}", "{\"id\":\"a\",\"answered\":\"yes\"}",
+        "{\"id\":\"a\",\"human\":1}", "{\"id\":\"a\",\"external\":\"no\"}",
+        "{\"id\":\"a\",\"duration\":\"5\"}", "{\"id\":\"a\",\"duration\":-1}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct call_record r;
+        assert_false(call_record_parse(bad[i], strlen(bad[i]), &r, NULL));
+        assert_null(r.id);
+    }
+    call_record_done(NULL);
+}
+
+/* Rule: a call is empty only when every field is blank, the first (From) included. */
+static void call_is_empty__every_field_counts(void **state)
+{
+    for (int f = 0; f < FIELD_COUNT; f++) {
+        struct call c;
+        call_init(&c);
+        assert_true(call_is_empty(&c));
+        call_set(&c, (enum field_id)f, " ");
+        assert_true(call_is_empty(&c));
+        call_set(&c, (enum field_id)f, "x");
+        assert_false(call_is_empty(&c));
+        call_done(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(call_record_parse__refuses_without_an_error_pointer),
+        cmocka_unit_test(call_is_empty__every_field_counts),
         cmocka_unit_test(fields__bounds_required_and_bool),
         cmocka_unit_test(call_parse_bool__every_spelling_and_no_other),
         cmocka_unit_test(call_to_json__duration_cap_and_copy),
