@@ -377,9 +377,28 @@ static void call_is_empty__every_field_counts(void **state)
     }
 }
 
+/* Rule: a list item that is not an object is refused with a reason, not taken as an empty
+ * call. */
+static void call_record_from_json__a_non_object_is_refused_with_a_reason(void **state)
+{
+    json_object *items[] = {json_object_new_array(), json_object_new_string("c"),
+                            json_object_new_int(5)};
+    for (size_t i = 0; i < 3; i++) {
+        struct call_record r;
+        char *err = NULL;
+        assert_false(call_record_from_json(items[i], &r, &err));
+        assert_non_null(err);
+        assert_non_null(strstr(err, "not a JSON object"));
+        assert_null(r.id);
+        free(err);
+        json_object_put(items[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(call_record_from_json__a_non_object_is_refused_with_a_reason),
         cmocka_unit_test(call_record_parse__refuses_without_an_error_pointer),
         cmocka_unit_test(call_is_empty__every_field_counts),
         cmocka_unit_test(fields__bounds_required_and_bool),
