@@ -343,6 +343,7 @@ static void http__caps_the_response_body(void **state)
     g = request(c, "GET", "/tasks", NULL);
     assert_int_equal(g.outcome, HTTP_OUT_TOO_LARGE);
     assert_string_equal(g.body, "");
+    assert_string_equal(g.error, "the response is larger than 8 MiB");
     http_client_free(c);
 }
 
@@ -500,6 +501,24 @@ static void http_client_poll__sleeps_its_timeout_when_nothing_is_due(void **stat
     http_client_poll(c, NULL, 0, 300);
     assert_true(mono_now_ms() - t0 >= 250);
     http_client_free(c);
+}
+
+/* Rule: a query value is percent-encoded byte for byte except RFC 3986's unreserved
+ * characters; a value of nothing but reserved bytes needs its whole 3 bytes each. */
+static void http_escape__every_byte_but_the_unreserved(void **state)
+{
+    static const char *const cases[][2] = {
+        {"AZaz09-._~", "AZaz09-._~"},
+        {" /?#&=+%\"", "%20%2F%3F%23%26%3D%2B%25%22"},
+        {"@[`{\x7F", "%40%5B%60%7B%7F"},
+        {"\xC3\xA9", "%C3%A9"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *e = http_escape(cases[i][0]);
+        assert_string_equal(e, cases[i][1]);
+        free(e);
+    }
 }
 
 static void http__never_follows_a_link_to_another_host(void **state)
@@ -712,6 +731,7 @@ int main(void)
         cmocka_unit_test(http__silent_server_times_out),
         cmocka_unit_test(http__refused_connection_sends_nothing),
         cmocka_unit_test(http__never_follows_a_link_to_another_host),
+        cmocka_unit_test(http_escape__every_byte_but_the_unreserved),
         cmocka_unit_test(http__a_header_line_of_256_bytes_or_more_is_ignored),
         cmocka_unit_test(http__the_key_in_a_response_body_is_redacted),
         cmocka_unit_test(http__plain_http_ignores_every_proxy_variable),
