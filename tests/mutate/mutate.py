@@ -403,6 +403,25 @@ class Running:
         self.p.stdout.close()
 
 
+def reap_strays(bld):
+    """Kill what a stopped test left running from the build tree: a pty test's program runs
+    in a session of its own, out of reach of the group kill, and a mutant may have made it
+    loop for ever."""
+    prefix = os.path.join(bld, "")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            exe = os.readlink("/proc/%s/exe" % pid)
+        except OSError:
+            continue
+        if exe.startswith(prefix):
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def run_tests(src, bld, progs, limits, jobs=2):
     """None when every program passes; else the first that failed (and how).  Up to jobs
     programs run at once (as make -j2 check runs them); all stop at the first failure."""
@@ -426,6 +445,7 @@ def run_tests(src, bld, progs, limits, jobs=2):
     finally:
         for r in running:
             r.stop()
+        reap_strays(bld)
     return result
 
 
