@@ -152,6 +152,7 @@ static int teardown(void **state)
     free(cmd);
     free(fx);
     unsetenv("XDG_STATE_HOME");
+    unsetenv("AMPLECALL_OUTBOX_RATE");
     return 0;
 }
 
@@ -1655,6 +1656,224 @@ static void submit__a_review_of_an_earlier_call_is_announced(void **state)
     free(want);
 }
 
+static void submit__a_call_held_back_by_the_machines_rate_limit_is_queued_once(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = &fx->a;
+    struct store_rows rows;
+
+    make_home(fx);
+    setenv("AMPLECALL_OUTBOX_RATE", "1", 1);
+    start_at(fx, NULL, "600000");
+    pump_until(a, lists_loaded);
+    fill_valid(a);
+    submit_and_wait(a); /* takes the minute's one request */
+    assert_true(a->is_logged);
+    handle(a, REQ_NEW_CALL);
+    fill_valid(a);
+    set(a, FIELD_DURATION, "40");
+    handle(a, REQ_SUBMIT); /* held back at once: the outcome comes before the send returns */
+    assert_false(a->is_sending);
+    read_rows(&rows);
+    assert_int_equal(rows.n, 2);
+    assert_int_equal(rows.v[0].state, STORE_PENDING);
+    assert_int_equal(a->outbox_id, rows.v[0].id);
+    {
+        char *want = xasprintf("Too many requests (HTTP 429). Nothing was logged. It is queued in "
+                               "the outbox as #%lld",
+                               rows.v[0].id);
+        assert_message_has(a, want);
+        free(want);
+    }
+    store_rows_done(&rows);
+    assert_false(app_has_unsaved(a)); /* the outbox holds the values */
+    assert_int_equal(a->outbox_count, 1);
+    handle(a, REQ_SUBMIT);
+    pump_for(a, not_sending, 2000);
+    assert_int_equal(row_count(), 2); /* never a second copy */
+    assert_int_equal(posts(), 1);
+}
+
+static void submit__values_edited_while_sending_are_not_taken_for_the_stored_ones(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = start_app(fx);
+
+    fill_valid(a);
+    fault_post("\"status\":503,\"delay_ms\":300");
+    handle(a, REQ_SUBMIT);
+    set(a, FIELD_DURATION, "96"); /* edited while the request is out */
+    pump_until(a, not_sending);
+    assert_true(a->is_outcome_unknown);
+    assert_true(a->outbox_id != 0);
+    assert_true(app_has_unsaved(a)); /* 96 is nowhere but in the form */
+    handle(a, REQ_SUBMIT);
+    assert_int_equal(a->ask, ASK_SEND_ANOTHER);
+    assert_int_equal(posts(), 1);
+}
+
+static void submit__values_edited_back_after_a_background_send_show_the_logged_call(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = &fx->a;
+    long long id;
+    char *want, *rid;
+
+    make_home(fx);
+    start_at(fx, NULL, "1000");
+    pump_until(a, lists_loaded);
+    fill_valid(a);
+    fault_post("\"store_then_status\":503");
+    submit_and_wait(a);
+    id = a->outbox_id;
+    set(a, FIELD_DURATION, "96");
+    want = xasprintf("Call %lld was logged with the values it had when you sent it; F10 asks "
+                     "before logging the edited values as another call.",
+                     id);
+    {
+        long long end = now_ms() + 8000;
+        while (now_ms() < end && (!a->message || strcmp(a->message, want)))
+            pump_for(a, NULL, 50);
+    }
+    assert_string_equal(a->message, want);
+    set(a, FIELD_DURATION, "95"); /* back to what was sent */
+    handle(a, REQ_SUBMIT);
+    rid = server_call_id(0);
+    assert_true(a->is_logged);
+    assert_int_equal(a->view, VIEW_RESULT);
+    assert_true(a->is_result_found); /* found by the look-up, not created by a POST of ours */
+    assert_string_equal(a->result.id, rid);
+    assert_string_equal(a->logged_id, rid);
+    assert_null(a->message);
+    assert_int_equal(a->outbox_id, 0);
+    assert_int_equal(posts(), 1);
+    free(rid);
+    free(want);
+}
+
+static void submit__a_reason_without_a_full_stop_gets_one(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = start_app(fx);
+
+    fill_valid(a);
+    fault_post("\"status\":408,\"body\":\"{\\\"_errors\\\":[{\\\"code\\\":\\\"timeout\\\","
+               "\\\"title\\\":\\\"Request Timeout\\\",\\\"detail\\\":\\\"took too long\\\"}]}\"");
+    submit_and_wait(a);
+    assert_message_has(a, "Amplemarket did not take the call (HTTP 408): ");
+    assert_message_has(a, "took too long. Nothing was logged.");
+}
+
+static void submit__a_validators_duration_mark_is_kept_when_the_length_parses(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = start_app(fx);
+
+    fill_valid(a);
+    set(a, FIELD_DURATION, "400000000"); /* a number, but over ten years */
+    handle(a, REQ_SUBMIT);
+    assert_string_equal(a->message, "Not sent: 1 field to fix (marked with !).");
+    assert_non_null(a->form.error[FIELD_DURATION]);
+    assert_int_equal(a->form.focus, FIELD_DURATION);
+    assert_int_equal(posts(), 0);
+}
+
+static void submit__reopening_focuses_the_first_marked_field(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = start_app(fx);
+    struct app_req reopen = {.kind = REQ_REOPEN};
+
+    reopen.id = reject_and_start_over(a, ERR_DURATION);
+    assert_int_equal(a->form.focus, FIELD_TO);
+    app_handle(a, &reopen);
+    assert_int_equal(a->form.focus, FIELD_DURATION);
+    assert_non_null(a->form.error[FIELD_DURATION]);
+    assert_null(a->form.error[FIELD_TO]);
+}
+
+static void submit__reopening_from_the_history_while_sending_closes_the_history(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = start_app(fx);
+    struct app_req reopen = {.kind = REQ_REOPEN};
+
+    reopen.id = reject_and_start_over(a, ERR_TO);
+    fill_valid(a);
+    fault_post("\"delay_ms\":400");
+    handle(a, REQ_SUBMIT);
+    handle(a, REQ_HISTORY);
+    pump_for(a, NULL, 50);
+    assert_int_equal(a->view, VIEW_HISTORY);
+    app_handle(a, &reopen);
+    assert_string_equal(a->message, "Wait until this call is sent.");
+    assert_int_equal(a->view, VIEW_FORM);
+    assert_null(a->form.error[FIELD_TO]);
+    pump_until(a, not_sending);
+}
+
+static void submit__an_edit_during_the_send_is_not_saved_early_in_the_next_call(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = start_app(fx);
+    struct store *st;
+    struct store_draft d;
+    char *err = NULL;
+
+    fill_valid(a);
+    fault_post("\"delay_ms\":200");
+    handle(a, REQ_SUBMIT);
+    set(a, FIELD_TRANSCRIPTION, "Spoke about the renewal."); /* a save falls due */
+    pump_until(a, not_sending);
+    assert_true(a->is_logged);
+    assert_false(a->is_draft_dirty);
+    assert_int_equal(a->draft_due_ms, 0);
+    pump_for(a, NULL, 600); /* past when that save was due */
+    handle(a, REQ_NEW_CALL);
+    set(a, FIELD_TO, "+1 646 555 0123");
+    app_tick(a);
+    /* the next call's draft waits its own half second */
+    st = store_open(NULL, &err);
+    assert_non_null(st);
+    store_draft_init(&d);
+    assert_int_equal(store_draft_load(st, a->draft_slot, &d, &err), 0);
+    store_draft_done(&d);
+    store_close(st);
+}
+
+static void submit__a_background_outcome_asks_for_a_repaint(void **state)
+{
+    struct fixture *fx = *state;
+    struct app *a = &fx->a;
+    struct http_client *h;
+    long long end;
+    bool is_timer_only, is_seen = false;
+
+    make_home(fx);
+    start_at(fx, NULL, "1000");
+    pump_until(a, lists_loaded);
+    h = api_http(a->api);
+    fill_valid(a);
+    assert_true(fake_set_faults(fk, "{\"path\":\"/calls\",\"method\":\"POST\",\"times\":2,"
+                                    "\"status\":429}"));
+    submit_and_wait(a);
+    end = now_ms() + 8000;
+    while (now_ms() < end && !is_seen) {
+        struct store_rows rows;
+        app_tick(a);
+        app_take_dirty(a, &is_timer_only);
+        http_client_poll(h, NULL, 0, 20);
+        http_client_perform(h);
+        read_rows(&rows);
+        if (rows.n == 1 && rows.v[0].attempts >= 2 && rows.v[0].state == STORE_PENDING) {
+            is_seen = true;
+            assert_true(app_take_dirty(a, &is_timer_only));
+        }
+        store_rows_done(&rows);
+    }
+    assert_true(is_seen);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1708,6 +1927,15 @@ int main(void)
         T(submit__f10_while_the_outbox_sends_the_call_waits_for_its_outcome),
         T(submit__a_call_the_look_up_cannot_tell_apart_is_kept_for_review),
         T(submit__a_review_of_an_earlier_call_is_announced),
+        T(submit__a_call_held_back_by_the_machines_rate_limit_is_queued_once),
+        T(submit__values_edited_while_sending_are_not_taken_for_the_stored_ones),
+        T(submit__values_edited_back_after_a_background_send_show_the_logged_call),
+        T(submit__a_reason_without_a_full_stop_gets_one),
+        T(submit__a_validators_duration_mark_is_kept_when_the_length_parses),
+        T(submit__reopening_focuses_the_first_marked_field),
+        T(submit__reopening_from_the_history_while_sending_closes_the_history),
+        T(submit__an_edit_during_the_send_is_not_saved_early_in_the_next_call),
+        T(submit__a_background_outcome_asks_for_a_repaint),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
