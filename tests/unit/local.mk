@@ -29,6 +29,7 @@ UNIT_TESTS = \
 	tests/unit/store/test_numbers \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
+	tests/unit/app/test_submit \
 	tests/unit/app/test_phone \
 	tests/unit/app/test_duration \
 	tests/unit/app/test_flow \
@@ -117,6 +118,10 @@ tests_unit_app_test_app_SOURCES = tests/unit/app/test_app.c
 tests_unit_app_test_app_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_app_test_app_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
 tests_unit_app_test_app_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
+tests_unit_app_test_submit_SOURCES = tests/unit/app/test_submit.c
+tests_unit_app_test_submit_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
+tests_unit_app_test_submit_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
+tests_unit_app_test_submit_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
 
 # tui
 tests_unit_tui_test_escseq_SOURCES = tests/unit/tui/test_escseq.c
