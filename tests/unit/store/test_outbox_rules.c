@@ -463,12 +463,26 @@ static void outbox_rules__a_twin_stamped_after_the_window_is_another_call(void *
                      FAKE_TASK_ID_FIRST, FAKE_USER_ID, inside);
     planted = fake_seed_calls(fk, seed);
     assert_non_null(planted);
-    json_object_put(planted);
     free(seed);
     assert_int_equal(outbox_retry(ob, id, &res, &rec, &err), OUTBOX_SENT);
     get_row(id, &r);
     assert_string_equal(r.resolved_by, "lookup");
     assert_int_equal(stored_calls(), 4);
+    /* kept as the server listed it: a call planted with no contact has none */
+    {
+        json_object *kept = json_tokener_parse(r.response), *v = NULL, *pv = NULL;
+        json_object *p0 = json_object_array_get_idx(planted, 0);
+        bool has_contact = json_object_object_get_ex(p0, "contact", &pv) &&
+                           json_object_get_type(pv) == json_type_object;
+        assert_non_null(kept);
+        assert_int_equal(json_object_object_get_ex(kept, "contact", &v), has_contact);
+        assert_true(json_object_object_get_ex(kept, "duration", &v));
+        assert_int_equal(json_object_get_int64(v), 14);
+        assert_string_equal(json_object_get_string(json_object_object_get(kept, "id")),
+                            json_object_get_string(json_object_object_get(p0, "id")));
+        json_object_put(kept);
+        json_object_put(planted);
+    }
     outbox_free(ob);
     store_row_done(&r);
     call_record_done(&rec);
@@ -700,6 +714,96 @@ static void outbox_rules__blocking_retry_waits_only_for_a_call_due_within_max_wa
     assert_true(store_now_ms() - t < 5000);
     outbox_free(ob);
     api_result_done(&res);
+}
+
+/* Rule: a flush or retry waits at least the settle time and a second for a call settling,
+ * whatever max_wait_ms says. */
+static void outbox_rules__max_wait_is_never_under_the_settle_time_and_a_second(void **state)
+{
+    struct outbox_options oo = {.settle_ms = 1, .rate_per_min = 450, .max_wait_ms = 1};
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct api_result res;
+    char *err = NULL;
+    long long id, t;
+
+    api_result_init(&res);
+    id = unknown_row("40", store_now_ms()); /* settles in 1 s, within 1 s + 1 s */
+    t = store_now_ms();
+    assert_int_equal(outbox_retry(ob, id, &res, NULL, &err), OUTBOX_SENT);
+    assert_true(store_now_ms() - t >= 900);
+    outbox_free(ob);
+    api_result_done(&res);
+}
+
+/* Rule: only an answer with a Date header measures the server's clock; a dropped one leaves
+ * the look-up on the wide margin. */
+static void outbox_rules__no_answer_measures_no_clock(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob = outbox_new(st, api, &oo);
+    long long skew = 5, id;
+    char *err = NULL;
+
+    id = pending_row("41", T0);
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"drop\":true,\"times\":1}");
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_UNKNOWN);
+    assert_int_equal(store_clock_skew(st, fake_base_url(fk), &skew, &err), 0);
+    assert_int_equal(skew, 5);
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":408,\"times\":1}");
+    id = pending_row("42", T0);
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_PENDING);
+    assert_int_equal(store_clock_skew(st, fake_base_url(fk), &skew, &err), 1);
+    outbox_free(ob);
+}
+
+/* Rule: the background leaves a server be after an answer that may hide a stored call, until
+ * that call is due; a foreground attempt's failure does not pause the background. */
+static void outbox_rules__the_background_pauses_after_unknown_but_not_after_a_foreground_failure(
+    void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob;
+    struct store_row r;
+    struct call c;
+    char *err = NULL;
+    long long id, other = 0;
+
+    oo.backoff_base_ms = 8000;
+    ob = outbox_new(st, api, &oo);
+    store_row_init(&r);
+    make_call(&c, "43");
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":503,\"times\":1}");
+    n_done = 0;
+    assert_true(outbox_submit_async(ob, &c, NULL, on_done, NULL, &other, &err));
+    {
+        long long deadline = store_now_ms() + 10000; /* no tick: only this attempt runs */
+        while (n_done < 1 && store_now_ms() < deadline) {
+            http_client_poll(api_http(api), NULL, 0, 50);
+            http_client_perform(api_http(api));
+        }
+    }
+    assert_int_equal(last_status, OUTBOX_UNKNOWN);
+    assert_int_equal(outbox_ms_to_next_tick(ob), 0); /* a foreground outcome: look again now */
+    outbox_free(ob);
+    ob = outbox_new(st, api, &oo);
+    id = pending_row("44", T0);
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":503,\"times\":1}");
+    n_done = 0;
+    outbox_set_listener(ob, on_done, NULL);
+    /* the unknown call above settles later; this pending one is due now */
+    outbox_tick(ob);
+    assert_int_equal(outbox_in_flight(ob), 1);
+    RUN_LOOP_UNTIL(ob, n_done == 1);
+    assert_int_equal(last_status, OUTBOX_UNKNOWN);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_UNKNOWN);
+    assert_true(r.next_attempt_at >= T0 + 4000);
+    assert_int_equal(outbox_ms_to_next_tick(ob), r.next_attempt_at - T0);
+    outbox_tick(ob);
+    assert_int_equal(outbox_in_flight(ob), 0);
+    outbox_free(ob);
+    store_row_done(&r);
+    call_done(&c);
 }
 
 /* ---- the rate limit after a look-up, the idle recheck ---- */
@@ -999,6 +1103,9 @@ int main(void)
         T(outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after),
         T(outbox_rules__retry_sends_a_due_call_and_says_busy_not_due_or_error),
         T(outbox_rules__blocking_retry_waits_only_for_a_call_due_within_max_wait),
+        T(outbox_rules__max_wait_is_never_under_the_settle_time_and_a_second),
+        T(outbox_rules__no_answer_measures_no_clock),
+        T(outbox_rules__the_background_pauses_after_unknown_but_not_after_a_foreground_failure),
         T(outbox_rules__not_found_but_no_rate_slot_is_pending_until_one_frees),
         T(outbox_rules__a_submit_over_the_rate_limit_says_when_it_goes),
         T(outbox_rules__the_rate_limit_message_rounds_the_wait_up),
