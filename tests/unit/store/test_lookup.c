@@ -633,6 +633,31 @@ static void lists__refuse_a_missing_list_and_tolerate_no_error_pointer(void **st
     free(json);
 }
 
+/* Rule: a store whose tables went missing reports an error, never "never measured" or
+ * "nothing kept". */
+static void store__a_missing_table_is_an_error_not_an_empty_answer(void **state)
+{
+    char *err = NULL, *json = NULL;
+    long long skew = 0;
+
+    sql("DROP TABLE server_clock; DROP TABLE lists");
+    assert_int_equal(store_clock_skew(s, BASE, &skew, &err), -1);
+    assert_non_null(err);
+    free(err);
+    err = NULL;
+    assert_false(store_clock_note(s, BASE, 1, T0, &err));
+    assert_non_null(err);
+    free(err);
+    err = NULL;
+    assert_int_equal(store_lists_load(s, BASE, NULL, "tasks", &json, NULL, &err), -1);
+    assert_non_null(err);
+    free(err);
+    err = NULL;
+    assert_false(store_lists_save(s, BASE, NULL, "tasks", "[]", T0, &err));
+    assert_non_null(err);
+    free(err);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -658,6 +683,7 @@ int main(void)
         T(count_state__counts_sound_rows_in_that_state_only),
         T(clock__skew_is_kept_per_base_in_normal_form_and_replaced),
         T(lists__refuse_a_missing_list_and_tolerate_no_error_pointer),
+        T(store__a_missing_table_is_an_error_not_an_empty_answer),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

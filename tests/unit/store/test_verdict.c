@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -424,6 +426,30 @@ static int open_fds(void)
     return n;
 }
 
+/* The token lease.c derives when /dev/urandom cannot be read: the time in ms, the pid and
+ * the holder's address, stirred by xorshift, one byte a step. */
+static void fallback_token(long long ms, pid_t pid, const void *out, char hex[33])
+{
+    unsigned long long x = (unsigned long long)ms * 1000003u ^ (unsigned long long)pid << 20 ^
+                           (uintptr_t)out;
+
+    for (size_t i = 0; i < 16; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)x);
+    }
+}
+
+/* Leave ')' bytes where the next call's locals will be. */
+static __attribute__((noinline)) void poison_stack(void)
+{
+    volatile char junk[16384];
+
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = ')';
+}
+
 /* Rule "no two senders": the lease names this process by pid, its start time (field 22 of
  * /proc/PID/stat), this host's name and a random token of 32 lower-case hex digits. */
 static void lease__names_this_process_by_pid_start_time_and_host(void **state)
@@ -433,6 +459,10 @@ static void lease__names_this_process_by_pid_start_time_and_host(void **state)
     int fds = open_fds();
 
     assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+    store_lease_init_self(&l, 5);
+    assert_int_equal(l.start, stat_start(getpid()));
+    /* only the bytes read count: whatever lies past them in memory is never parsed */
+    poison_stack();
     store_lease_init_self(&l, 5);
     assert_int_equal(l.start, stat_start(getpid()));
     assert_string_equal(l.host, host);
@@ -499,16 +529,53 @@ static void lease__without_descriptors_the_token_is_still_unique_and_start_unkno
         struct store_lease a, b;
         int bad = 0;
 
+        long long t0, t1;
+        bool is_derived = false;
+
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             _exit(10);
+        t0 = store_now_ms();
         store_lease_init_self(&a, 5);
+        t1 = store_now_ms();
         store_lease_init_self(&b, 5);
+        for (long long ms = t0; ms <= t1 && !is_derived; ms++) {
+            char want[33];
+            fallback_token(ms, getpid(), a.token, want);
+            is_derived = !strcmp(want, a.token);
+        }
+        bad |= !is_derived ? 64 : 0;
         bad |= strlen(a.token) != 32 || strlen(b.token) != 32 ? 1 : 0;
         bad |= !strcmp(a.token, b.token) ? 2 : 0;
         bad |= a.start != 0 || b.start != 0 ? 4 : 0;
         bad |= strspn(a.token, "0123456789abcdef") != 32 ? 8 : 0;
         bad |= a.pid != getpid() ? 16 : 0;
         bad |= !a.host[0] ? 32 : 0;
+        _exit(bad);
+    }
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* Rule: the lease's random source is closed after use, whatever descriptor it got (0 too,
+ * when stdin is closed). */
+static void lease__the_random_source_is_closed_even_as_descriptor_0(void **state)
+{
+    int st;
+    pid_t kid;
+
+    fflush(NULL);
+    kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        struct store_lease a;
+        int bad = 0;
+
+        close(0);
+        store_lease_init_self(&a, 5);
+        bad |= fcntl(0, F_GETFD) != -1 || errno != EBADF ? 1 : 0;
+        bad |= strspn(a.token, "0123456789abcdef") != 32 ? 2 : 0;
+        bad |= a.start <= 0 ? 4 : 0;
         _exit(bad);
     }
     assert_int_equal(waitpid(kid, &st, 0), kid);
@@ -531,6 +598,7 @@ int main(void)
         cmocka_unit_test(lease__names_this_process_by_pid_start_time_and_host),
         cmocka_unit_test(lease__a_live_pid_is_the_holder_only_with_its_start_time),
         cmocka_unit_test(lease__without_descriptors_the_token_is_still_unique_and_start_unknown),
+        cmocka_unit_test(lease__the_random_source_is_closed_even_as_descriptor_0),
     };
     return RUN_TAP(tests);
 }
