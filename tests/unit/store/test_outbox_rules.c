@@ -603,6 +603,31 @@ static void outbox_rules__backoff_jitter_is_drawn_from_the_lease_token(void **st
     call_done(&c);
 }
 
+/* Rule: an answer that may hide a stored call is looked up no sooner than the settle time,
+ * however short the backoff. */
+static void outbox_rules__an_unknown_call_waits_at_least_the_settle_time(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob;
+    struct store_row r;
+    char *err = NULL;
+    long long id;
+
+    oo.settle_ms = 5000;
+    oo.backoff_base_ms = 2000; /* at most 2 s */
+    ob = outbox_new(st, api, &oo);
+    store_row_init(&r);
+    id = pending_row("46", T0);
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":502,\"times\":1}");
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_UNKNOWN);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_UNKNOWN);
+    assert_int_equal(r.next_attempt_at, T0 + 5000);
+    assert_int_equal(r.last_status, 502);
+    outbox_free(ob);
+    store_row_done(&r);
+}
+
 /* Rule: a 429 answers when to come back: the call waits exactly its Retry-After, for a POST
  * (pending) and for a look-up (still unknown). */
 static void outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after(void **state)
@@ -1133,6 +1158,7 @@ int main(void)
         T(outbox_rules__a_measured_clock_narrows_the_lookup_to_two_minutes),
         T(outbox_rules__a_twin_stamped_after_the_window_is_another_call),
         T(outbox_rules__backoff_jitter_is_drawn_from_the_lease_token),
+        T(outbox_rules__an_unknown_call_waits_at_least_the_settle_time),
         T(outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after),
         T(outbox_rules__retry_sends_a_due_call_and_says_busy_not_due_or_error),
         T(outbox_rules__blocking_retry_waits_only_for_a_call_due_within_max_wait),
