@@ -280,6 +280,15 @@ static void outbox_rules__settle_is_two_timeouts_by_default_and_never_under_one(
     {
         /* no API: the default timeout of 30 s */
         struct outbox *ob = outbox_new(st, NULL, NULL);
+        struct call c;
+        struct store_new n = {.call = &c, .api_base = ""};
+        long long id;
+        bool is_new;
+        char *err = NULL;
+
+        make_call(&c, "19");
+        assert_true(store_enqueue(st, &n, T0, &id, &is_new, &err)); /* due, for its base */
+        call_done(&c);
         assert_int_equal(outbox_settle_ms(ob), 60000);
         assert_string_equal(outbox_base(ob), "");
         assert_int_equal(outbox_ms_to_next_tick(ob), -1);
@@ -1003,11 +1012,14 @@ static void outbox_rules__an_idle_tick_rechecks_in_30_s_or_when_the_next_call_is
     assert_int_equal(outbox_in_flight(ob), 0);
     assert_int_equal(outbox_ms_to_next_tick(ob), 1000);
     fake_now = T0 + 31000;
+    pending_row("47", T0); /* two due: one background attempt at a time */
     n_done = 0;
     outbox_set_listener(ob, on_done, NULL);
     outbox_tick(ob);
     assert_int_equal(outbox_in_flight(ob), 1);
-    RUN_LOOP_UNTIL(ob, n_done == 1);
+    outbox_tick(ob);
+    assert_int_equal(outbox_in_flight(ob), 1);
+    RUN_LOOP_UNTIL(ob, n_done == 2);
     assert_int_equal(last_status, OUTBOX_SENT);
     outbox_free(ob);
 }
@@ -1076,6 +1088,85 @@ static void outbox_rules__a_found_call_keeps_the_servers_call_as_json(void **sta
     outbox_free(ob);
     store_row_done(&r);
     call_done(&c);
+}
+
+/* Rule: while a call alike is being sent, a look-up concludes nothing: the call stays
+ * unknown and is looked up again one settle time later, nothing posted. */
+static void outbox_rules__a_call_alike_in_flight_defers_the_lookup_by_the_settle_time(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob;
+    struct store_lease other;
+    struct api_result res;
+    struct store_row r;
+    struct call c;
+    struct store_new n = {.call = &c, .api_base = NULL};
+    char *err = NULL;
+    long long id, busy;
+
+    store_row_init(&r);
+    api_result_init(&res);
+    id = unknown_row("48", T0);
+    store_lease_init_self(&other, 600000);
+    make_call(&c, "48");
+    n.api_base = fake_base_url(fk);
+    assert_true(store_insert_sending(st, &n, &other, T0, &busy, NULL, &err));
+    call_done(&c);
+    fake_now = T0 + 2000;
+    ob = outbox_new(st, api, &oo);
+    assert_int_equal(outbox_retry(ob, id, &res, NULL, &err), OUTBOX_UNKNOWN);
+    assert_true(res.is_unknown);
+    assert_non_null(strstr(res.message, "being sent right now"));
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_UNKNOWN);
+    assert_int_equal(r.next_attempt_at, T0 + 2000 + 1000);
+    assert_int_equal(fake_request_count(fk, "GET", "/calls"), 1);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
+    outbox_free(ob);
+    api_result_done(&res);
+    store_row_done(&r);
+}
+
+/* Rule: a call found by a look-up is reported as a 200 with the server's call as the body
+ * and no call record of a POST. */
+static void outbox_rules__a_found_call_is_reported_as_200_with_the_servers_call(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob;
+    struct api_result res;
+    struct call_record rec;
+    struct call c;
+    char *err = NULL;
+    long long id = 0;
+    json_object *calls, *got, *v = NULL;
+
+    fake_now = store_now_ms();
+    api_result_init(&res);
+    call_record_init(&rec);
+    ob = outbox_new(st, api, &oo);
+    make_call(&c, "49");
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"accept_then_drop\":true,\"times\":1}");
+    assert_int_equal(outbox_submit(ob, &c, NULL, &res, &rec, &id, &err), OUTBOX_UNKNOWN);
+    assert_null(rec.id);
+    fake_now += 2000;
+    assert_int_equal(outbox_retry(ob, id, &res, &rec, &err), OUTBOX_SENT);
+    assert_int_equal(res.status, 200);
+    assert_null(res.message);
+    assert_false(res.is_unknown);
+    assert_null(rec.id);
+    assert_non_null(res.body);
+    assert_int_equal(res.body_len, strlen(res.body));
+    got = json_tokener_parse(res.body);
+    assert_non_null(got);
+    calls = fake_stored_calls(fk);
+    json_object_object_get_ex(json_object_array_get_idx(calls, 0), "id", &v);
+    assert_string_equal(member_str(got, "id"), json_object_get_string(v));
+    json_object_put(got);
+    json_object_put(calls);
+    outbox_free(ob);
+    call_done(&c);
+    call_record_done(&rec);
+    api_result_done(&res);
 }
 
 /* Rule: a flush counts what it sent, found and saw rejected, and what is left for its own
@@ -1171,6 +1262,8 @@ int main(void)
         T(outbox_rules__the_rate_limit_message_rounds_the_wait_up),
         T(outbox_rules__an_idle_tick_rechecks_in_30_s_or_when_the_next_call_is_due),
         T(outbox_rules__a_found_call_keeps_the_servers_call_as_json),
+        T(outbox_rules__a_call_alike_in_flight_defers_the_lookup_by_the_settle_time),
+        T(outbox_rules__a_found_call_is_reported_as_200_with_the_servers_call),
         T(outbox_rules__a_flush_counts_its_outcomes_and_what_is_left_for_its_base),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
