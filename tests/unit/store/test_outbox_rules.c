@@ -1169,6 +1169,114 @@ static void outbox_rules__a_found_call_is_reported_as_200_with_the_servers_call(
     api_result_done(&res);
 }
 
+/* A look-up answered by a list of our own making (a "body" fault on GET /calls): one call
+ * twin to make_call(duration), stamped at start_date (NULL: no stamp), with extra members. */
+static void fake_listing(const char *duration, const char *start_date, const char *extra)
+{
+    char *call = xasprintf("{\"id\":\"0199f0a2-aaaa-7bbb-8ccc-00000000%s%s\",\"from\":\"+1 415 555 "
+                           "0100\",\"to\":\"+1 212 555 0199\",\"duration\":%s,\"answered\":false,"
+                           "\"human\":false,\"task_id\":\"%s\",\"user_id\":\"%s\"%s%s%s%s%s}",
+                           duration, "00", duration, FAKE_TASK_ID_FIRST, FAKE_USER_ID,
+                           start_date ? ",\"start_date\":\"" : "", start_date ? start_date : "",
+                           start_date ? "\"" : "", extra ? "," : "", extra ? extra : "");
+    char *body = xasprintf("{\"calls\":[%s],\"_links\":{\"self\":\"/calls\"}}", call);
+    json_object *f = json_object_new_object();
+
+    json_object_object_add(f, "path", json_object_new_string("/calls"));
+    json_object_object_add(f, "method", json_object_new_string("GET"));
+    json_object_object_add(f, "times", json_object_new_int(1));
+    json_object_object_add(f, "body", json_object_new_string(body));
+    json_object_object_add(f, "content_type", json_object_new_string("application/json"));
+    set_faults(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+    json_object_put(f);
+    free(body);
+    free(call);
+}
+
+/* Rule: the client keeps to the window itself, whatever the server lists: a twin stamped
+ * before the first moment this call can carry is another call. */
+static void outbox_rules__a_twin_listed_from_before_the_window_is_another_call(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct store_row r;
+    char *err = NULL;
+    char early[32];
+    long long id;
+
+    store_row_init(&r);
+    id = unknown_row("50", T0);
+    fake_now = T0 + 2000;
+    /* the window opens 50 s (the duration) and 2 min 1 s (the margin) before T0 */
+    iso(T0 - 50000 - 125000, early);
+    fake_listing("50", early, NULL);
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_SENT);
+    get_row(id, &r);
+    assert_string_equal(r.resolved_by, "response");
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
+    /* inside it, the same twin is this call */
+    id = unknown_row("51", T0);
+    iso(T0 - 51000 - 115000, early);
+    fake_listing("51", early, NULL);
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_SENT);
+    get_row(id, &r);
+    assert_string_equal(r.resolved_by, "lookup");
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
+    outbox_free(ob);
+    store_row_done(&r);
+}
+
+/* Rule: a twin the server lists with no readable time can be this call (no window rules it
+ * out); its contact is kept with the members it has. */
+static void outbox_rules__a_twin_without_a_time_is_this_call_and_keeps_its_contact(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct store_row r;
+    json_object *kept, *contact = NULL, *v = NULL;
+    char *err = NULL;
+    long long id;
+
+    store_row_init(&r);
+    id = unknown_row("52", T0);
+    fake_now = T0 + 2000;
+    fake_listing("52", NULL, "\"contact\":{\"name\":\"Ann\"},\"external\":true");
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_SENT);
+    get_row(id, &r);
+    assert_string_equal(r.resolved_by, "lookup");
+    kept = json_tokener_parse(r.response);
+    assert_non_null(kept);
+    assert_true(json_object_object_get_ex(kept, "contact", &contact));
+    assert_string_equal(member_str(contact, "name"), "Ann");
+    assert_false(json_object_object_get_ex(contact, "id", &v));
+    assert_false(json_object_object_get_ex(contact, "email", &v));
+    assert_true(json_object_object_get_ex(kept, "external", &v));
+    assert_true(json_object_get_boolean(v));
+    assert_false(json_object_object_get_ex(kept, "start_date", &v));
+    json_object_put(kept);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
+    outbox_free(ob);
+    store_row_done(&r);
+}
+
+/* Rule: a blocking caller whose look-up found nothing waits for a rate slot for the POST
+ * (a short wait here: the older slot frees 200 ms on) rather than leave the call pending. */
+static void outbox_rules__a_blocking_retry_waits_for_a_rate_slot_after_the_lookup(void **state)
+{
+    struct outbox_options oo = {.settle_ms = 1, .rate_per_min = 2};
+    struct outbox *ob = outbox_new(st, api, &oo);
+    long long now = store_now_ms(), wait = 0, id, t;
+    char *err = NULL;
+
+    assert_int_equal(store_rate_take(st, 2, STORE_RATE_WINDOW_MS, now - 59800, &wait, &err), 1);
+    id = unknown_row("53", now - 5000);
+    t = store_now_ms();
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_SENT);
+    assert_true(store_now_ms() - t >= 100);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
+    outbox_free(ob);
+}
+
 /* Rule: a flush counts what it sent, found and saw rejected, and what is left for its own
  * base only: pending, leased, in review, damaged. */
 static void outbox_rules__a_flush_counts_its_outcomes_and_what_is_left_for_its_base(void **state)
@@ -1264,6 +1372,9 @@ int main(void)
         T(outbox_rules__a_found_call_keeps_the_servers_call_as_json),
         T(outbox_rules__a_call_alike_in_flight_defers_the_lookup_by_the_settle_time),
         T(outbox_rules__a_found_call_is_reported_as_200_with_the_servers_call),
+        T(outbox_rules__a_twin_listed_from_before_the_window_is_another_call),
+        T(outbox_rules__a_twin_without_a_time_is_this_call_and_keeps_its_contact),
+        T(outbox_rules__a_blocking_retry_waits_for_a_rate_slot_after_the_lookup),
         T(outbox_rules__a_flush_counts_its_outcomes_and_what_is_left_for_its_base),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
