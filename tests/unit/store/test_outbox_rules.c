@@ -800,6 +800,32 @@ static void outbox_rules__a_call_due_past_max_wait_is_not_waited_for(void **stat
     outbox_free(ob);
 }
 
+/* A clock that stands still until 1.5 s of real time have passed, then jumps 100 s on. */
+static long long jump_start;
+static long long jumping_hook(void)
+{
+    return store_now_ms() - jump_start < 1500 ? T0 : T0 + 100000;
+}
+
+/* Rule: a call due exactly max_wait_ms from now is still waited for (the bound is
+ * inclusive); one millisecond more is not (outbox_rules__a_call_due_past_max_wait_...). */
+static void outbox_rules__a_call_due_exactly_at_max_wait_is_waited_for(void **state)
+{
+    struct outbox_options oo = {.settle_ms = 1, .rate_per_min = 450, .max_wait_ms = 1,
+                                .now_ms = jumping_hook};
+    struct outbox *ob;
+    char *err = NULL;
+    long long id;
+
+    fake_now = T0;
+    id = unknown_row("54", T0 + 1000); /* settled at T0 + 2000: max_wait is 1 s + 1 s */
+    jump_start = store_now_ms();
+    ob = outbox_new(st, api, &oo);
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_SENT);
+    assert_true(store_now_ms() - jump_start >= 1900);
+    outbox_free(ob);
+}
+
 /* Rule: only an answer with a Date header measures the server's clock; a dropped one leaves
  * the look-up on the wide margin. */
 static void outbox_rules__no_answer_measures_no_clock(void **state)
@@ -1363,6 +1389,7 @@ int main(void)
         T(outbox_rules__blocking_retry_waits_only_for_a_call_due_within_max_wait),
         T(outbox_rules__max_wait_is_never_under_the_settle_time_and_a_second),
         T(outbox_rules__a_call_due_past_max_wait_is_not_waited_for),
+        T(outbox_rules__a_call_due_exactly_at_max_wait_is_waited_for),
         T(outbox_rules__no_answer_measures_no_clock),
         T(outbox_rules__the_background_pauses_after_unknown_but_not_after_a_foreground_failure),
         T(outbox_rules__not_found_but_no_rate_slot_is_pending_until_one_frees),
