@@ -1303,6 +1303,92 @@ static void outbox_rules__a_blocking_retry_waits_for_a_rate_slot_after_the_looku
     outbox_free(ob);
 }
 
+static char *done_message;
+static void on_done_message(long long id, enum outbox_status s, struct api_result *res,
+                            struct call_record *rec, void *ud)
+{
+    (void)id;
+    (void)rec;
+    (void)ud;
+    free(done_message);
+    done_message = res && res->message ? xstrdup(res->message) : NULL;
+    last_status = s;
+    n_done++;
+}
+
+/* Rule: an outcome the holder can no longer record (its lease expired and the row was
+ * reaped meanwhile) is said in the result, never silently dropped; the row stays unknown for
+ * a look-up. */
+static void outbox_rules__an_outcome_the_lease_lost_is_reported_not_dropped(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob;
+    struct store_row r;
+    struct call c;
+    char *err = NULL;
+    long long id = 0;
+    int reaped = 0;
+
+    oo.lease_ms = 1;
+    ob = outbox_new(st, api, &oo);
+    store_row_init(&r);
+    make_call(&c, "55");
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":503,\"delay_ms\":300,"
+               "\"times\":1}");
+    n_done = 0;
+    assert_true(outbox_submit_async(ob, &c, NULL, on_done_message, NULL, &id, &err));
+    fake_now = T0 + 10;
+    assert_true(store_reap_stale(st, fake_now, &reaped, &err));
+    assert_int_equal(reaped, 1);
+    RUN_LOOP_UNTIL(ob, n_done == 1);
+    assert_int_equal(last_status, OUTBOX_UNKNOWN);
+    assert_non_null(done_message);
+    assert_non_null(strstr(done_message, "may or may not have been logged"));
+    assert_non_null(strstr(done_message, "; cannot record the outcome: "));
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_UNKNOWN);
+    assert_int_equal(r.last_status, 0); /* the reaper's word, not the lost outcome's */
+    free(done_message);
+    done_message = NULL;
+    outbox_free(ob);
+    store_row_done(&r);
+    call_done(&c);
+}
+
+/* Rule: a blocking submit over the machine's rate limit keeps the call, waits for its slot
+ * and then sends it (the older slot frees 200 ms on here). */
+static void outbox_rules__a_blocking_submit_over_the_rate_limit_waits_for_its_slot(void **state)
+{
+    struct outbox_options oo = {.settle_ms = 1, .rate_per_min = 1};
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct api_result res;
+    struct call_record rec;
+    struct store_row r;
+    struct call c;
+    long long now = store_now_ms(), wait = 0, id = 0, t;
+    char *err = NULL;
+
+    api_result_init(&res);
+    call_record_init(&rec);
+    store_row_init(&r);
+    make_call(&c, "56");
+    assert_int_equal(store_rate_take(st, 1, STORE_RATE_WINDOW_MS, now - 59800, &wait, &err), 1);
+    t = store_now_ms();
+    assert_int_equal(outbox_submit(ob, &c, NULL, &res, &rec, &id, &err), OUTBOX_SENT);
+    assert_true(store_now_ms() - t >= 100);
+    assert_true(id > 0);
+    assert_non_null(rec.id);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_SENT);
+    assert_string_equal(r.remote_id, rec.id);
+    assert_int_equal(stored_calls(), 1);
+    outbox_free(ob);
+    store_row_done(&r);
+    call_done(&c);
+    call_record_done(&rec);
+    api_result_done(&res);
+}
+
 /* Rule: a flush counts what it sent, found and saw rejected, and what is left for its own
  * base only: pending, leased, in review, damaged. */
 static void outbox_rules__a_flush_counts_its_outcomes_and_what_is_left_for_its_base(void **state)
@@ -1402,6 +1488,8 @@ int main(void)
         T(outbox_rules__a_twin_listed_from_before_the_window_is_another_call),
         T(outbox_rules__a_twin_without_a_time_is_this_call_and_keeps_its_contact),
         T(outbox_rules__a_blocking_retry_waits_for_a_rate_slot_after_the_lookup),
+        T(outbox_rules__an_outcome_the_lease_lost_is_reported_not_dropped),
+        T(outbox_rules__a_blocking_submit_over_the_rate_limit_waits_for_its_slot),
         T(outbox_rules__a_flush_counts_its_outcomes_and_what_is_left_for_its_base),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
