@@ -552,6 +552,48 @@ static void outbox_when__a_flush_counts_its_outcomes_and_what_is_left_for_its_ba
     call_done(&c);
 }
 
+/* Rule: a call going to review during a flush does not stop it: the others still flow, the
+ * review is counted, and no server trouble is reported. */
+static void outbox_when__a_review_during_a_flush_lets_the_others_flow(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob;
+    struct outbox_flush_stats fs;
+    struct store_row r;
+    char *err = NULL, *seed, at[32];
+    json_object *planted;
+    long long id;
+
+    store_row_init(&r);
+    id = unknown_row("60", T0 - 5000);
+    pending_row("61", T0);
+    iso(T0, at);
+    /* two server calls alike in every field, one local row: which is ours cannot be told */
+    seed = xasprintf("[{\"from\":\"+1 415 555 0100\",\"to\":\"+1 212 555 0199\",\"duration\":60,"
+                     "\"answered\":false,\"human\":false,\"task_id\":\"%s\",\"user_id\":\"%s\","
+                     "\"start_date\":\"%s\"},{\"from\":\"+1 415 555 0100\",\"to\":\"+1 212 555 "
+                     "0199\",\"duration\":60,\"answered\":false,\"human\":false,\"task_id\":\"%s\","
+                     "\"user_id\":\"%s\",\"start_date\":\"%s\"}]",
+                     FAKE_TASK_ID_FIRST, FAKE_USER_ID, at, FAKE_TASK_ID_FIRST, FAKE_USER_ID, at);
+    planted = fake_seed_calls(fk, seed);
+    assert_non_null(planted);
+    json_object_put(planted);
+    free(seed);
+    ob = outbox_new(st, api, &oo);
+    assert_true(outbox_flush(ob, &fs, &err));
+    assert_int_equal(fs.review, 1);
+    assert_int_equal(fs.sent, 1);
+    assert_int_equal(fs.found, 0);
+    assert_int_equal(fs.pending, 0);
+    assert_false(fs.is_server_down);
+    assert_null(fs.last_error);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_REVIEW);
+    outbox_flush_stats_done(&fs);
+    outbox_free(ob);
+    store_row_done(&r);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -571,6 +613,7 @@ int main(void)
         T(outbox_when__an_outcome_the_lease_lost_is_reported_not_dropped),
         T(outbox_when__a_blocking_submit_over_the_rate_limit_waits_for_its_slot),
         T(outbox_when__a_flush_counts_its_outcomes_and_what_is_left_for_its_base),
+        T(outbox_when__a_review_during_a_flush_lets_the_others_flow),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
