@@ -658,6 +658,30 @@ static void store__a_missing_table_is_an_error_not_an_empty_answer(void **state)
     free(err);
 }
 
+/* Rule: without its calls table a store answers every question about calls with an error,
+ * never with "nothing there". */
+static void store__a_missing_calls_table_is_an_error_not_nothing(void **state)
+{
+    long long id = ended("10", STORE_REJECTED, NULL);
+    enum store_lookup_verdict v;
+    const char *taken = NULL;
+    char *err = NULL;
+
+    sql("DROP TABLE calls");
+    assert_int_equal(store_requeue(s, id, T0, &err), -1);
+    assert_non_null(err);
+    free(err);
+    err = NULL;
+    assert_int_equal(store_count_state(s, STORE_REVIEW, &err), -1);
+    assert_non_null(err);
+    free(err);
+    err = NULL;
+    assert_int_equal(resolve(id, NULL, T0, &err), -1);
+    assert_non_null(err);
+    free(err);
+    assert_int_equal(conclude(id, &me, ids3, json3, 1, NULL, 0, &v, &taken), -1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -684,6 +708,7 @@ int main(void)
         T(clock__skew_is_kept_per_base_in_normal_form_and_replaced),
         T(lists__refuse_a_missing_list_and_tolerate_no_error_pointer),
         T(store__a_missing_table_is_an_error_not_an_empty_answer),
+        T(store__a_missing_calls_table_is_an_error_not_nothing),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
