@@ -348,6 +348,40 @@ static void outbox_when__the_rate_limit_message_rounds_the_wait_up(void **state)
     call_done(&c);
 }
 
+/* Rule: the machine-wide limit is 450 requests a minute (the API allows 500) when unset, and
+ * a higher setting is cut to it: with 450 requests in the last minute a call waits. */
+static void outbox_when__the_rate_limit_is_450_a_minute_unset_or_set_higher(void **state)
+{
+    static const int rates[] = {0, 451, 100000};
+    long long wait = 0;
+    char *err = NULL;
+
+    for (int i = 0; i < 450; i++)
+        assert_int_equal(store_rate_take(st, 450, STORE_RATE_WINDOW_MS, T0 - 1000, &wait, &err),
+                         1);
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+        struct outbox_options oo = hooked();
+        struct outbox *ob;
+        struct call c;
+        long long id = 0;
+
+        oo.rate_per_min = rates[i];
+        ob = outbox_new(st, api, &oo);
+        make_call(&c, "62");
+        n_done = 0;
+        assert_true(outbox_submit_async(ob, &c, NULL, on_rate, NULL, &id, &err));
+        assert_int_equal(n_done, 1);
+        assert_non_null(rate_message);
+        assert_string_equal(rate_message, "the rate limit of 450 requests a minute is reached; "
+                                          "the call is kept and sent in 59 s");
+        free(rate_message);
+        rate_message = NULL;
+        outbox_free(ob);
+        call_done(&c);
+    }
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
+}
+
 /* Rule: an idle loop looks again in 30 s for rows other processes add, sooner when a row is
  * due sooner. */
 static void outbox_when__an_idle_tick_rechecks_in_30_s_or_when_the_next_call_is_due(void **state)
@@ -608,6 +642,7 @@ int main(void)
         T(outbox_when__not_found_but_no_rate_slot_is_pending_until_one_frees),
         T(outbox_when__a_submit_over_the_rate_limit_says_when_it_goes),
         T(outbox_when__the_rate_limit_message_rounds_the_wait_up),
+        T(outbox_when__the_rate_limit_is_450_a_minute_unset_or_set_higher),
         T(outbox_when__an_idle_tick_rechecks_in_30_s_or_when_the_next_call_is_due),
         T(outbox_when__a_blocking_retry_waits_for_a_rate_slot_after_the_lookup),
         T(outbox_when__an_outcome_the_lease_lost_is_reported_not_dropped),
