@@ -25,6 +25,7 @@
 #include "store/outbox.h"
 #include "store/store.h"
 #include "tmptree.h"
+#include "core/buf.h"
 #include "core/util.h"
 
 #include "outbox_fixture.h"
@@ -382,6 +383,61 @@ static void outbox_when__the_rate_limit_is_450_a_minute_unset_or_set_higher(void
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
 }
 
+/* Plant n calls like make_call's but of another duration (listed by a look-up, never ours). */
+static void plant_others(int n)
+{
+    struct buf b;
+    json_object *planted;
+
+    buf_init(&b, 1u << 20);
+    buf_printf(&b, "[");
+    for (int i = 0; i < n; i++)
+        buf_printf(&b, "%s{\"from\":\"+1 415 555 0100\",\"to\":\"+1 212 555 0199\","
+                        "\"duration\":999,\"answered\":false,\"human\":false,\"task_id\":\"%s\","
+                        "\"user_id\":\"%s\"}",
+                   i ? "," : "", FAKE_TASK_ID_FIRST, FAKE_USER_ID);
+    buf_printf(&b, "]");
+    planted = fake_seed_calls(fk, b.data);
+    assert_non_null(planted);
+    assert_int_equal(json_object_array_length(planted), n);
+    json_object_put(planted);
+    buf_done(&b);
+}
+
+/* Rule: every page of a look-up past the first is a request of the machine-wide limit too:
+ * a two-page look-up after its claim leaves the POST no slot at 2 a minute, one at 3. */
+static void outbox_when__every_extra_page_of_a_lookup_counts_against_the_rate_limit(void **state)
+{
+    static const int rates[] = {2, 3};
+    static const enum outbox_status want[] = {OUTBOX_PENDING, OUTBOX_SENT};
+
+    plant_others(101); /* two pages of 100 */
+    for (size_t i = 0; i < 2; i++) {
+        struct outbox_options oo = hooked();
+        struct outbox *ob;
+        char *err = NULL;
+
+        store_close(st);
+        remove(db_path); /* a fresh rate log */
+        st = store_open(db_path, &err);
+        assert_non_null(st);
+        unknown_row("63", T0);
+        fake_now = T0 + 2000;
+        oo.rate_per_min = rates[i];
+        ob = outbox_new(st, api, &oo);
+        n_done = 0;
+        outbox_set_listener(ob, on_done, NULL);
+        outbox_tick(ob);
+        RUN_LOOP_UNTIL(ob, n_done == 1);
+        if (last_status != want[i])
+            fprintf(stderr, "# rate %d: %s\n", rates[i], outbox_status_name(last_status));
+        assert_int_equal(last_status, want[i]);
+        outbox_free(ob);
+    }
+    assert_int_equal(fake_request_count(fk, "GET", "/calls"), 4);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
+}
+
 /* Rule: an idle loop looks again in 30 s for rows other processes add, sooner when a row is
  * due sooner. */
 static void outbox_when__an_idle_tick_rechecks_in_30_s_or_when_the_next_call_is_due(void **state)
@@ -643,6 +699,7 @@ int main(void)
         T(outbox_when__a_submit_over_the_rate_limit_says_when_it_goes),
         T(outbox_when__the_rate_limit_message_rounds_the_wait_up),
         T(outbox_when__the_rate_limit_is_450_a_minute_unset_or_set_higher),
+        T(outbox_when__every_extra_page_of_a_lookup_counts_against_the_rate_limit),
         T(outbox_when__an_idle_tick_rechecks_in_30_s_or_when_the_next_call_is_due),
         T(outbox_when__a_blocking_retry_waits_for_a_rate_slot_after_the_lookup),
         T(outbox_when__an_outcome_the_lease_lost_is_reported_not_dropped),
