@@ -466,6 +466,46 @@ static void outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after(v
     api_result_done(&res);
 }
 
+/* Rule: a rejected call keeps the API's reason and, when the answer lists errors, those
+ * errors; an answer without an error list keeps none. */
+static void outbox_rules__a_rejected_call_keeps_the_reason_and_the_errors_listed(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct api_result res;
+    struct store_row r;
+    char *err = NULL;
+    long long id;
+
+    api_result_init(&res);
+    store_row_init(&r);
+    id = pending_row("57", T0);
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":422,\"times\":1,"
+               "\"body\":\"{\\\"_errors\\\":[{\\\"code\\\":\\\"unsupported_value\\\","
+               "\\\"detail\\\":\\\"no such disposition\\\",\\\"source\\\":{\\\"pointer\\\":"
+               "\\\"/disposition_id\\\"}}]}\"}");
+    assert_int_equal(outbox_retry(ob, id, &res, NULL, &err), OUTBOX_REJECTED);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_REJECTED);
+    assert_int_equal(r.last_status, 422);
+    assert_non_null(r.last_error);
+    assert_string_equal(r.last_error, res.message);
+    assert_non_null(strstr(r.errors_json, "/disposition_id"));
+    assert_int_equal(r.next_attempt_at, 0);
+    assert_int_equal(r.done_at, T0);
+    id = pending_row("58", T0);
+    set_faults("{\"path\":\"/calls\",\"method\":\"POST\",\"status\":400,\"times\":1,"
+               "\"body\":\"not json\"}");
+    assert_int_equal(outbox_retry(ob, id, &res, NULL, &err), OUTBOX_REJECTED);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_REJECTED);
+    assert_non_null(r.last_error);
+    assert_null(r.errors_json);
+    outbox_free(ob);
+    store_row_done(&r);
+    api_result_done(&res);
+}
+
 /* Rule: only an answer with a Date header measures the server's clock; a dropped one leaves
  * the look-up on the wide margin. */
 static void outbox_rules__no_answer_measures_no_clock(void **state)
@@ -737,6 +777,7 @@ int main(void)
         T(outbox_rules__backoff_jitter_is_drawn_from_the_lease_token),
         T(outbox_rules__an_unknown_call_waits_at_least_the_settle_time),
         T(outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after),
+        T(outbox_rules__a_rejected_call_keeps_the_reason_and_the_errors_listed),
         T(outbox_rules__no_answer_measures_no_clock),
         T(outbox_rules__a_found_call_keeps_the_servers_call_as_json),
         T(outbox_rules__a_call_alike_in_flight_defers_the_lookup_by_the_settle_time),
