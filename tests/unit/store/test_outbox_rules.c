@@ -205,6 +205,39 @@ static void outbox_rules__an_unmeasured_clock_widens_the_lookup_by_lookup_margin
     }
 }
 
+/* Rule: the window reaches back by the call's duration, read up to 2^40 s; a duration past
+ * that is no duration (0) rather than a window reaching back before any calendar. */
+static void outbox_rules__the_window_reaches_back_by_a_duration_of_at_most_2_40_s(void **state)
+{
+    static const char *const dur[] = {"1099511627777", "1099511627776"};
+    static const long long back[] = {0, 1099511627776LL * 1000};
+
+    for (size_t i = 0; i < 2; i++) {
+        struct outbox_options oo = hooked();
+        struct outbox *ob;
+        char *err = NULL, *from;
+        char want[32];
+        long long id;
+
+        oo.lookup_margin_ms = 1;
+        id = unknown_row(dur[i], T0);
+        fake_now = T0 + 2000;
+        ob = outbox_new(st, api, &oo);
+        outbox_retry(ob, id, NULL, NULL, &err); /* the outcome does not matter here */
+        free(err);
+        from = last_lookup_from();
+        iso(T0 - back[i] - 1, want);
+        assert_non_null(from);
+        assert_string_equal(from, want);
+        free(from);
+        outbox_free(ob);
+        store_close(st);
+        remove(db_path); /* no measured clock for the next */
+        st = store_open(db_path, &err);
+        assert_non_null(st);
+    }
+}
+
 /* Rule: once the Date header measured the server's clock, the window's margin is 2 min and
  * 1 s (the header's whole seconds) around the skew, whatever lookup_margin_ms says. */
 static void outbox_rules__a_measured_clock_narrows_the_lookup_to_two_minutes(void **state)
@@ -772,6 +805,7 @@ int main(void)
         T(outbox_rules__settle_is_two_timeouts_by_default_and_never_under_one),
         T(outbox_rules__an_attempt_is_leased_for_lease_ms_default_ten_minutes),
         T(outbox_rules__an_unmeasured_clock_widens_the_lookup_by_lookup_margin_ms),
+        T(outbox_rules__the_window_reaches_back_by_a_duration_of_at_most_2_40_s),
         T(outbox_rules__a_measured_clock_narrows_the_lookup_to_two_minutes),
         T(outbox_rules__a_twin_stamped_after_the_window_is_another_call),
         T(outbox_rules__backoff_jitter_is_drawn_from_the_lease_token),
