@@ -151,23 +151,29 @@ static inline void iso(long long ms, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The start_date_from the last look-up asked for, unescaped (owned; NULL if none). */
-static inline char *last_lookup_from(void)
+/* A parameter of the last look-up's query, unescaped (owned; NULL if none). */
+static inline char *last_lookup_param(const char *name)
 {
     json_object *req = fake_last_request(fk, "GET", "/calls"), *q = NULL;
     const char *text, *p;
-    char *out, *o;
+    char *key = xasprintf("%s=", name), *out, *o;
 
-    if (!req)
-        return NULL;
-    json_object_object_get_ex(req, "query", &q);
-    text = json_object_get_string(q);
-    p = text ? strstr(text, "start_date_from=") : NULL;
-    if (!p) {
-        json_object_put(req);
+    if (!req) {
+        free(key);
         return NULL;
     }
-    p += strlen("start_date_from=");
+    json_object_object_get_ex(req, "query", &q);
+    text = json_object_get_string(q);
+    for (p = text; p && (p = strstr(p, key)); p++)
+        if (p == text || p[-1] == '&' || p[-1] == '?')
+            break;
+    if (!p) {
+        json_object_put(req);
+        free(key);
+        return NULL;
+    }
+    p += strlen(key);
+    free(key);
     out = o = xcalloc(1, strlen(p) + 1);
     while (*p && *p != '&') {
         if (*p == '%' && p[1] && p[2]) {
@@ -180,6 +186,11 @@ static inline char *last_lookup_from(void)
     }
     json_object_put(req);
     return out;
+}
+
+static inline char *last_lookup_from(void)
+{
+    return last_lookup_param("start_date_from");
 }
 
 static inline size_t stored_calls(void)

@@ -199,6 +199,15 @@ static void outbox_rules__an_unmeasured_clock_widens_the_lookup_by_lookup_margin
         assert_non_null(from);
         assert_string_equal(from, want);
         free(from);
+        /* the look-up asks for this user's calls to this number */
+        from = last_lookup_param("user_id");
+        assert_non_null(from);
+        assert_string_equal(from, FAKE_USER_ID);
+        free(from);
+        from = last_lookup_param("to");
+        assert_non_null(from);
+        assert_string_equal(from, "+1 212 555 0199");
+        free(from);
         outbox_free(ob);
         call_record_done(&rec);
         api_result_done(&res);
