@@ -548,6 +548,25 @@ static void outbox_rules__a_rejected_call_keeps_the_reason_and_the_errors_listed
     api_result_done(&res);
 }
 
+/* Rule: a caller may ask for nothing back: no id, no result, no record. */
+static void outbox_rules__a_submit_needs_no_id_result_or_record(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct call c;
+    char *err = NULL;
+
+    make_call(&c, "59");
+    assert_int_equal(outbox_submit(ob, &c, NULL, NULL, NULL, NULL, &err), OUTBOX_SENT);
+    n_done = 0;
+    assert_true(outbox_submit_async(ob, &c, NULL, on_done, NULL, NULL, &err));
+    RUN_LOOP_UNTIL(ob, n_done == 1);
+    assert_int_equal(last_status, OUTBOX_SENT);
+    assert_int_equal(stored_calls(), 2);
+    outbox_free(ob);
+    call_done(&c);
+}
+
 /* Rule: only an answer with a Date header measures the server's clock; a dropped one leaves
  * the look-up on the wide margin. */
 static void outbox_rules__no_answer_measures_no_clock(void **state)
@@ -821,6 +840,7 @@ int main(void)
         T(outbox_rules__an_unknown_call_waits_at_least_the_settle_time),
         T(outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after),
         T(outbox_rules__a_rejected_call_keeps_the_reason_and_the_errors_listed),
+        T(outbox_rules__a_submit_needs_no_id_result_or_record),
         T(outbox_rules__no_answer_measures_no_clock),
         T(outbox_rules__a_found_call_keeps_the_servers_call_as_json),
         T(outbox_rules__a_call_alike_in_flight_defers_the_lookup_by_the_settle_time),
