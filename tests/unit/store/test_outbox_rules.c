@@ -470,6 +470,32 @@ static void outbox_rules__an_unknown_call_waits_at_least_the_settle_time(void **
     store_row_done(&r);
 }
 
+/* Rule: a look-up that fails (here a 500) settles nothing: the call stays unknown and is
+ * looked up again after the backoff, never at once. */
+static void outbox_rules__a_failed_lookup_is_retried_after_the_backoff(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct store_row r;
+    char *err = NULL;
+    long long id;
+
+    store_row_init(&r);
+    id = unknown_row("64", T0);
+    fake_now = T0 + 2000;
+    set_faults("{\"path\":\"/calls\",\"method\":\"GET\",\"status\":500,\"times\":1}");
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_UNKNOWN);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_UNKNOWN);
+    assert_int_equal(r.last_status, 500);
+    /* attempt 2 of a 2 s base: 4 s, half to whole */
+    assert_true(r.next_attempt_at >= T0 + 2000 + 2000);
+    assert_true(r.next_attempt_at <= T0 + 2000 + 4000);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
+    outbox_free(ob);
+    store_row_done(&r);
+}
+
 /* Rule: a 429 answers when to come back: the call waits exactly its Retry-After, for a POST
  * (pending) and for a look-up (still unknown). */
 static void outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after(void **state)
@@ -786,6 +812,35 @@ static void outbox_rules__a_twin_listed_from_before_the_window_is_another_call(v
     get_row(id, &r);
     assert_string_equal(r.resolved_by, "lookup");
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
+    {
+        /* not reported: not kept */
+        json_object *kept = json_tokener_parse(r.response), *v = NULL;
+        assert_non_null(kept);
+        assert_false(json_object_object_get_ex(kept, "external", &v));
+        assert_false(json_object_object_get_ex(kept, "contact", &v));
+        json_object_put(kept);
+    }
+    /* a twin stamped at the epoch is a time too, long before the window */
+    id = unknown_row("52", T0);
+    fake_listing("52", "1970-01-01T00:00:00Z", "\"external\":false");
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_SENT);
+    get_row(id, &r);
+    assert_string_equal(r.resolved_by, "response");
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
+    /* a reported "external": false is kept as false */
+    id = unknown_row("53", T0);
+    iso(T0, early);
+    fake_listing("53", early, "\"external\":false");
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_SENT);
+    get_row(id, &r);
+    assert_string_equal(r.resolved_by, "lookup");
+    {
+        json_object *kept = json_tokener_parse(r.response), *v = NULL;
+        assert_non_null(kept);
+        assert_true(json_object_object_get_ex(kept, "external", &v));
+        assert_false(json_object_get_boolean(v));
+        json_object_put(kept);
+    }
     outbox_free(ob);
     store_row_done(&r);
 }
@@ -838,6 +893,7 @@ int main(void)
         T(outbox_rules__a_twin_stamped_after_the_window_is_another_call),
         T(outbox_rules__backoff_jitter_is_drawn_from_the_lease_token),
         T(outbox_rules__an_unknown_call_waits_at_least_the_settle_time),
+        T(outbox_rules__a_failed_lookup_is_retried_after_the_backoff),
         T(outbox_rules__a_rate_limited_request_waits_exactly_its_retry_after),
         T(outbox_rules__a_rejected_call_keeps_the_reason_and_the_errors_listed),
         T(outbox_rules__a_submit_needs_no_id_result_or_record),

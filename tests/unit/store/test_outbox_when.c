@@ -268,6 +268,35 @@ static void outbox_when__not_found_but_no_rate_slot_is_pending_until_one_frees(v
     store_row_done(&r);
 }
 
+/* Rule: a call the event loop retried that is not on the server but finds no rate slot for
+ * its POST holds the background back until the slot frees, not for one more tick. */
+static void outbox_when__a_retried_call_without_a_slot_holds_the_loop_until_one_frees(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob;
+    enum outbox_status why;
+    char *err = NULL;
+    long long id;
+
+    oo.rate_per_min = 1;
+    id = unknown_row("65", T0);
+    fake_now = T0 + 2000;
+    ob = outbox_new(st, api, &oo);
+    n_done = 0;
+    assert_int_equal(outbox_retry_async(ob, id, on_done, NULL, &why, &err), 1);
+    {
+        long long deadline = store_now_ms() + 10000; /* no tick: only this attempt runs */
+        while (n_done < 1 && store_now_ms() < deadline) {
+            http_client_poll(api_http(api), NULL, 0, 50);
+            http_client_perform(api_http(api));
+        }
+    }
+    assert_int_equal(last_status, OUTBOX_PENDING);
+    assert_int_equal(outbox_ms_to_next_tick(ob), 60000);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
+    outbox_free(ob);
+}
+
 /* Rule: a call submitted over the machine's rate limit is kept pending and the answer says
  * in how many seconds (rounded up) it goes. */
 static void outbox_when__a_submit_over_the_rate_limit_says_when_it_goes(void **state)
@@ -696,6 +725,7 @@ int main(void)
         T(outbox_when__a_call_due_exactly_at_max_wait_is_waited_for),
         T(outbox_when__the_background_pauses_after_unknown_but_not_after_a_foreground_failure),
         T(outbox_when__not_found_but_no_rate_slot_is_pending_until_one_frees),
+        T(outbox_when__a_retried_call_without_a_slot_holds_the_loop_until_one_frees),
         T(outbox_when__a_submit_over_the_rate_limit_says_when_it_goes),
         T(outbox_when__the_rate_limit_message_rounds_the_wait_up),
         T(outbox_when__the_rate_limit_is_450_a_minute_unset_or_set_higher),
