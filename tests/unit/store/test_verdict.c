@@ -356,6 +356,13 @@ static void match__zero_is_reported_and_empty_text_is_not(void **state)
     /* a duration ours cannot be read as compares as none against a reported one */
     call_set(&c, FIELD_DURATION, "x");
     assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
+    /* durations are read up to 2^40 s: at the cap it compares, past it it is none */
+    call_set(&c, FIELD_DURATION, "1099511627776");
+    r.duration = 1099511627776LL;
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_FULL);
+    call_set(&c, FIELD_DURATION, "1099511627777");
+    r.duration = 1099511627777LL;
+    assert_int_equal(outbox_record_match(&c, &r), OUTBOX_MATCH_NONE);
     assert_int_equal(outbox_record_match(&c, NULL), OUTBOX_MATCH_NONE);
     call_done(&c);
     call_record_done(&r);
