@@ -27,6 +27,9 @@ UNIT_TESTS = \
 	tests/unit/store/test_outbox \
 	tests/unit/store/test_verdict \
 	tests/unit/store/test_numbers \
+	tests/unit/store/test_lookup \
+	tests/unit/store/test_outbox_rules \
+	tests/unit/store/test_outbox_when \
 	tests/unit/app/test_form \
 	tests/unit/app/test_app \
 	tests/unit/app/test_submit \
@@ -94,6 +97,17 @@ tests_unit_store_test_outbox_SOURCES = tests/unit/store/test_outbox.c tests/unit
 tests_unit_store_test_outbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/fake
 tests_unit_store_test_outbox_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
 tests_unit_store_test_outbox_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
+tests_unit_store_test_outbox_rules_SOURCES = tests/unit/store/test_outbox_rules.c tests/unit/store/outbox_fixture.h tests/unit/tmptree.h
+tests_unit_store_test_outbox_rules_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) -I$(top_srcdir)/tests/fake
+tests_unit_store_test_outbox_rules_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
+tests_unit_store_test_outbox_rules_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
+tests_unit_store_test_outbox_when_SOURCES = tests/unit/store/test_outbox_when.c tests/unit/store/outbox_fixture.h tests/unit/tmptree.h
+tests_unit_store_test_outbox_when_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) -I$(top_srcdir)/tests/fake
+tests_unit_store_test_outbox_when_LDADD = $(FAKECTL_LIBS) $(UNIT_LDADD)
+tests_unit_store_test_outbox_when_DEPENDENCIES = $(AMPLECALL_LIBS) tests/fake/libfakectl.a tests/fake/fakeapi
+tests_unit_store_test_lookup_SOURCES = tests/unit/store/test_lookup.c tests/unit/tmptree.h
+tests_unit_store_test_lookup_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_store_test_lookup_LDADD = $(UNIT_LDADD)
 tests_unit_store_test_numbers_SOURCES = tests/unit/store/test_numbers.c
 tests_unit_store_test_numbers_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_store_test_numbers_LDADD = $(UNIT_LDADD)
