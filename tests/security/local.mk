@@ -60,5 +60,5 @@ tests_security_test_strictmodes_LDADD = $(SEC_TEST_LDADD)
 
 # api_key_command bounded, through the real program (issue 13).
 tests_security_test_keycmd_SOURCES = tests/security/test_keycmd.c $(SEC_HELPERS)
-tests_security_test_keycmd_CFLAGS = $(SEC_TEST_CFLAGS)
-tests_security_test_keycmd_LDADD = $(SEC_TEST_LDADD)
+tests_security_test_keycmd_CFLAGS = $(SEC_TEST_CFLAGS) $(VTERM_CFLAGS)
+tests_security_test_keycmd_LDADD = tests/e2e/libe2e.a $(SEC_TEST_LDADD) $(VTERM_LIBS)

@@ -15,6 +15,7 @@
 
 #include "cli_env.h"
 #include "fakectl.h"
+#include "../e2e/pty.h"
 #include "sec.h"
 #include "core/util.h"
 
@@ -184,6 +185,60 @@ static void keycmd__failure_and_empty_answer_give_78_with_the_stderr_sanitised(v
                    3000);
 }
 
+/* Rule: a key command that asks on the terminal (a passphrase prompt, pinentry-tty) gets the
+ * terminal while it runs, and amplecall takes it back after. The command reads from /dev/tty,
+ * which stops it with SIGTTIN unless its group is in the foreground; it also sets tostop, so
+ * amplecall, printing the call it logged, stops with SIGTTOU unless it took the terminal back,
+ * and taking it back from the background stops amplecall unless it blocks SIGTTOU. */
+static void keycmd__a_command_that_asks_on_the_terminal_gets_it_and_gives_it_back(void **state)
+{
+    static const char *const pass[] = {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"};
+    char *extra[8] = {xasprintf("HOME=%s", home), xasprintf("XDG_CONFIG_HOME=%s/config", home),
+                      xasprintf("XDG_STATE_HOME=%s/state", home),
+                      xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(fk))};
+    /* under a job-control shell, as a rep runs it: amplecall is then a foreground job whose
+     * group is not orphaned, so the kernel stops it (rather than failing the call with EIO)
+     * where the rules are broken */
+    const char *argv[40] = {"/bin/sh", "-mc", "\"$0\" \"$@\"; echo \"amplecall-exit=$?\"",
+                            cli_binary()};
+    const char *const *la = LOG_ARGS;
+    size_t ne = 4;
+    char **env;
+    struct term *t;
+    int rc;
+
+    /* term_env starts from a fixed environment: a sanitizer build's options are passed on */
+    for (size_t i = 0; i < ARRAY_LEN(pass); i++)
+        if (getenv(pass[i]))
+            extra[ne++] = xasprintf("%s=%s", pass[i], getenv(pass[i]));
+    config("api_key_command = stty tostop </dev/tty; printf 'Passphrase: ' >/dev/tty; "
+           "read p </dev/tty; [ \"$p\" = open ] && echo " CANARY "\n"
+           "api_key_command_timeout = 5\n");
+    for (int i = 0; la[i]; i++)
+        argv[i + 4] = la[i];
+    env = term_env((const char *const *)extra);
+    t = term_spawn(argv, (const char *const *)env, 24, 80);
+    assert_non_null(t);
+    if (!term_wait_text(t, "Passphrase:", 5000)) {
+        term_dump(t, stderr);
+        fail_msg("the key command's prompt did not reach the terminal");
+    }
+    assert_true(term_send(t, "open\r"));
+    rc = term_wait_exit(t, 8000);
+    if (rc != 0 || !term_find(t, "amplecall-exit=0", NULL, NULL)) {
+        term_dump(t, stderr);
+        fail_msg("the shell ended with %d; amplecall did not exit 0 (148: stopped by SIGTTOU)",
+                 rc);
+    }
+    if (term_find(t, CANARY, NULL, NULL))
+        fail_msg("the key reached the screen");
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 1);
+    term_free(t);
+    term_env_free(env);
+    for (size_t i = 0; i < ne; i++)
+        free(extra[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +248,8 @@ int main(void)
                                reset),
         cmocka_unit_test_setup(keycmd__a_flood_on_stdout_is_cut_at_4_KiB, reset),
         cmocka_unit_test_setup(keycmd__failure_and_empty_answer_give_78_with_the_stderr_sanitised,
+                               reset),
+        cmocka_unit_test_setup(keycmd__a_command_that_asks_on_the_terminal_gets_it_and_gives_it_back,
                                reset),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/app_impl.h" /* app_clear_message: to see each refusal say its own reason */
 #include "core/util.h"
 #include "fakectl.h"
 #include "net/connect.h"
@@ -337,6 +338,12 @@ static void submit__an_accepted_call_is_shown_logged_with_its_id_and_read_only(v
     handle(a, REQ_CLOSE);
     set(a, FIELD_DURATION, "96");
     assert_string_equal(form_value(&a->form, FIELD_DURATION), "95");
+    assert_message_has(a, "This call is logged and cannot be changed.");
+    /* so is the timer: it does not start on a logged call, and says why */
+    app_clear_message(a);
+    handle(a, REQ_TIMER);
+    assert_false(a->clock.is_running);
+    assert_int_equal(a->ask, ASK_NONE); /* nor asks to replace the duration */
     assert_message_has(a, "This call is logged and cannot be changed.");
     /* a second F10 asks; n sends nothing */
     handle(a, REQ_SUBMIT);

@@ -131,6 +131,27 @@ static void file_parse__reads_sections_quotes_and_crlf(void **state)
     settings_file_done(&f);
 }
 
+/* Rule: quotes around a value are taken off at both lengths' edge: "" and '' are the empty
+ * value (so `api_key = ''` is no key, never the two-byte key ''), and a lone quote is a
+ * value of one quote, not an opened string. */
+static void file_parse__an_empty_quoted_value_is_empty_not_two_quotes(void **state)
+{
+    const char *text = "api_key = ''\n"
+                       "from = \"\"\n"
+                       "user = \"\n"
+                       "colors = \"never\"\n";
+    struct settings_file f;
+    char *err = NULL;
+
+    assert_false(settings_file_parse(text, strlen(text), "c", &f, &err));
+    assert_contains(err, "c:1: api_key is empty");
+    assert_contains(err, "c:2: from has an empty value");
+    assert_contains(err, "c:3: user must be a UUID or an email address, not '\"'");
+    if (strstr(err, "c:4"))
+        fail_msg("a quoted value was refused: %s", err);
+    free(err);
+}
+
 static void file_parse__reports_every_bad_line_with_file_and_line(void **state)
 {
     const char *text = "base_url = https://ok.example\n" /* 1 fine */
@@ -923,6 +944,7 @@ int main(void)
         T(config_path__each_source_and_none),
         T(file_parse__accepts_null_empty_and_comment_only_text),
         T(file_parse__reads_sections_quotes_and_crlf),
+        T(file_parse__an_empty_quoted_value_is_empty_not_two_quotes),
         T(file_parse__reports_every_bad_line_with_file_and_line),
         T(file_parse__reports_nul_byte),
         T(load__uses_defaults_without_config_or_environment),

@@ -759,6 +759,8 @@ static void outbox_rules__a_found_call_is_reported_as_200_with_the_servers_call(
     api_result_done(&res);
 }
 
+static void fake_list(const char *calls);
+
 /* A look-up answered by a list of our own making (a "body" fault on GET /calls): one call
  * twin to make_call(duration), stamped at start_date (NULL: no stamp), with extra members. */
 static void fake_listing(const char *duration, const char *start_date, const char *extra)
@@ -769,7 +771,15 @@ static void fake_listing(const char *duration, const char *start_date, const cha
                            duration, "00", duration, FAKE_TASK_ID_FIRST, FAKE_USER_ID,
                            start_date ? ",\"start_date\":\"" : "", start_date ? start_date : "",
                            start_date ? "\"" : "", extra ? "," : "", extra ? extra : "");
-    char *body = xasprintf("{\"calls\":[%s],\"_links\":{\"self\":\"/calls\"}}", call);
+
+    fake_list(call);
+    free(call);
+}
+
+/* A look-up answered by a list holding the calls given (a JSON array's members). */
+static void fake_list(const char *calls)
+{
+    char *body = xasprintf("{\"calls\":[%s],\"_links\":{\"self\":\"/calls\"}}", calls);
     json_object *f = json_object_new_object();
 
     json_object_object_add(f, "path", json_object_new_string("/calls"));
@@ -780,7 +790,6 @@ static void fake_listing(const char *duration, const char *start_date, const cha
     set_faults(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
     json_object_put(f);
     free(body);
-    free(call);
 }
 
 /* Rule: the client keeps to the window itself, whatever the server lists: a twin stamped
@@ -878,6 +887,43 @@ static void outbox_rules__a_twin_without_a_time_is_this_call_and_keeps_its_conta
     store_row_done(&r);
 }
 
+/* Rule: a call the server lists without some of the fields this one has (no duration, no
+ * answered) may be this call: it cannot be told apart, so it goes to review with the server's
+ * calls as candidates, and is never sent again on a hope. */
+static void outbox_rules__a_twin_listed_without_some_fields_goes_to_review_unsent(void **state)
+{
+    struct outbox_options oo = hooked();
+    struct outbox *ob = outbox_new(st, api, &oo);
+    struct store_row r;
+    char *err = NULL, at[32], *calls;
+    long long id;
+
+    store_row_init(&r);
+    id = unknown_row("54", T0);
+    fake_now = T0 + 2000;
+    iso(T0, at);
+    calls = xasprintf("{\"id\":\"0199f0a2-aaaa-7bbb-8ccc-000000005401\",\"from\":\"+1 415 555 "
+                      "0100\",\"to\":\"+1 212 555 0199\",\"human\":false,\"task_id\":\"%s\","
+                      "\"user_id\":\"%s\",\"start_date\":\"%s\"},"
+                      "{\"id\":\"0199f0a2-aaaa-7bbb-8ccc-000000005402\",\"from\":\"+1 415 555 "
+                      "0100\",\"duration\":54,\"answered\":false,\"human\":false,"
+                      "\"task_id\":\"%s\",\"user_id\":\"%s\",\"start_date\":\"%s\"}",
+                      FAKE_TASK_ID_FIRST, FAKE_USER_ID, at, FAKE_TASK_ID_FIRST, FAKE_USER_ID, at);
+    fake_list(calls);
+    free(calls);
+    assert_int_equal(outbox_retry(ob, id, NULL, NULL, &err), OUTBOX_REVIEW);
+    get_row(id, &r);
+    assert_int_equal(r.state, STORE_REVIEW);
+    assert_null(r.remote_id);
+    assert_non_null(r.candidates);
+    assert_non_null(strstr(r.candidates, "000000005401"));
+    assert_non_null(strstr(r.candidates, "000000005402"));
+    assert_non_null(strstr(r.last_error, "cannot be told apart"));
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
+    outbox_free(ob);
+    store_row_done(&r);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -903,6 +949,7 @@ int main(void)
         T(outbox_rules__a_found_call_is_reported_as_200_with_the_servers_call),
         T(outbox_rules__a_twin_listed_from_before_the_window_is_another_call),
         T(outbox_rules__a_twin_without_a_time_is_this_call_and_keeps_its_contact),
+        T(outbox_rules__a_twin_listed_without_some_fields_goes_to_review_unsent),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
