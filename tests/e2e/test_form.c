@@ -158,6 +158,55 @@ static void form__config_key_bindings_and_colours_are_honoured(void **state)
     free(env);
 }
 
+/* The screen's fixed places, each where the help and the screenshots say: the "v more" mark
+ * of a form taller than the screen ends three columns from the right edge, a note under a
+ * field is in the note colour (cyan), and the empty history says so on the second row inside
+ * its box. */
+static void form__marks_notes_and_the_empty_history_keep_their_places(void **state)
+{
+    struct ctx *c;
+    struct term *t;
+    struct term_cell_attrs at;
+    int row, col, title_row;
+    char *script = xasprintf("/tmp/amplecall-editor-%d.sh", (int)getpid()), *envv;
+    FILE *f = fopen(script, "w");
+
+    /* the "editor" adds a line each time: a transcription of three lines, previewed in four */
+    assert_non_null(f);
+    fputs("#!/bin/sh\nprintf 'Spoke with Eve about pricing\\n' >> \"$1\"\n", f);
+    fclose(f);
+    chmod(script, 0700);
+    envv = xasprintf("EDITOR=%s", script);
+    c = start(NULL, (const char *const[]){envv, NULL});
+    t = c->t;
+    wait_ready(c);
+    go_to(t, F_TRANSCRIPTION);
+    type(t, "Call notes:");
+    key(t, "F4");
+    see_text(t, "Transcription updated from the editor");
+    key(t, "F4");
+    see_text(t, "3 lines");
+    assert_true(term_find(t, "F4 opens it in the editor", &row, &col));
+    assert_true(term_attrs_at(t, row, col, &at));
+    assert_int_equal(at.fg, 6); /* cyan */
+    assert_int_equal(at.bg, TERM_COLOR_DEFAULT);
+    /* sent unfilled: a mark under every required field makes the form taller than the screen */
+    key(t, "F10");
+    see_text(t, "To is required");
+    see_text(t, "v more");
+    assert_true(term_find(t, "v more", &row, &col));
+    assert_int_equal(col, 80 - 9);
+    key(t, "F3");
+    see_text(t, "No calls have been logged from this machine yet.");
+    assert_true(term_find(t, "History: 0 calls", &title_row, NULL));
+    assert_true(term_find(t, "No calls have been logged from this machine yet.", &row, NULL));
+    assert_int_equal(row, title_row + 2);
+    stop(c);
+    unlink(script);
+    free(script);
+    free(envv);
+}
+
 /* ---- screen ----------------------------------------------------------------------------- */
 
 static void form__first_paint_shows_the_ten_labels_in_order(void **state)
@@ -1522,6 +1571,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(form__first_paint_shows_the_ten_labels_in_order),
+        cmocka_unit_test(form__marks_notes_and_the_empty_history_keep_their_places),
         cmocka_unit_test(form__paints_at_once_and_loads_lists_in_the_background),
         cmocka_unit_test(form__refuses_without_a_terminal),
         cmocka_unit_test(form__never_draws_on_a_dumb_terminal),

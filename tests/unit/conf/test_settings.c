@@ -149,7 +149,10 @@ static void file_parse__an_empty_quoted_value_is_empty_not_two_quotes(void **sta
     assert_contains(err, "c:3: user must be a UUID or an email address, not '\"'");
     if (strstr(err, "c:4"))
         fail_msg("a quoted value was refused: %s", err);
+    assert_int_equal(f.n, 1);
+    assert_string_equal(f.v[0].value, "never");
     free(err);
+    settings_file_done(&f);
 }
 
 static void file_parse__reports_every_bad_line_with_file_and_line(void **state)
