@@ -1096,6 +1096,31 @@ static void class_state_dir(struct run *r)
     free(dir);
 }
 
+/* Whether a POST /calls in the request log may be the call of this duration: one whose body
+ * is an object with another duration is not. A count before and after would not do: a killed
+ * run's POST still held by a delay fault is logged when the fake answers it, after the kill. */
+static bool was_posted(struct run *r, const char *dur)
+{
+    json_object *reqs = fake_requests(r->fk);
+    bool is_posted = false;
+
+    for (size_t i = 0; reqs && i < json_object_array_length(reqs); i++) {
+        json_object *q = json_object_array_get_idx(reqs, i), *body;
+        char *m = json_text_member(q, "method"), *p = json_text_member(q, "path"), *d = NULL;
+
+        if (m && p && !strcmp(m, "POST") && !strcmp(p, "/calls")) {
+            if (json_object_object_get_ex(q, "body", &body) && json_object_is_type(body, json_type_object))
+                d = json_text_member(body, "duration");
+            is_posted = is_posted || !d || !strcmp(d, dur);
+        }
+        free(m);
+        free(p);
+        free(d);
+    }
+    json_object_put(reqs);
+    return is_posted;
+}
+
 static void class_base_utf8(struct run *r)
 {
     static const char *const bad[] = {
@@ -1132,7 +1157,6 @@ static void class_base_utf8(struct run *r)
     }
     /* invalid UTF-8 in a field: refused, nothing sent */
     {
-        size_t before = fake_request_count(r->fk, "POST", "/calls");
         struct entered *e = new_unique_call(r, 150);
         int rc;
 
@@ -1140,7 +1164,7 @@ static void class_base_utf8(struct run *r)
         e->transcription = xstrdup(bad[rnd(r, ARRAY_LEN(bad))]);
         e->is_excluded = true;
         rc = log_call(r, e, NULL, 0);
-        if (fake_request_count(r->fk, "POST", "/calls") != before) {
+        if (was_posted(r, e->dur)) {
             r->violations++;
             note(r, "invalid UTF-8 transcription was POSTed (log exit %d)", rc);
         } else if (rc == 0 || rc == 75) {

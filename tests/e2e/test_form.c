@@ -1400,6 +1400,12 @@ static void form__result_panel_survives_a_resize(void **state)
     assert_true(term_resize(t, 40, 120));
     see_text(t, "Call logged");
     see_regex(t, "Duration +42 s");
+    /* on a wide terminal the panel stays 76 columns, centred: its title sits 3 in */
+    {
+        int row, col;
+        assert_true(term_find(t, "Call logged", &row, &col));
+        assert_int_equal(col, (120 - 76) / 2 + 3);
+    }
     stop(c);
 }
 
