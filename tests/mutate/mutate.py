@@ -4,7 +4,9 @@
 # One small change at a time (a flipped comparison, a dropped condition, a widened cap, a
 # deleted statement, a changed return value) is made in a scratch copy of the source tree,
 # which is configured once and rebuilt incrementally (-j1); the test programs that cover the
-# file then run, each under a time limit.  A mutant no test notices "survived".  Survivors are
+# file then run, each under a time limit (3x the program's time in the tree's own last
+# `make check`, when that run is recorded and newer than the binary; else an unmutated run
+# measures it).  A mutant no test notices "survived".  Survivors are
 # re-run against every unit and security test program when the budget allows.  Equivalent
 # mutants (no test can tell them from the original) come from the reviewed list
 # tests/mutate/equivalent.txt and are counted apart, never silently dropped.
@@ -491,8 +493,8 @@ def read_equivalent():
 
 
 def equivalent_reason(m, eq, classes):
-    """Why m is a reviewed equivalent mutant, or None.  Only a survivor is ever asked: a
-    listed mutant that a test kills is reported, never counted as equivalent."""
+    """Why m is a reviewed equivalent mutant, or None.  Outside --ci only a survivor is asked,
+    so a listed mutant that a test kills is reported; --ci asks first and skips the run."""
     if m.key in eq:
         return eq[m.key]
     for fglob, rx, dglob, why in classes:
