@@ -545,10 +545,16 @@ def main():
     def log(s):
         print(s, flush=True)
 
-    files = args.files or sorted(
+    # Every path is relative to SRCDIR, the tree mutated.  A file named on the command line
+    # may be given from the current directory; the default list never is (CI runs this from
+    # another checkout, whose src/ a cwd-relative test would pick, so the mutants went there).
+    files = [os.path.relpath(os.path.abspath(f), SRCDIR) if os.path.exists(f) else f
+             for f in args.files] or sorted(
         os.path.relpath(os.path.join(r, f), SRCDIR)
         for r, _, fs in os.walk(os.path.join(SRCDIR, "src")) for f in fs if f.endswith(".c"))
-    files = [os.path.relpath(os.path.abspath(f), SRCDIR) if os.path.exists(f) else f for f in files]
+    for f in files:
+        if not f.startswith("src/") or not os.path.isfile(os.path.join(SRCDIR, f)):
+            sys.exit("mutate: %s is not a source file under %s/src" % (f, SRCDIR))
     rng = random.Random(args.seed)
     mutants = []
     if args.ci:
