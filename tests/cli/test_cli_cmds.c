@@ -5,6 +5,7 @@
 #include "config.h"
 #include "unit.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,40 @@ static void config_show__masks_the_key_and_names_each_origin(void **state)
     expect_has(r.out, "someone@acme.example");
     cli_run_done(&r);
     free(cfg);
+}
+
+/* `config path` names the file that would be read, and only that, with exit 0: a script
+ * runs `$EDITOR "$(amplecall config path)"` and must not open a file named by an error. */
+static void config_path__names_the_file_read_and_exits_zero(void **state)
+{
+    char *path = config_path(); /* $XDG_CONFIG_HOME/amplecall/config */
+    char *want = xasprintf("%s\n", path);
+    char *other = xasprintf("%s/elsewhere.conf", home);
+    char *want_other = xasprintf("%s\n", other);
+    char *env_other = xasprintf("AMPLECALL_CONFIG=%s", other);
+    const char *const env[] = {env_other, NULL};
+    struct cli_run r;
+
+    r = run(ARGS("config", "path"));
+    expect_status(&r, 0);
+    assert_string_equal(r.out, want);
+    assert_string_equal(r.err, "");
+    cli_run_done(&r);
+    /* the file need not exist; the environment and the flag name another */
+    r = run_env(FAKE_API_KEY, env, ARGS("config", "path"));
+    expect_status(&r, 0);
+    assert_string_equal(r.out, want_other);
+    cli_run_done(&r);
+    r = run(ARGS("--config", other, "config", "path"));
+    expect_status(&r, 0);
+    assert_string_equal(r.out, want_other);
+    cli_run_done(&r);
+    assert_int_equal(fake_request_count(fk, NULL, NULL), 0);
+    free(env_other);
+    free(want_other);
+    free(other);
+    free(want);
+    free(path);
 }
 
 static void config__errors_are_reported_with_file_and_line(void **state)
@@ -631,6 +666,44 @@ static void import__the_same_row_in_another_file_is_a_new_call(void **state)
     free(tue);
 }
 
+/* The file edited between runs (a spreadsheet re-saved it): "042" is 42 seconds, "No" and
+ * "false" are no, a task id in capitals is the same task. Each is the row already logged;
+ * a real change (43 seconds) is a new call. */
+static void import__an_edited_file_with_the_same_values_resumes(void **state)
+{
+    char *csv = write_file("calls.csv", ROW_CSV_HEADER "+1 415 555 0100,+1 212 555 0061,042,no,"
+                                                       "no," FAKE_TASK_ID_FIRST "\n");
+    char *upper = xstrdup(FAKE_TASK_ID_FIRST);
+    char *edited;
+    struct cli_run r;
+
+    for (char *p = upper; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "1 row: 1 logged");
+    cli_run_done(&r);
+    free(csv);
+    edited = xasprintf(ROW_CSV_HEADER "+1 415 555 0100,+1 212 555 0061,42,No,false,%s\n", upper);
+    csv = write_file("calls.csv", edited);
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "1 row: 0 logged, 1 already logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 1);
+    free(csv);
+    csv = write_file("calls.csv", ROW_CSV_HEADER "+1 415 555 0100,+1 212 555 0061,43,no,no,"
+                                  FAKE_TASK_ID_FIRST "\n");
+    r = import_at(fk, ARGS("import", csv));
+    expect_status(&r, 0);
+    expect_has(r.out, "1 row: 1 logged");
+    cli_run_done(&r);
+    assert_int_equal(server_calls(fk), 2);
+    free(csv);
+    free(edited);
+    free(upper);
+}
+
 static void import__a_rerun_after_everything_was_sent_sends_nothing(void **state)
 {
     const char *text = ROW_CSV_HEADER ROW("+1 212 555 0041", "1") ROW("+1 212 555 0042", "2");
@@ -883,6 +956,7 @@ int main(void)
         T(whoami__resolves_the_user_and_never_shows_the_key),
         T(whoami__rejected_key_exits_77),
         T(config_show__masks_the_key_and_names_each_origin),
+        T(config_path__names_the_file_read_and_exits_zero),
         T(config__errors_are_reported_with_file_and_line),
         T(config__api_key_in_a_readable_file_is_refused),
         T(config__api_key_command_supplies_the_key_or_fails_clearly),
@@ -895,6 +969,7 @@ int main(void)
         T(import__unknown_column_is_refused_before_any_request),
         T(import__latin1_cells_are_refused_naming_the_field_before_any_lookup),
         T(import__the_same_row_in_another_file_is_a_new_call),
+        T(import__an_edited_file_with_the_same_values_resumes),
         T(import__a_rerun_after_everything_was_sent_sends_nothing),
         T(import__a_rerun_after_a_partial_run_sends_the_rest_once),
         T(import__another_base_url_is_new_work),
