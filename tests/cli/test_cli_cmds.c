@@ -647,20 +647,24 @@ static struct cli_run import_at(struct fake *f, const char *const *args)
     return r;
 }
 
+/* Imports path against the fake and expects the exit status and a line of the summary. */
+static void import_expect(const char *path, int status, const char *summary)
+{
+    struct cli_run r = import_at(fk, ARGS("import", path));
+
+    expect_status(&r, status);
+    expect_has(r.out, summary);
+    cli_run_done(&r);
+}
+
 /* Tuesday's unanswered call to the same task, same numbers, same duration, is another call. */
 static void import__the_same_row_in_another_file_is_a_new_call(void **state)
 {
     char *mon = write_file("monday.csv", ROW_CSV_HEADER ROW("+1 212 555 0031", "0"));
     char *tue = write_file("tuesday.csv", ROW_CSV_HEADER ROW("+1 212 555 0031", "0"));
-    struct cli_run r = import_at(fk, ARGS("import", mon));
 
-    expect_status(&r, 0);
-    expect_has(r.out, "1 row: 1 logged");
-    cli_run_done(&r);
-    r = import_at(fk, ARGS("import", tue));
-    expect_status(&r, 0);
-    expect_has(r.out, "1 row: 1 logged, 0 already logged");
-    cli_run_done(&r);
+    import_expect(mon, 0, "1 row: 1 logged");
+    import_expect(tue, 0, "1 row: 1 logged, 0 already logged");
     assert_int_equal(server_calls(fk), 2);
     free(mon);
     free(tue);
@@ -675,29 +679,19 @@ static void import__an_edited_file_with_the_same_values_resumes(void **state)
                                                        "no," FAKE_TASK_ID_FIRST "\n");
     char *upper = xstrdup(FAKE_TASK_ID_FIRST);
     char *edited;
-    struct cli_run r;
 
     for (char *p = upper; *p; p++)
         *p = (char)toupper((unsigned char)*p);
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 0);
-    expect_has(r.out, "1 row: 1 logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "1 row: 1 logged");
     free(csv);
     edited = xasprintf(ROW_CSV_HEADER "+1 415 555 0100,+1 212 555 0061,42,No,false,%s\n", upper);
     csv = write_file("calls.csv", edited);
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 0);
-    expect_has(r.out, "1 row: 0 logged, 1 already logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "1 row: 0 logged, 1 already logged");
     assert_int_equal(server_calls(fk), 1);
     free(csv);
     csv = write_file("calls.csv", ROW_CSV_HEADER "+1 415 555 0100,+1 212 555 0061,43,no,no,"
                                   FAKE_TASK_ID_FIRST "\n");
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 0);
-    expect_has(r.out, "1 row: 1 logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "1 row: 1 logged");
     assert_int_equal(server_calls(fk), 2);
     free(csv);
     free(edited);
@@ -713,10 +707,7 @@ static void import__a_rerun_after_everything_was_sent_sends_nothing(void **state
     expect_status(&r, 0);
     cli_run_done(&r);
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 0);
-    expect_has(r.out, "2 rows: 0 logged, 2 already logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "2 rows: 0 logged, 2 already logged");
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
 
     /* standard input is known by its content: the same text resumes, other text is new */
@@ -744,21 +735,14 @@ static void import__a_rerun_after_a_partial_run_sends_the_rest_once(void **state
                                             ROW("+1 212 555 0052", "2") ROW("+1 212 555 0053", "3")
                                                 ROW("+1 212 555 0054", "4")
                                                     ROW("+1 212 555 0055", "5"));
-    struct cli_run r;
 
     assert_true(fake_set_faults(fk, "[{\"method\":\"POST\",\"path\":\"/calls\",\"times\":3,"
                                     "\"delay_ms\":1},"
                                     "{\"method\":\"POST\",\"path\":\"/calls\",\"times\":1,"
                                     "\"status\":503}]"));
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 75);
-    expect_has(r.out, "5 rows: 3 logged");
-    cli_run_done(&r);
+    import_expect(csv, 75, "5 rows: 3 logged");
     assert_int_equal(server_calls(fk), 3);
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 0);
-    expect_has(r.out, "5 rows: 2 logged, 3 already logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "5 rows: 2 logged, 3 already logged");
     assert_int_equal(server_calls(fk), 5);
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 6);
     free(csv);
@@ -780,10 +764,7 @@ static void import__another_base_url_is_new_work(void **state)
     expect_status(&r, 0);
     expect_has(r.out, "2 rows: 2 logged");
     cli_run_done(&r);
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 0);
-    expect_has(r.out, "2 rows: 2 logged, 0 already logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "2 rows: 2 logged, 0 already logged");
     assert_int_equal(server_calls(fk2), 2);
     assert_int_equal(server_calls(fk), 2);
 
@@ -814,10 +795,7 @@ static void import__a_row_refused_with_404_is_retried_on_rerun(void **state)
                                     "\\\"detail\\\":\\\"No such task\\\",\\\"source\\\":{\\\"pointer\\\":"
                                     "\\\"/task_id\\\"}}],\\\"object\\\":\\\"error\\\"}\","
                                     "\"status\":404}"));
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 65);
-    expect_has(r.out, "2 rows: 0 logged, 0 already logged, 0 invalid, 2 rejected");
-    cli_run_done(&r);
+    import_expect(csv, 65, "2 rows: 0 logged, 0 already logged, 0 invalid, 2 rejected");
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 2);
     assert_int_equal(server_calls(fk), 0);
 
@@ -830,10 +808,7 @@ static void import__a_row_refused_with_404_is_retried_on_rerun(void **state)
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 3);
     assert_int_equal(server_calls(fk), 1);
 
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 65);
-    expect_has(r.out, "2 rows: 0 logged, 1 already logged, 0 invalid, 1 rejected");
-    cli_run_done(&r);
+    import_expect(csv, 65, "2 rows: 0 logged, 1 already logged, 0 invalid, 1 rejected");
     assert_int_equal(fake_request_count(fk, "POST", "/calls"), 3);
     free(csv);
 }
@@ -901,10 +876,7 @@ static void import__dry_run_lists_what_would_happen_and_posts_nothing(void **sta
     assert_int_equal(fake_request_count(fk, "POST", NULL), 3);
 
     /* the real run sends rows 2, 3 and 5 */
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 65);
-    expect_has(r.out, "6 rows: 3 logged, 1 already logged, 2 invalid, 0 rejected");
-    cli_run_done(&r);
+    import_expect(csv, 65, "6 rows: 3 logged, 1 already logged, 2 invalid, 0 rejected");
     assert_int_equal(server_calls(fk), 4);
     free(db);
     free(csv);
@@ -914,16 +886,9 @@ static void import__two_identical_rows_in_one_file_are_two_calls(void **state)
 {
     char *csv = write_file("calls.csv", ROW_CSV_HEADER ROW("+1 212 555 0091", "0")
                                             ROW("+1 212 555 0091", "0"));
-    struct cli_run r = import_at(fk, ARGS("import", csv));
-
-    expect_status(&r, 0);
-    expect_has(r.out, "2 rows: 2 logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "2 rows: 2 logged");
     assert_int_equal(server_calls(fk), 2);
-    r = import_at(fk, ARGS("import", csv));
-    expect_status(&r, 0);
-    expect_has(r.out, "2 rows: 0 logged, 2 already logged");
-    cli_run_done(&r);
+    import_expect(csv, 0, "2 rows: 0 logged, 2 already logged");
     assert_int_equal(server_calls(fk), 2);
     free(csv);
 }
