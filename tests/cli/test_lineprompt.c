@@ -245,6 +245,38 @@ static void prompt__in_lang_c_shows_ascii_and_takes_back_what_it_showed(void **s
     term_env_free(env);
 }
 
+/* No user configured: the task prompt first asks who made the call, with no error about an
+ * empty user and no look-up of one; the user typed then picks whose tasks complete. */
+static void prompt__with_no_user_asks_for_one_before_the_tasks(void **state)
+{
+    char *base = xasprintf("AMPLECALL_BASE_URL=%s", fake_base_url(fk));
+    const char *const vars[] = {base, "AMPLEMARKET_API_KEY=" FAKE_API_KEY, NULL};
+    char **env = term_env(vars);
+    const char *const argv[] = {bin, "log", "--prompt", "--from", "+1 415 555 0100", "--to",
+                                "+1 212 555 0199", "--duration", "7", "--answered", "no",
+                                "--human", "no", NULL};
+    struct term *t = term_spawn(argv, (const char *const *)env, 40, 100);
+
+    assert_non_null(t);
+    wait_text(t, "From (required) [+1 415 555 0100]:");
+    for (int i = 0; i < 6; i++)
+        term_key(t, "Enter"); /* from, to, duration, answered, human, disposition */
+    wait_text(t, "Tasks belong to a user: who made the call?");
+    wait_text(t, "User (required):");
+    assert_false(term_raw_contains(t, "neither a UUID nor an email"));
+    assert_int_equal(fake_request_count(fk, "GET", "/users"), 0);
+    term_send(t, FAKE_USER_EMAIL "\r");
+    wait_text(t, "Task (required) (Tab completes)");
+    assert_false(term_raw_contains(t, "neither a UUID nor an email"));
+    term_key(t, "C-d");
+    wait_text(t, "Not sent.");
+    assert_int_equal(term_wait_exit(t, 5000), 1);
+    term_free(t);
+    assert_int_equal(fake_request_count(fk, "POST", "/calls"), 0);
+    term_env_free(env);
+    free(base);
+}
+
 static void dumb_terminal__plain_amplecall_falls_back_to_line_mode(void **state)
 {
     char **env = child_env("TERM=dumb");
@@ -269,6 +301,7 @@ int main(void)
         T(prompt__asks_each_field_completes_names_and_sends_after_review),
         T(prompt__no_at_the_review_sends_nothing),
         T(prompt__in_lang_c_shows_ascii_and_takes_back_what_it_showed),
+        T(prompt__with_no_user_asks_for_one_before_the_tasks),
         T(dumb_terminal__plain_amplecall_falls_back_to_line_mode),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -5,7 +5,8 @@
 # `make mutate-ci` runs the fixed CI sample there and fails below the targets (90% on the
 # guarded modules, 80% over src/). CI runs the same sample in its own sanitizer clone
 # (.ci/run, step 6).
-EXTRA_DIST += tests/mutate/mutate.py tests/mutate/equivalent.txt tests/mutate/map.txt
+TESTS += tests/mutate/check-paths.sh
+EXTRA_DIST += tests/mutate/check-paths.sh tests/mutate/mutate.py tests/mutate/equivalent.txt tests/mutate/map.txt
 
 MUTATE = python3 $(top_srcdir)/tests/mutate/mutate.py --sanitize --jobs 2
 mutate:
