@@ -8,12 +8,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <curses.h>
 
 #include "net/http.h"
 #include "tui/escseq.h"
+#include "tui/tui.h"
 #include "core/util.h"
 
 /* The softphone's descriptors: its control socket client or listener, baresip's link. */
@@ -30,6 +33,9 @@ static struct {
     struct sigaction saved_int, saved_quit;
 } ls = {.pipe = {-1, -1}};
 
+/* Set by SIGWINCH, cleared once the loop has applied the new size. */
+static volatile sig_atomic_t is_winch_pending;
+
 static void on_signal(int sig)
 {
     int saved = errno;
@@ -43,6 +49,7 @@ static void on_signal(int sig)
 
 static void on_winch(int sig)
 {
+    is_winch_pending = 1;
     on_signal(sig);
     /* curses' handler only records that the size changed; the next wgetch() resizes. */
     if (!(ls.old_winch.sa_flags & SA_SIGINFO) && ls.old_winch.sa_handler != SIG_DFL &&
@@ -217,6 +224,28 @@ static void after_esc(const struct loop_ops *ops, void *ud)
     /* anything else was a sequence nobody names: swallowed whole */
 }
 
+/* curses looks at a pending SIGWINCH only when no input is waiting, so a key typed just
+ * after the terminal grew back would reach the form while it still counts as too small, and
+ * be dropped. So while it is too small, a resize signalled by the time a key is read is
+ * applied and reported first. A larger form keeps curses' order: keys typed before a
+ * shrink still count. When LINES or COLUMNS is set curses takes the size from them, not
+ * the terminal, and the resize is left to curses. */
+static void deliver_pending_resize(const struct loop_ops *ops, void *ud)
+{
+    struct winsize ws;
+    struct loop_key k = {.is_code = true, .ch = KEY_RESIZE};
+
+    if (!is_winch_pending)
+        return;
+    is_winch_pending = 0;
+    if (getenv("LINES") || getenv("COLUMNS") || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 ||
+        ws.ws_row == 0 || ws.ws_col == 0 || !is_term_resized(ws.ws_row, ws.ws_col))
+        return;
+    /* curses' own KEY_RESIZE follows later for the same size: a second redraw, no harm */
+    resizeterm(ws.ws_row, ws.ws_col);
+    ops->on_key(ud, &k);
+}
+
 /* Read every key curses has, even when poll reported nothing: a resize only shows up as
  * KEY_RESIZE from wgetch, and bytes curses already buffered do not make stdin readable. */
 static void drain_input(const struct loop_ops *ops, void *ud)
@@ -230,6 +259,10 @@ static void drain_input(const struct loop_ops *ops, void *ud)
             break;
         k.is_code = r == KEY_CODE_YES;
         k.ch = ch;
+        if (k.is_code && ch == KEY_RESIZE)
+            is_winch_pending = 0; /* curses applied it */
+        else if (tui_is_too_small())
+            deliver_pending_resize(ops, ud);
         if (!k.is_code && ch == 27)
             after_esc(ops, ud);
         else

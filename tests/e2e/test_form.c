@@ -1386,6 +1386,66 @@ static void form__resize_storm_while_typing_keeps_everything(void **state)
     stop(c);
 }
 
+/* Wait (bounded) until PID shows the stopped state in /proc/PID/stat. */
+static bool is_stopped_soon(pid_t pid)
+{
+    char path[64], buf[512];
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        char *p;
+
+        if (f)
+            fclose(f);
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        if (p && p[1] == ' ' && (p[2] == 'T' || p[2] == 't'))
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+/* While the program is stopped, resize to ROWS x COLS and type KEYS, in that order or (when
+ * !is_resize_first) the other: on waking it finds the resize signal and the keys both
+ * waiting, and curses hands it the keys first either way. */
+static void while_stopped(struct term *t, int rows, int cols, const char *keys,
+                          bool is_resize_first)
+{
+    assert_true(term_kill(t, SIGSTOP));
+    assert_true(is_stopped_soon(term_pid(t)));
+    if (is_resize_first)
+        assert_true(term_resize(t, rows, cols));
+    type(t, keys);
+    if (!is_resize_first)
+        assert_true(term_resize(t, rows, cols));
+    assert_true(term_kill(t, SIGCONT));
+}
+
+static void form__keys_count_at_the_size_they_were_typed_at(void **state)
+{
+    struct ctx *c = start(NULL, NULL);
+    struct term *t = c->t;
+
+    wait_ready(c);
+    type(t, "12");
+    see_value(t, ROW_OF(F_FROM), "12");
+    /* typed after the terminal grew back: a form still counted too small would drop it */
+    assert_true(term_resize(t, 15, 60));
+    see_text(t, "terminal too small");
+    while_stopped(t, 24, 80, "3", true);
+    see_value(t, ROW_OF(F_FROM), "123");
+    /* typed before the terminal shrank: the keys count, then the form says it is too small */
+    while_stopped(t, 15, 60, "45", false);
+    see_text(t, "terminal too small");
+    assert_true(term_resize(t, 24, 80));
+    see_value(t, ROW_OF(F_FROM), "12345");
+    see_cursor(t, ROW_OF(F_FROM), LABEL_COL + 5);
+    stop(c);
+}
+
 static void form__result_panel_survives_a_resize(void **state)
 {
     struct ctx *c = start(NULL, NULL);
@@ -1615,6 +1675,7 @@ int main(void)
         cmocka_unit_test(form__hostile_server_strings_are_inert),
         cmocka_unit_test(form__too_small_says_so_and_recovers),
         cmocka_unit_test(form__resize_storm_while_typing_keeps_everything),
+        cmocka_unit_test(form__keys_count_at_the_size_they_were_typed_at),
         cmocka_unit_test(form__result_panel_survives_a_resize),
         cmocka_unit_test(form__no_color_uses_attributes_only),
         cmocka_unit_test(form__vt100_is_fully_usable),

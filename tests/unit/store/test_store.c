@@ -4,21 +4,25 @@
  * outcomes recorded atomically. */
 #undef _XOPEN_SOURCE /* the build sets 600 */
 #define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE      /* unshare */
 #include "config.h"
 #include "unit.h"
 
 #include <errno.h>
 #include <ftw.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "noskip.h"
 #include "tmptree.h"
 #include "core/util.h"
 
@@ -727,6 +731,105 @@ static void store__expired_lease_or_dead_owner_makes_a_sending_call_unknown(void
     store_close(s);
 }
 
+/* Write LINE as /proc/PID/stat on the private /proc the child mounted. */
+static bool write_stat_line(pid_t pid, const char *line)
+{
+    char path[64];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "w");
+    if (!f)
+        return false;
+    fputs(line, f);
+    return fclose(f) == 0;
+}
+
+/* A stat line: "PID (NAME) S" then fields 4..LAST, each 1000 + its number except field 22,
+ * the start time; so fields 21 and 23 differ from it. */
+static bool write_stat(pid_t pid, const char *name, int last, long long start)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "%ld (%s) S", (long)pid, name);
+
+    for (int field = 4; field <= last && n < (int)sizeof(line); field++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " %lld",
+                      field == 22 ? start : 1000LL + field);
+    return n < (int)sizeof(line) - 1 && (strcat(line, "\n"), write_stat_line(pid, line));
+}
+
+/* In a child with its own mount namespace and an empty tmpfs on /proc: each case is a bit of
+ * the exit status, so the parent can name what failed; 0x80 is a setup failure. */
+static int proc_cases(void)
+{
+    char host[256] = "", line[256];
+    pid_t self = getpid();
+    int failed = 0;
+
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("tmpfs", "/proc", "tmpfs", 0, "size=1m,mode=755") != 0 ||
+        gethostname(host, sizeof(host) - 1) != 0)
+        return 0x80;
+    /* no /proc at all: nothing is known, so a live owner is never declared dead */
+    if (store_lease_owner_is_dead(host, self, 777))
+        failed |= 0x01;
+    /* a line without the ")" that closes the name: unknown, not another process */
+    snprintf(line, sizeof(line), "%ld x S 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 999 23\n",
+             (long)self);
+    if (!write_stat_line(self, line))
+        return 0x80;
+    if (store_lease_owner_is_dead(host, self, 777))
+        failed |= 0x02;
+    /* a line cut short before field 22: unknown, not another process */
+    if (!write_stat(self, "x", 21, 0))
+        return 0x80;
+    if (store_lease_owner_is_dead(host, self, 777))
+        failed |= 0x04;
+    /* field 22 as recorded, the name holding ") (" and spaces: the same process, alive */
+    if (!write_stat(self, "a) (b c", 52, 777))
+        return 0x80;
+    if (store_lease_owner_is_dead(host, self, 777))
+        failed |= 0x08;
+    /* another start time under the same pid: the pid was reused, the owner is dead */
+    if (!write_stat(self, "a) (b c", 52, 778))
+        return 0x80;
+    if (!store_lease_owner_is_dead(host, self, 777))
+        failed |= 0x10;
+    return failed;
+}
+
+static void store__lease_owner_liveness_reads_field_22_and_never_guesses(void **state)
+{
+    int status;
+    pid_t kid;
+
+    if (geteuid() != 0)
+        noskip_skip("needs root for a private mount namespace with its own /proc");
+    fflush(NULL);
+    kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0)
+        _exit(proc_cases());
+    assert_int_equal(waitpid(kid, &status, 0), kid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 0x80)
+        fail_msg("could not mount a private /proc (unshare/mount failed)");
+    if (WEXITSTATUS(status) & 0x01)
+        fail_msg("without /proc a live owner was declared dead");
+    if (WEXITSTATUS(status) & 0x02)
+        fail_msg("a stat line without ')' was read as another process");
+    if (WEXITSTATUS(status) & 0x04)
+        fail_msg("a stat line cut before field 22 was read as another process");
+    if (WEXITSTATUS(status) & 0x08)
+        fail_msg("the owner, with the start time recorded, was declared dead");
+    if (WEXITSTATUS(status) & 0x10)
+        fail_msg("a reused pid (another start time) was taken for the owner");
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void store__drop_discards_pending_but_refuses_sent_and_in_progress(void **state)
 {
     struct store *s = open_ok();
@@ -974,6 +1077,7 @@ int main(void)
         T(store__two_connections_never_claim_the_same_row),
         T(store__concurrent_processes_claim_each_row_exactly_once),
         T(store__expired_lease_or_dead_owner_makes_a_sending_call_unknown),
+        T(store__lease_owner_liveness_reads_field_22_and_never_guesses),
         T(store__drop_discards_pending_but_refuses_sent_and_in_progress),
         T(store__list_is_newest_first_and_outbox_only_hides_finished_calls),
         T(store__claim_only_takes_calls_for_its_own_api),
