@@ -504,7 +504,14 @@ def equivalent_reason(m, eq, classes):
     return None
 
 
+def on_stop_signal(signum, frame):
+    # SIGTERM (timeout(1), CI) or SIGHUP: leave through the finally that undoes the mutant
+    raise SystemExit(128 + signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_stop_signal)
+    signal.signal(signal.SIGHUP, on_stop_signal)
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*")
     ap.add_argument("--seed", type=int, default=19)
