@@ -487,6 +487,9 @@ static void form__timer_ticks_write_few_bytes(void **state)
     stop(c);
 }
 
+/* The environment of a login without locale forwarding: LANG=C, LC_CTYPE unset. */
+static const char *const lang_c_env[] = {"LANG=C", "LC_ALL=C", "LC_CTYPE", NULL};
+
 /* Three keys typed in From: bytes written, with env_extra for the form (NULL-terminated). */
 static void typing_costs_few_bytes(const char *const *env_extra)
 {
@@ -521,7 +524,7 @@ static void form__typing_writes_few_bytes_per_key(void **state)
  * a stale one would show as escape sequences around every key. */
 static void form__typing_in_lang_c_writes_as_few_bytes(void **state)
 {
-    typing_costs_few_bytes((const char *const[]){"LANG=C", "LC_ALL=C", "LC_CTYPE", NULL});
+    typing_costs_few_bytes(lang_c_env);
 }
 
 /* ---- pickers ---------------------------------------------------------------------------- */
@@ -749,7 +752,7 @@ static void form__user_email_takes_only_an_equal_email(void **state)
  * transliterated, never garbage, and what is chosen is sent in UTF-8. */
 static void form__lang_c_transliterates_and_sends_utf8(void **state)
 {
-    struct ctx *c = start(NULL, (const char *const[]){"LANG=C", "LC_ALL=C", "LC_CTYPE", NULL});
+    struct ctx *c = start(NULL, lang_c_env);
     struct term *t = c->t;
     json_object *req, *body;
     char id2[FAKE_ID_LEN];
